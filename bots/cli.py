@@ -1,0 +1,73 @@
+"""The `rupor` command line: the composition root for every command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from core.config import DEFAULT_CONFIG, Settings, SettingsError, load_settings
+
+
+class AppContext:
+    """Lazily loaded settings: commands that need none (demo, sandbox) never read the file."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path or os.environ.get("RUPOR_CONFIG") or DEFAULT_CONFIG
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(Path(self.config_path))
+            except SettingsError as exc:
+                click.echo(f"rupor: {exc}", err=True)
+                sys.exit(2)
+        return self._settings
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_path", metavar="FILE", default=None,
+    help="Settings file (default ./config.toml, or $RUPOR_CONFIG).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Rupor: one audience and one message queue across Telegram, VK and Viber."""
+    ctx.obj = AppContext(config_path)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: AppContext) -> None:
+    """Create or upgrade the schema to the latest revision (alembic upgrade head)."""
+    from core.schema import upgrade
+
+    upgrade(app.settings.database.url)
+    click.echo(f"database is up to date: {app.settings.database.url}")
+
+
+def _register_subcommands() -> None:
+    from bots import cli_audience
+
+    cli.add_command(cli_audience.audience)
+
+
+def main() -> None:
+    _register_subcommands()
+    cli()
+
+
+if __name__ == "__main__":
+    main()

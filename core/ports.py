@@ -1,0 +1,215 @@
+"""What core needs from a messenger: the Channel port and the messages that cross it.
+
+Adapters in bots/ implement Channel and translate platform payloads into these frozen
+dataclasses; nothing platform-specific crosses into core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    max_recipients_per_call: int  # TG 1, VK 100 (peer_ids), Viber 300 (broadcast_message)
+    calls_per_second: float  # TG 30 msgs/s per bot (a setting), VK 20 req/s, Viber 50 req/s
+    per_chat_interval_s: float  # TG 1.0; 0 when the platform has no per-chat limit
+    per_group_interval_s: float  # TG 3.0 (20/min)
+    native_polls: bool  # TG yes; VK and Viber: keyboard buttons
+    delivery_receipts: bool  # Viber delivered/failed
+    read_receipts: bool  # Viber seen, VK message_read
+    group_chats: bool  # TG, VK yes; Viber no
+    max_text_len: int  # TG 4096, VK 9000, Viber 7000
+    max_caption_len: int  # TG 1024; 0 when the file and the text always travel apart
+    media_by_url_only: bool  # Viber: media must be a public URL we serve
+    text_format: Literal["html", "plain"] = "plain"
+    # Requests per window when the platform states its limit over a longer window
+    # (Viber: 500 per 10 s); calls_per_second still bounds every 1-second window.
+    window_calls: int = 0
+    window_s: float = 0.0
+
+
+class Status(StrEnum):
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # the platform asked us to wait: pause the channel
+    BLOCKED = "blocked"  # blocked the bot, deactivated or deleted
+    UNSUBSCRIBED = "unsubscribed"  # no permission to write (VK 901, Viber 6)
+    INVALID = "invalid"  # our request was wrong: never retried
+    FAILED = "failed"  # transient: retried with backoff
+    UNCERTAIN = "uncertain"  # may have reached the platform (a read timeout)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    recipient: str
+    status: Status
+    platform_message_id: str | None = None
+    retry_after: float | None = None
+    error: str | None = None
+    media_ref: str | None = None  # a file handle the send created (Telegram file_id)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with the markup subset Rupor supports: bold, italic, link."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message: a link (url) or a reply the member sends back (payload)."""
+
+    text: str
+    url: str | None = None
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A leaflet or picture; `ref` is this channel's reusable handle once there is one."""
+
+    media_id: int
+    sha256: str
+    filename: str
+    mime: str
+    size: int
+    ref: str | None = None
+    content: bytes | None = field(default=None, repr=False)
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to one or more identical recipients.
+
+    `key` identifies the message part across re-sends (VK derives random_id from it).
+    With media, `text` is its caption unless `caption_separate` says it goes after the file.
+    """
+
+    key: str
+    text: tuple[Span, ...] = ()
+    media: MediaFile | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    caption_separate: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundPoll:
+    key: str
+    poll_id: int
+    question: str
+    options: tuple[str, ...]
+    allows_multiple: bool = False
+
+
+@dataclass(frozen=True)
+class PollSent:
+    """Where a poll landed for one recipient, so votes can be matched to it."""
+
+    recipient: str
+    result: DeliveryResult
+    platform_poll_id: str | None = None
+
+
+# Inbound events: a small closed set; `event_id` is the platform's id for de-duplication.
+
+
+@dataclass(frozen=True)
+class Sender:
+    channel: str
+    external_id: str
+    display_name: str = ""
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    event_id: str
+    sender: Sender
+    invite: str | None = None  # the organisation code carried by an invite link
+
+
+@dataclass(frozen=True)
+class Unsubscribed:
+    event_id: str
+    sender: Sender
+    reason: str = "unsubscribed"  # unsubscribed | blocked
+
+
+@dataclass(frozen=True)
+class Text:
+    event_id: str
+    sender: Sender
+    text: str
+    reply_to: str | None = None  # platform message id this answers (staff group replies)
+    author_id: str | None = None  # who wrote it inside a group chat
+
+
+@dataclass(frozen=True)
+class Command:
+    event_id: str
+    sender: Sender
+    name: str  # without the slash, lower case
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    event_id: str
+    sender: Sender
+    payload: str
+    message_id: str | None = None
+    callback_id: str | None = None  # TG callback_query id / VK event_id to acknowledge
+
+
+@dataclass(frozen=True)
+class PollAnswer:
+    event_id: str
+    sender: Sender
+    platform_poll_id: str
+    option_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    event_id: str
+    sender: Sender
+    platform_message_id: str
+    kind: Literal["delivered", "read"]
+    # VK message_read means every message up to this id was read.
+    up_to: bool = False
+
+
+InboundEvent = Subscribed | Unsubscribed | Text | Command | ButtonPress | PollAnswer | Receipt
+EventHandler = Callable[[InboundEvent], Awaitable[None]]
+
+
+class ChannelError(Exception):
+    """An adapter-wide fault (bad token, platform down for everyone): the batch is not sent."""
+
+
+class Channel(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    async def start(self, on_event: EventHandler) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def send(self, to: Sequence[str], msg: Outbound) -> list[DeliveryResult]: ...
+
+    async def send_poll(self, to: Sequence[str], poll: OutboundPoll) -> list[PollSent]: ...
+
+    async def prepare_media(self, media: MediaFile) -> str | None:
+        """A reusable ref for the file, or None when the first send creates it (Telegram)."""
+        ...

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from core.config import SettingsError, async_database_url, load_settings, settings_from_mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid_and_documents_every_key() -> None:
+    example = ROOT / "config.example.toml"
+    settings = load_settings(example, environ={})
+    assert settings.channels() == ["telegram", "vk", "viber"]
+    lines = example.read_text(encoding="utf-8").splitlines()
+    data = tomllib.loads(example.read_text(encoding="utf-8"))
+    for section, keys in data.items():
+        for key in keys:
+            index = next(
+                i for i, line in enumerate(lines)
+                if line.lstrip("# ").startswith(f"{key} =")
+            )
+            comment = "\n".join(lines[max(0, index - 4):index])
+            assert "REQUIRED" in comment or "OPTIONAL" in comment, (section, key)
+
+
+def test_every_settings_field_is_in_the_example() -> None:
+    from core.config import Settings
+
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        inner = getattr(model, "__args__", (model,))[0]
+        assert f"[{section}]" in text
+        for key in inner.model_fields:
+            assert f"{key} =" in text, f"[{section}] {key} is not documented"
+
+
+def test_defaults_need_no_channel_sections(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), environ={})
+    assert settings.channels() == []
+    assert settings.database.url == "sqlite:///var/rupor.sqlite3"
+    assert settings.sending.telegram_ceiling == 30
+
+
+def test_environment_overrides_and_supplies_secrets(tmp_path: Path) -> None:
+    path = write(tmp_path, '[vk]\ngroup_id = 5\ntoken = "from-file"\n')
+    env = {"RUPOR_TELEGRAM__TOKEN": "123:abc", "RUPOR_VK__TOKEN": "from-env"}
+    settings = load_settings(path, environ=env)
+    assert settings.telegram is not None and settings.telegram.token == "123:abc"
+    assert settings.vk is not None and settings.vk.token == "from-env"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[telegram]\ntoken = '1:a'\ncolour = 'red'\n", "unknown key 'telegram.colour'"),
+        ("[nonsense]\nx = 1\n", "unknown key 'nonsense'"),
+        ("[vk]\ntoken = 'x'\n", "key 'vk.group_id' is required"),
+        ("[telegram]\ntoken = 'no-colon'\n", "key 'telegram.token'"),
+        ("[telegram]\ntoken = '1:a'\nmode = 'push'\n", "key 'telegram.mode'"),
+        ("[database]\nurl = 'mysql://x'\n", "key 'database.url'"),
+        ("[scheduler]\ntimezone = 'Mars/Olympus'\n", "key 'scheduler.timezone'"),
+        ("[viber]\ntoken = 'x'\napi_base = 'ftp://x'\n", "key 'viber.api_base'"),
+        ("this is = = not toml", "not valid TOML"),
+    ],
+)
+def test_bad_settings_name_the_file_and_key(tmp_path: Path, text: str, fragment: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(SettingsError) as info:
+        load_settings(path, environ={})
+    message = str(info.value)
+    assert message.startswith(str(path)) and fragment in message
+    assert "\n" not in message
+
+
+def test_api_base_keeps_a_path_prefix_and_drops_the_slash() -> None:
+    settings = settings_from_mapping(
+        {"telegram": {"token": "1:a", "api_base": "http://127.0.0.1:9000/tg/"}}, environ={}
+    )
+    assert settings.telegram is not None
+    assert settings.telegram.api_base == "http://127.0.0.1:9000/tg"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///var/x.db", "sqlite+aiosqlite:///var/x.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+        ("postgres://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+    ],
+)
+def test_database_urls_get_async_drivers(url: str, expected: str) -> None:
+    assert async_database_url(url) == expected
+
+
+def test_cli_reports_a_bad_file_in_one_line_with_status_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "[telegram]\ntoken = '1:a'\ncolour = 'red'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bots.cli", "--config", str(path), "db", "upgrade"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "colour" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_missing_file_is_status_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bots.cli", "--config", str(tmp_path / "nope.toml"), "db", "upgrade"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )
+    assert result.returncode == 2 and "not found" in result.stderr
