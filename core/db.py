@@ -36,12 +36,35 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for a sqlite:/// or postgresql:// URL (drivers chosen for them)."""
+def _manual_transactions(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+    # another writer committed in between (WAL snapshot); IMMEDIATE takes the write lock
+    # up front, so it waits its turn under busy_timeout instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An async engine for a sqlite:/// or postgresql:// URL (drivers chosen for them).
+
+    On SQLite every transaction of a writing engine begins IMMEDIATE; `readonly` engines
+    (reports, statistics) begin deferred and never hold the write lock.
+    """
     ensure_sqlite_dir(url)
     engine = create_async_engine(async_database_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _manual_transactions)
+        begin = _begin_deferred if readonly else _begin_immediate
+        event.listen(engine.sync_engine, "begin", begin)
     return engine
 
 

@@ -187,17 +187,21 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("run_id", "contact_id"),
-        # The claim query: pending rows of one channel that are due, oldest first.
+        # The claim query: pending rows of one channel that are due, oldest first; a
+        # partial index stays as small as the backlog, not the history.
         Index(
-            "ix_deliveries_claim", "channel", "next_attempt_at",
-            sqlite_where=sql_text("status = 'pending'"), postgresql_where=sql_text("status = 'pending'"),
+            "ix_deliveries_claim", "channel", "next_attempt_at", "run_id",
+            sqlite_where=sql_text("status = 'pending'"),
+            postgresql_where=sql_text("status = 'pending'"),
         ),
         Index(
-            "ix_deliveries_leases", "channel", "lease_until",
-            sqlite_where=sql_text("status = 'claimed'"), postgresql_where=sql_text("status = 'claimed'"),
+            "ix_deliveries_leases", "channel", "lease_until", "run_id",
+            sqlite_where=sql_text("status = 'claimed'"),
+            postgresql_where=sql_text("status = 'claimed'"),
         ),
         Index("ix_deliveries_run_person", "run_id", "person_id"),
-        Index("ix_deliveries_receipt", "platform_message_id", "contact_id"),
+        # Receipts match (contact, platform message id); a contact leaving cancels its rows.
+        Index("ix_deliveries_contact", "contact_id", "platform_message_id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("campaign_runs.id"))
@@ -205,7 +209,7 @@ class Delivery(Base):
     contact_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("contacts.id"))
     channel: Mapped[str | None] = mapped_column(String(16))
     # pending | claimed | sent | delivered | read | failed | blocked | unsubscribed
-    # | uncertain | skipped (unreachable: no active contact on a configured channel)
+    # | uncertain | cancelled | skipped (unreachable: no active contact on a configured channel)
     status: Mapped[str] = mapped_column(String(12), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     sender_id: Mapped[int | None] = mapped_column(Integer)

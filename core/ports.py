@@ -26,6 +26,9 @@ class Capabilities:
     max_caption_len: int  # TG 1024; 0 when the file and the text always travel apart
     media_by_url_only: bool  # Viber: media must be a public URL we serve
     text_format: Literal["html", "plain"] = "plain"
+    # The platform drops a repeated send with the same key (VK random_id), so a send whose
+    # answer was lost can always be repeated without a duplicate.
+    idempotent_sends: bool = False
     # Requests per window when the platform states its limit over a longer window
     # (Viber: 500 per 10 s); calls_per_second still bounds every 1-second window.
     window_calls: int = 0

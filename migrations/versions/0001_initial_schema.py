@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:00:43.771820
+Create Date: 2026-11-22 08:03:36.650360
 """
 from collections.abc import Sequence
 
@@ -225,9 +225,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('run_id', 'contact_id', name=op.f('uq_deliveries_run_id_contact_id'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_deliveries_claim', ['channel', 'next_attempt_at'], unique=False, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-        batch_op.create_index('ix_deliveries_leases', ['channel', 'lease_until'], unique=False, sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
-        batch_op.create_index('ix_deliveries_receipt', ['platform_message_id', 'contact_id'], unique=False)
+        batch_op.create_index('ix_deliveries_claim', ['channel', 'next_attempt_at', 'run_id'], unique=False, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+        batch_op.create_index('ix_deliveries_contact', ['contact_id', 'platform_message_id'], unique=False)
+        batch_op.create_index('ix_deliveries_leases', ['channel', 'lease_until', 'run_id'], unique=False, sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
         batch_op.create_index('ix_deliveries_run_person', ['run_id', 'person_id'], unique=False)
 
     op.create_table('inbound',
@@ -321,8 +321,8 @@ def downgrade() -> None:
     op.drop_table('inbound')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_run_person')
-        batch_op.drop_index('ix_deliveries_receipt')
         batch_op.drop_index('ix_deliveries_leases', sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
+        batch_op.drop_index('ix_deliveries_contact')
         batch_op.drop_index('ix_deliveries_claim', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.drop_table('deliveries')

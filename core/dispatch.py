@@ -1,0 +1,287 @@
+"""One sender per channel account: claim a wave, pace every call, record results in batches.
+
+Crash bound: a sender holds at most two waves (about one second of sending) claimed but not
+recorded; after kill -9 only those can be re-sent, and each is flagged uncertain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core import outbox
+from core.campaigns import RunPlan, load_plan, save_media_ref, with_media_ref
+from core.outbox import Claimed, Outcome, Policy
+from core.ports import Channel, ChannelError, DeliveryResult, Outbound, Status
+from core.ratelimit import KeyedSpacing, Pacer
+from core.runs import failover, finish_runs
+
+log = logging.getLogger("rupor.dispatch")
+
+WAVE_S = 0.5  # seconds of sending claimed at once
+FLUSH_S = 0.1  # results wait at most this long before they are written
+IDLE_POLL_S = 1.0  # runs created by other processes are seen within this time
+FAULT_PAUSE_S = 30.0  # an adapter-wide fault (bad token, platform down) pauses the channel
+
+
+def build_pacer(channel: Channel) -> Pacer:
+    caps = channel.capabilities
+    per_key: dict[str, KeyedSpacing] = {}
+    if caps.per_chat_interval_s > 0:
+        per_key["chat"] = KeyedSpacing(1, caps.per_chat_interval_s)
+    if caps.per_group_interval_s > 0:
+        per_minute = max(1, round(60 / caps.per_group_interval_s))
+        per_key["group"] = KeyedSpacing(per_minute, 60.0)
+    return Pacer(
+        caps.calls_per_second, window_calls=caps.window_calls, window_s=caps.window_s,
+        per_key=per_key,
+    )
+
+
+@dataclass
+class _Budget:
+    """Claimed deliveries not yet recorded: bounded, so a crash re-sends little."""
+
+    limit: int
+    outstanding: int = 0
+
+    def __post_init__(self) -> None:
+        self.changed = asyncio.Condition()
+
+    async def reserve(self, count: int) -> None:
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.outstanding + count <= self.limit)
+            self.outstanding += count
+
+    async def release(self, count: int) -> None:
+        async with self.changed:
+            self.outstanding -= count
+            self.changed.notify_all()
+
+
+class ChannelSender:
+    """Sends every due delivery of one channel at the channel's ceiling, never above it."""
+
+    def __init__(
+        self, engine: AsyncEngine, channel: Channel, policy: Policy, *, lease_s: float = 60.0,
+    ) -> None:
+        caps = channel.capabilities
+        self.engine, self.channel, self.policy, self.lease_s = engine, channel, policy, lease_s
+        self.pacer = build_pacer(channel)
+        calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
+        self.wave_size = calls * caps.max_recipients_per_call
+        self.budget = _Budget(limit=2 * self.wave_size)
+        self.calls_in_flight = asyncio.Semaphore(max(4, min(256, 2 * calls)))
+        self.plans: dict[int, RunPlan] = {}
+        self.progress: dict[int, Counter[str]] = {}
+        self.sender_id = 0
+        self._results: list[Outcome] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+
+    @property
+    def name(self) -> str:
+        return self.channel.name
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set, then finish what is in flight and record it."""
+        self.sender_id = await outbox.register_sender(self.engine, self.name)
+        dead = await outbox.dead_senders(self.engine, self.name, own=[self.sender_id])
+        recovered = await outbox.recover(self.engine, self.name, self.policy, senders=dead)
+        if recovered:
+            log.warning("%s: %d deliveries of stopped senders recovered as uncertain",
+                        self.name, recovered)
+        keeper = asyncio.create_task(self._keep_alive(stop), name=f"{self.name}-heartbeat")
+        recorder = asyncio.create_task(self._record_loop(stop), name=f"{self.name}-recorder")
+        try:
+            await self._claim_loop(stop)
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            stop.set()
+            await asyncio.gather(recorder, return_exceptions=True)
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+            await outbox.heartbeat(self.engine, self.sender_id, stopped=True)
+
+    def wake(self) -> None:
+        """A new run was created in this process: look for work now."""
+        self._wake.set()
+
+    async def _claim_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.budget.reserve(self.wave_size)
+            batch = await outbox.claim(
+                self.engine, self.name, self.sender_id, self.wave_size, self.lease_s
+            )
+            unused = self.wave_size - len(batch)
+            if unused:
+                await self.budget.release(unused)
+            if not batch:
+                await self._idle(stop)
+                continue
+            for plan, group in await self._calls(batch):
+                await self.calls_in_flight.acquire()
+                task = asyncio.create_task(self._deliver(plan, group))
+                self._tasks.add(task)
+                task.add_done_callback(self._call_done)
+
+    def _call_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self.calls_in_flight.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s: a send task failed", self.name, exc_info=task.exception())
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        await self._flush()
+        await finish_runs(self.engine)
+        self._wake.clear()
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        await asyncio.wait(waiters, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    async def _calls(self, batch: list[Claimed]) -> list[tuple[RunPlan, list[Claimed]]]:
+        """Group a wave by run, then into calls of at most max_recipients_per_call."""
+        per_run: dict[int, list[Claimed]] = {}
+        for claimed in batch:
+            per_run.setdefault(claimed.run_id, []).append(claimed)
+        size = self.channel.capabilities.max_recipients_per_call
+        calls = []
+        for run_id, rows in per_run.items():
+            plan = await self._plan(run_id)
+            calls.extend((plan, rows[i:i + size]) for i in range(0, len(rows), size))
+        return calls
+
+    async def _plan(self, run_id: int) -> RunPlan:
+        plan = self.plans.get(run_id)
+        if plan is None:
+            plan = await load_plan(self.engine, run_id, self.name, self.channel.capabilities)
+            if plan.media is not None and plan.media.ref is None:
+                ref = await self.channel.prepare_media(plan.media)
+                if ref:
+                    await save_media_ref(self.engine, plan.media.media_id, self.name, ref)
+                    plan = with_media_ref(plan, ref)
+            self.plans[run_id] = plan
+            self.progress.setdefault(run_id, Counter())
+        return plan
+
+    async def _deliver(self, plan: RunPlan, group: list[Claimed]) -> None:
+        """Send every part of the plan to the group, in order; stop at a failed part."""
+        final: dict[str, DeliveryResult] = {}
+        first_ids: dict[str, str | None] = {}
+        remaining = [c.recipient for c in group]
+        for part in self.plans.get(plan.run_id, plan).parts:
+            if not remaining:
+                break
+            results = await self._send_paced(remaining, part, group)
+            await self._absorb(plan.run_id, results)
+            remaining = []
+            for result in results:
+                if result.status is Status.SENT:
+                    first_ids.setdefault(result.recipient, result.platform_message_id)
+                    remaining.append(result.recipient)
+                else:
+                    final[result.recipient] = result
+        outcomes = [
+            Outcome(c, Status.SENT, first_ids.get(c.recipient)) if c.recipient not in final
+            else _outcome(c, final[c.recipient])
+            for c in group
+        ]
+        self._results.extend(outcomes)
+        if len(self._results) >= self.wave_size:
+            self._wake.set()
+
+    async def _send_paced(
+        self, recipients: list[str], part: Outbound, group: list[Claimed]
+    ) -> list[DeliveryResult]:
+        keys: dict[str, Hashable] = {}
+        if len(recipients) == 1:
+            keys = {"chat": recipients[0]}
+        ready = self.pacer.key_ready_at(keys)
+        delay = ready - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await self.pacer.acquire(keys)
+        try:
+            results = await self.channel.send(recipients, part)
+        except ChannelError as exc:
+            log.error("%s: channel fault, pausing %.0f s: %s", self.name, FAULT_PAUSE_S, exc)
+            self.pacer.pause(FAULT_PAUSE_S)
+            return [DeliveryResult(r, Status.FAILED, error=str(exc)) for r in recipients]
+        except Exception as exc:  # an unknown failure may still have reached the platform
+            log.exception("%s: send failed unexpectedly", self.name)
+            return [DeliveryResult(r, Status.UNCERTAIN, error=repr(exc)) for r in recipients]
+        return _complete(recipients, results)
+
+    async def _absorb(self, run_id: int, results: Sequence[DeliveryResult]) -> None:
+        waits = [r.retry_after or 1.0 for r in results if r.status is Status.RETRY_AFTER]
+        if waits:
+            self.pacer.pause(max(waits))
+        plan = self.plans.get(run_id)
+        ref = next((r.media_ref for r in results if r.media_ref), None)
+        if ref and plan is not None and plan.media is not None and plan.media.ref is None:
+            self.plans[run_id] = with_media_ref(plan, ref)
+            await save_media_ref(self.engine, plan.media.media_id, self.name, ref)
+
+    async def _record_loop(self, stop: asyncio.Event) -> None:
+        while not (stop.is_set() and not self._tasks and not self._results):
+            try:
+                await asyncio.wait_for(self._wake.wait(), FLUSH_S)
+            except TimeoutError:
+                pass
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._results:
+            return
+        batch, self._results = self._results, []
+        try:
+            unreached = await outbox.record(self.engine, batch, self.policy)
+        finally:
+            await self.budget.release(len(batch))
+        for outcome in batch:
+            self.progress.setdefault(outcome.claimed.run_id, Counter())[outcome.status.value] += 1
+        await self._failover(unreached)
+
+    async def _failover(self, unreached: list[tuple[int, int]]) -> None:
+        per_run: dict[int, list[int]] = {}
+        for run_id, person_id in unreached:
+            plan = self.plans.get(run_id)
+            if plan is not None and plan.routing == "failover":
+                per_run.setdefault(run_id, []).append(person_id)
+        for run_id, people in per_run.items():
+            async with self.engine.begin() as conn:
+                await failover(conn, run_id, people, self.plans[run_id].channels)
+
+    async def _keep_alive(self, stop: asyncio.Event) -> None:
+        beats = 0
+        while not stop.is_set():
+            await asyncio.sleep(outbox.HEARTBEAT_S)
+            await outbox.heartbeat(self.engine, self.sender_id)
+            beats += 1
+            if beats % 6 == 0:  # every minute: leases nobody renewed in time
+                await outbox.recover(self.engine, self.name, self.policy, expired=True)
+
+
+def _complete(recipients: list[str], results: list[DeliveryResult]) -> list[DeliveryResult]:
+    """An adapter must answer for every recipient; a missing answer is uncertain."""
+    seen = {r.recipient for r in results}
+    missing = [
+        DeliveryResult(r, Status.UNCERTAIN, error="no result from adapter")
+        for r in recipients if r not in seen
+    ]
+    return list(results) + missing
+
+
+def _outcome(claimed: Claimed, result: DeliveryResult) -> Outcome:
+    return Outcome(
+        claimed, result.status, result.platform_message_id, result.error, result.retry_after
+    )

@@ -1,0 +1,300 @@
+"""The message queue: claim deliveries with a lease, record a batch's results at once,
+recover leases whose sender died. The deliveries table is the queue and the ledger."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.models import Contact, Delivery, Sender, utcnow
+from core.ports import Status
+
+HEARTBEAT_S = 10.0
+FINAL_FOR_CONTACT = {Status.BLOCKED: "blocked", Status.UNSUBSCRIBED: "unsubscribed"}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    run_id: int
+    contact_id: int
+    person_id: int | None
+    recipient: str  # the contact's id on its platform
+    attempts: int
+    was_uncertain: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed delivery."""
+
+    claimed: Claimed
+    status: Status
+    platform_message_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the core treats results: retries and what an uncertain send becomes."""
+
+    max_attempts: int = 5
+    resend_uncertain: bool = True  # [sending] uncertain_policy = "resend"
+    idempotent: bool = False  # the channel drops repeated keys (VK): always safe to resend
+    backoff_base_s: float = 2.0
+    backoff_cap_s: float = 300.0
+
+    @property
+    def resend(self) -> bool:
+        return self.idempotent or self.resend_uncertain
+
+    def backoff(self, attempts: int) -> float:
+        delay = min(self.backoff_cap_s, self.backoff_base_s * 2 ** max(0, attempts - 1))
+        return delay * random.uniform(0.8, 1.2)
+
+
+def _claim_sql(dialect: str) -> str:
+    lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+    return (
+        "UPDATE deliveries SET status = 'claimed', sender_id = :sender, lease_until = :lease, "
+        "attempts = attempts + 1, updated_at = :now WHERE id IN ("
+        "SELECT id FROM deliveries WHERE channel = :channel AND status = 'pending' "
+        f"AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit{lock}) "
+        "RETURNING id, run_id, contact_id, person_id, attempts, was_uncertain"
+    )
+
+
+async def claim(
+    engine: AsyncEngine, channel: str, sender_id: int, limit: int, lease_s: float
+) -> list[Claimed]:
+    """Take up to `limit` due deliveries of a channel for this sender, oldest first."""
+    now = time.time()
+    async with engine.begin() as conn:
+        rows = (
+            await conn.execute(
+                text(_claim_sql(conn.dialect.name)),
+                {"sender": sender_id, "lease": now + lease_s, "now": now,
+                 "channel": channel, "limit": limit},
+            )
+        ).all()
+        if not rows:
+            return []
+        ids = await _external_ids(conn, [r.contact_id for r in rows])
+    claimed = [
+        Claimed(r.id, r.run_id, r.contact_id, r.person_id, ids[r.contact_id], r.attempts,
+                bool(r.was_uncertain))
+        for r in rows
+    ]
+    claimed.sort(key=lambda c: c.delivery_id)
+    return claimed
+
+
+async def _external_ids(conn: AsyncConnection, contact_ids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(contact_ids), 900):  # SQLite's bound-parameter limit
+        chunk = contact_ids[start:start + 900]
+        rows = await conn.execute(
+            select(Contact.id, Contact.external_id).where(Contact.id.in_(chunk))
+        )
+        found.update({int(i): str(e) for i, e in rows.all()})
+    return found
+
+
+def _row_update(outcome: Outcome, policy: Policy, now: float) -> dict[str, Any]:
+    """The delivery's next state for one result."""
+    claimed, status = outcome.claimed, outcome.status
+    row: dict[str, Any] = {
+        "b_id": claimed.delivery_id, "b_status": status.value, "b_next": now,
+        "b_pmid": outcome.platform_message_id, "b_error": outcome.error,
+        "b_uncertain": claimed.was_uncertain, "b_attempts": claimed.attempts, "b_now": now,
+    }
+    if status is Status.SENT:
+        return row
+    if status in FINAL_FOR_CONTACT:
+        row["b_status"] = FINAL_FOR_CONTACT[status]
+    elif status is Status.INVALID:
+        row["b_status"] = "failed"
+    elif status is Status.RETRY_AFTER:
+        # Not the member's fault nor a real attempt: wait out the window and try again.
+        row.update(b_status="pending", b_next=now + (outcome.retry_after or 1.0),
+                   b_attempts=max(0, claimed.attempts - 1))
+    elif status is Status.UNCERTAIN:
+        row["b_uncertain"] = True
+        row["b_status"] = "pending" if policy.resend else "uncertain"
+    elif claimed.attempts < policy.max_attempts:
+        row.update(b_status="pending", b_next=now + policy.backoff(claimed.attempts))
+    else:
+        row["b_status"] = "failed"
+    return row
+
+
+_RECORD = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("b_id"), Delivery.status == "claimed")
+    .values(
+        status=bindparam("b_status"), next_attempt_at=bindparam("b_next"),
+        platform_message_id=bindparam("b_pmid"), error=bindparam("b_error"),
+        was_uncertain=bindparam("b_uncertain"), attempts=bindparam("b_attempts"),
+        lease_until=None, updated_at=bindparam("b_now"),
+    )
+)
+
+
+async def record(
+    engine: AsyncEngine, outcomes: Sequence[Outcome], policy: Policy
+) -> list[tuple[int, int]]:
+    """Write a batch's results in one transaction; contacts that left are marked.
+
+    Returns (run_id, person_id) pairs that ended unreached, for failover routing.
+    """
+    if not outcomes:
+        return []
+    now = time.time()
+    rows = [_row_update(o, policy, now) for o in outcomes]
+    gone = {o.claimed.contact_id: FINAL_FOR_CONTACT[o.status]
+            for o in outcomes if o.status in FINAL_FOR_CONTACT}
+    async with engine.begin() as conn:
+        await conn.execute(_RECORD, rows)
+        if gone:
+            await mark_contacts(conn, gone)
+    return [
+        (o.claimed.run_id, o.claimed.person_id) for o, r in zip(outcomes, rows, strict=True)
+        if r["b_status"] in ("blocked", "unsubscribed", "failed") and o.claimed.person_id
+    ]
+
+
+async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None:
+    """Contacts that blocked or left: no campaign reaches them from the next batch on."""
+    params = [{"c_id": cid, "c_status": status} for cid, status in statuses.items()]
+    await conn.execute(
+        update(Contact).where(Contact.id == bindparam("c_id"))
+        .values(status=bindparam("c_status"), updated_at=utcnow()),
+        params,
+    )
+    await conn.execute(
+        update(Delivery).where(Delivery.contact_id == bindparam("c_id"), Delivery.status == "pending")
+        .values(status=bindparam("c_status"), updated_at=time.time()),
+        params,
+    )
+
+
+# Senders and leases -------------------------------------------------------------------
+
+
+async def register_sender(engine: AsyncEngine, channel: str) -> int:
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            insert(Sender).values(
+                channel=channel, hostname=socket.gethostname(), pid=os.getpid(),
+                heartbeat_at=time.time(),
+            ).returning(Sender.id)
+        )
+        return int(result.scalar_one())
+
+
+async def heartbeat(engine: AsyncEngine, sender_id: int, *, stopped: bool = False) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(Sender).where(Sender.id == sender_id)
+            .values(heartbeat_at=time.time(), stopped=stopped)
+        )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def dead_senders(engine: AsyncEngine, channel: str, *, own: Sequence[int] = ()) -> list[int]:
+    """Senders that hold no lease any more: stopped, silent, or a dead process on this host."""
+    host, now = socket.gethostname(), time.time()
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(Sender).where(Sender.channel == channel))).scalars()
+        dead = []
+        for sender in rows:
+            if sender.id in own:
+                continue
+            same_host_dead = sender.hostname == host and (
+                sender.pid == os.getpid() or not _pid_alive(sender.pid)
+            )
+            silent = sender.heartbeat_at < now - 3 * HEARTBEAT_S
+            if sender.stopped or same_host_dead or silent:
+                dead.append(sender.id)
+        return dead
+
+
+async def recover(
+    engine: AsyncEngine, channel: str, policy: Policy, *, senders: Sequence[int] = (),
+    expired: bool = False,
+) -> int:
+    """Claimed rows of dead senders (or with an expired lease) become uncertain → policy.
+
+    They may or may not have reached the platform; they stay flagged in the report.
+    """
+    now = time.time()
+    whose = Delivery.sender_id.in_(list(senders)) if senders else None
+    if whose is None and not expired:
+        return 0
+    condition = [Delivery.channel == channel, Delivery.status == "claimed"]
+    if expired:
+        condition.append(Delivery.lease_until < now)
+    if whose is not None:
+        condition.append(whose)
+    values: dict[str, Any] = {"was_uncertain": True, "lease_until": None, "updated_at": now}
+    values.update({"status": "pending", "next_attempt_at": now} if policy.resend
+                  else {"status": "uncertain"})
+    async with engine.begin() as conn:
+        result = await conn.execute(update(Delivery).where(*condition).values(values))
+        if senders:
+            await conn.execute(
+                update(Sender).where(Sender.id.in_(list(senders))).values(stopped=True)
+            )
+        return max(result.rowcount, 0)
+
+
+async def pending_count(engine: AsyncEngine, channels: Sequence[str]) -> int:
+    """Deliveries not finished yet on these channels: pending (also waiting for a retry)
+    or claimed; plus runs still materialising."""
+    if not channels:
+        return 0
+    names = ", ".join(f"'{c}'" for c in channels if c.isidentifier())
+    async with engine.connect() as conn:
+        waiting = (
+            await conn.execute(text(
+                f"SELECT COUNT(*) FROM deliveries WHERE channel IN ({names}) "
+                "AND status IN ('pending', 'claimed')"
+            ))
+        ).scalar_one()
+        building = (
+            await conn.execute(text(
+                "SELECT COUNT(*) FROM campaign_runs WHERE status = 'materialising'"
+            ))
+        ).scalar_one()
+    return int(waiting) + int(building)
+
+
+async def next_due(engine: AsyncEngine, channel: str) -> float | None:
+    """When the channel's earliest pending delivery comes due (epoch seconds)."""
+    async with engine.connect() as conn:
+        value = (
+            await conn.execute(
+                select(Delivery.next_attempt_at).where(
+                    Delivery.channel == channel, Delivery.status == "pending"
+                ).order_by(Delivery.next_attempt_at).limit(1)
+            )
+        ).scalar_one_or_none()
+    return None if value is None else float(value)
