@@ -1,0 +1,188 @@
+"""`rupor audience import`: a CSV or XLSX member list into the audience, streamed and
+written in batches (one transaction each), idempotently.
+
+Columns: full_name, org_path (required); roles, telegram_id, vk_id, viber_id, member_id,
+tags (optional; an absent column leaves stored values alone). Imported contacts are
+subscribers of an earlier system: active, each with one consent whose source is "import".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.audience import OrgCache
+from core.importer_read import ImportFileError, SourceRow, open_member_file
+from core.importer_rows import Columns, MemberRow, RowError, map_header, parse_row
+from core.importer_store import BatchOutcome, plan_batch, write_batch
+from core.models import utcnow
+
+__all__ = ["ImportFileError", "ImportReport", "RejectedRow", "import_members"]
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    source: str  # what the file was read as, e.g. "CSV, cp1251, semicolon"
+    rows_read: int
+    people_created: int
+    people_updated: int
+    people_unchanged: int
+    contacts_created: int
+    contacts_linked: int
+    organizations_created: int
+    rejected: tuple[RejectedRow, ...]
+
+    @property
+    def rows_imported(self) -> int:
+        return self.rows_read - len(self.rejected)
+
+    @property
+    def complete(self) -> bool:
+        return not self.rejected
+
+
+@dataclass
+class _FileState:
+    """What this file has already given, so a repeated member or contact is caught."""
+
+    orgs: OrgCache = field(default_factory=OrgCache)
+    identities: dict[tuple[str, ...], int] = field(default_factory=dict)
+    contacts: dict[tuple[str, str], int] = field(default_factory=dict)
+    matched: dict[int, int] = field(default_factory=dict)
+    totals: BatchOutcome = field(default_factory=BatchOutcome)
+    rows_read: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    def claim(self, row: MemberRow) -> None:
+        line = self.identities.get(row.identity)
+        if line is not None:
+            raise RowError(f"the same member as line {line} ({_identity_text(row)})")
+        repeated = [
+            f"{channel}_id {external_id} is also given on line {line}"
+            for channel, external_id in row.contacts
+            if (line := self.contacts.get((channel, external_id))) is not None
+        ]
+        if repeated:
+            raise RowError("; ".join(repeated))
+        self.identities[row.identity] = row.line
+        self.contacts.update((key, row.line) for key in row.contacts)
+
+    def forget(self, row: MemberRow) -> None:
+        if self.identities.get(row.identity) == row.line:
+            del self.identities[row.identity]
+        for key in row.contacts:
+            if self.contacts.get(key) == row.line:
+                del self.contacts[key]
+
+
+def _identity_text(row: MemberRow) -> str:
+    if row.member_id:
+        return f"member_id {row.member_id}"
+    return "the same full name in the same organisation"
+
+
+def _batches(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    batch: list[SourceRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _valid_rows(batch: list[SourceRow], columns: Columns, state: _FileState) -> list[MemberRow]:
+    valid: list[MemberRow] = []
+    for source_row in batch:
+        state.rows_read += 1
+        try:
+            row = parse_row(source_row, columns)
+            state.claim(row)
+        except RowError as exc:
+            state.rejected.append(RejectedRow(source_row.line, str(exc)))
+            continue
+        valid.append(row)
+    return valid
+
+
+async def _attempt(
+    sessions: async_sessionmaker[AsyncSession], rows: list[MemberRow], state: _FileState,
+    now: datetime,
+) -> BatchOutcome:
+    outcome = BatchOutcome()
+    async with sessions() as session, session.begin():
+        plans = await plan_batch(session, rows, state.orgs, outcome, state.matched)
+        await write_batch(session, plans, state.orgs, now, outcome)
+    return outcome
+
+
+async def _import_batch(
+    sessions: async_sessionmaker[AsyncSession], rows: list[MemberRow], state: _FileState,
+    now: datetime,
+) -> None:
+    created_before = state.orgs.created
+    try:
+        outcome = await _attempt(sessions, rows, state, now)
+    except IntegrityError:
+        # Someone (a bot's /start) wrote a contact between our look-up and insert: the
+        # batch rolled back, organisations created in it too, so look everything up again.
+        state.orgs = OrgCache()
+        state.orgs.created = created_before
+        outcome = await _attempt(sessions, rows, state, now)
+    for row, reason in outcome.rejected:
+        state.forget(row)
+        state.rejected.append(RejectedRow(row.line, reason))
+    totals = state.totals
+    totals.created += outcome.created
+    totals.updated += outcome.updated
+    totals.unchanged += outcome.unchanged
+    totals.contacts_created += outcome.contacts_created
+    totals.contacts_linked += outcome.contacts_linked
+
+
+async def import_members(
+    sessions: async_sessionmaker[AsyncSession],
+    path: Path | str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import a member list; bad rows are reported, not fatal. ImportFileError (one line)
+    when the file cannot be used at all: nothing is written then."""
+    moment = now or utcnow()
+    state = _FileState()
+    with open_member_file(Path(path)) as source:
+        columns = map_header(source.header)
+        for batch in _batches(source.rows, batch_size):
+            rows = _valid_rows(batch, columns, state)
+            if rows:
+                await _import_batch(sessions, rows, state, moment)
+    totals = state.totals
+    return ImportReport(
+        source=source.description,
+        rows_read=state.rows_read,
+        people_created=totals.created,
+        people_updated=totals.updated,
+        people_unchanged=totals.unchanged,
+        contacts_created=totals.contacts_created,
+        contacts_linked=totals.contacts_linked,
+        organizations_created=state.orgs.created,
+        rejected=tuple(sorted(state.rejected, key=lambda rejected: rejected.line)),
+    )

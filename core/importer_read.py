@@ -1,0 +1,190 @@
+"""Streaming readers of member lists: CSV (UTF-8, UTF-8 with BOM, or cp1251; comma,
+semicolon or tab) and XLSX. Rows come with the physical line number they start on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+CHUNK = 1 << 16
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary .xls of Excel 97-2003
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported at all; the message is one line saying why."""
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    line: int  # the physical line (CSV) or sheet row (XLSX) the record starts on
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class MemberSource:
+    description: str  # e.g. "CSV, cp1251, semicolon"
+    header: list[str]
+    rows: Iterator[SourceRow]
+
+
+def _scan_utf8(stream: IO[bytes]) -> bool:
+    """True when the whole stream is UTF-8; refuse a file mixing UTF-8 with another code."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    cyrillic = offset = 0
+    try:
+        while chunk := stream.read(CHUNK):
+            offset += len(chunk)
+            text = decoder.decode(chunk)
+            cyrillic += sum(1 for char in text if "\u0400" <= char <= "\u04ff")
+            if CONTROL.search(text):
+                raise ImportFileError("the file holds control characters: it is not a text CSV")
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        # cp1251 Cyrillic is never valid UTF-8 for long; Cyrillic decoded first means a mix.
+        if cyrillic >= 2:
+            raise ImportFileError(
+                "the file starts in UTF-8 but holds another encoding further on (within "
+                f"{offset} bytes of the start); save it again as 'CSV UTF-8'"
+            ) from None
+        return False
+    return True
+
+
+def _scan_cp1251(stream: IO[bytes]) -> bool:
+    decoder = codecs.getincrementaldecoder("cp1251")()
+    try:
+        while chunk := stream.read(CHUNK):
+            if CONTROL.search(decoder.decode(chunk)):
+                return False
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not) or cp1251, by scanning the whole file in chunks."""
+    with path.open("rb") as stream:
+        head = stream.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise ImportFileError(
+                "the file is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' or "
+                "'CSV (разделители — запятые)'"
+            )
+        stream.seek(0)
+        if _scan_utf8(stream):
+            return "utf-8-sig"
+        stream.seek(0)
+        if _scan_cp1251(stream):
+            return "cp1251"
+    raise ImportFileError(
+        "the file is neither UTF-8 nor Windows-1251 (cp1251) text; save it as 'CSV UTF-8'"
+    )
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter that occurs most often outside quotes in the header line."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(reader: Any) -> Iterator[SourceRow]:
+    previous = reader.line_num
+    try:
+        for cells in reader:
+            start, previous = previous + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                yield SourceRow(start, cells)
+    except csv.Error as exc:
+        raise ImportFileError(f"line {previous + 1}: the CSV is malformed ({exc})") from None
+
+
+@contextmanager
+def _open_csv(path: Path) -> Iterator[MemberSource]:
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as text:
+        first = text.readline()
+        delimiter = sniff_delimiter(first)
+        text.seek(0)
+        reader = csv.reader(text, delimiter=delimiter)
+        header = next(reader, [])
+        name = "UTF-8" if encoding == "utf-8-sig" else encoding
+        yield MemberSource(
+            f"CSV, {name}, {DELIMITER_NAMES[delimiter]}", header, _csv_rows(reader)
+        )
+
+
+def cell_text(value: object) -> str:
+    """An XLSX cell as the text a person typed: 9100000.0 is "9100000", empty is ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _xlsx_rows(rows: Iterator[tuple[object, ...]]) -> Iterator[SourceRow]:
+    for line, values in enumerate(rows, start=2):
+        cells = [cell_text(value) for value in values]
+        if any(cells):
+            yield SourceRow(line, cells)
+
+
+@contextmanager
+def _open_xlsx(path: Path) -> Iterator[MemberSource]:
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFileError(f"cannot read the XLSX workbook: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        # Some writers store a wrong sheet size; without it openpyxl reads every cell.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        header = [cell_text(value) for value in next(rows, ())]
+        yield MemberSource(f"XLSX, sheet '{sheet.title}'", header, _xlsx_rows(rows))
+    finally:
+        book.close()
+
+
+@contextmanager
+def open_member_file(path: Path) -> Iterator[MemberSource]:
+    """Open a CSV or XLSX member list for streaming; ImportFileError when unusable."""
+    try:
+        with path.open("rb") as stream:
+            magic = stream.read(4)
+    except FileNotFoundError:
+        raise ImportFileError("file not found") from None
+    except OSError as exc:
+        raise ImportFileError(f"cannot read: {exc.strerror or exc}") from None
+    if magic.startswith(OLE_MAGIC):
+        raise ImportFileError("an old .xls workbook; save it as .xlsx or CSV UTF-8")
+    opener = _open_xlsx if magic.startswith(XLSX_MAGIC) else _open_csv
+    with opener(path) as source:
+        yield source

@@ -1,0 +1,224 @@
+"""Columns and rows of a member list: header mapping and per-field validation.
+
+A row with any invalid field is rejected whole, with every reason found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, partial
+from typing import TypeVar
+
+from core.audience import (
+    MAX_NAME_LEN,
+    OrgPath,
+    OrgPathError,
+    normalize_name,
+    normalize_tag,
+    org_full_name,
+    parse_org_path,
+)
+from core.importer_read import ImportFileError, SourceRow
+from core.roles import parse_roles
+
+REQUIRED = ("full_name", "org_path")
+OPTIONAL = ("roles", "member_id", "tags")
+MAX_ID_LEN = 64
+MAX_TAG_LEN = 64
+DIGITS = re.compile(r"^\d{1,20}(?:\.0+)?$")  # "9100000.0": a float column written as text
+SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+VK_PROFILE = re.compile(r"^(?:https?://)?(?:m\.|www\.)?vk\.(?:com|ru)/(?:id(\d+)|(\S+?))/?$")
+VK_ID = re.compile(r"^id(\d+)$")
+
+
+T = TypeVar("T")
+
+
+class RowError(ValueError):
+    """Reasons a row was rejected, joined by "; "."""
+
+
+def positive_id(column: str, text: str) -> str:
+    """A positive integer id (Telegram user id, VK user id) as its decimal text."""
+    if SCIENTIFIC.match(text):
+        raise RowError(
+            f"{column} {text!r} is in Excel's scientific notation, its digits are lost; "
+            "format the column as text or number and export again"
+        )
+    if not DIGITS.match(text):
+        raise RowError(f"{column} {text!r} is not a number")
+    number = int(text.split(".")[0])
+    if number <= 0:
+        raise RowError(f"{column} {text!r} must be a positive number")
+    return str(number)
+
+
+def vk_user_id(column: str, text: str) -> str:
+    """A VK user id: 123, id123 or a profile link https://vk.com/id123."""
+    profile = VK_PROFILE.match(text)
+    if profile and profile.group(2):
+        raise RowError(
+            f"{column} {text!r} is a screen name, which cannot be resolved offline; "
+            "give the numeric id (https://vk.com/id123)"
+        )
+    plain = profile.group(1) if profile else None
+    short = VK_ID.match(text)
+    return positive_id(column, plain or (short.group(1) if short else text))
+
+
+def viber_user_id(column: str, text: str) -> str:
+    if any(char.isspace() for char in text):
+        raise RowError(f"{column} {text!r} must not contain spaces")
+    if len(text) > MAX_ID_LEN:
+        raise RowError(f"{column} is longer than {MAX_ID_LEN} characters")
+    return text
+
+
+# Contact columns are "<channel>_id"; a new messenger adds its id parser here.
+CONTACT_ID_PARSERS: dict[str, Callable[[str, str], str]] = {
+    "telegram": positive_id,
+    "vk": vk_user_id,
+    "viber": viber_user_id,
+}
+CONTACT_COLUMNS = {f"{channel}_id": channel for channel in CONTACT_ID_PARSERS}
+KNOWN = REQUIRED + ("roles", *CONTACT_COLUMNS, "member_id", "tags")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each known column is in the file; optional ones may be absent."""
+
+    index: dict[str, int]
+
+    @cached_property
+    def positions(self) -> frozenset[int]:
+        return frozenset(self.index.values())
+
+    def has(self, name: str) -> bool:
+        return name in self.index
+
+
+def column_name(text: str) -> str:
+    return "_".join(text.replace("\ufeff", "").strip().lower().replace("-", " ").split())
+
+
+def map_header(header: Sequence[str]) -> Columns:
+    """Match header names case-insensitively; refuse unknown, repeated or missing columns."""
+    index: dict[str, int] = {}
+    for position, raw in enumerate(header):
+        name = column_name(raw)
+        if not name:
+            continue  # a stray empty column, as Excel leaves after the last one
+        if name not in KNOWN:
+            raise ImportFileError(
+                f"unknown column {raw.strip()!r} in the header (known: {', '.join(KNOWN)})"
+            )
+        if name in index:
+            raise ImportFileError(f"column {name!r} appears twice in the header")
+        index[name] = position
+    missing = [name for name in REQUIRED if name not in index]
+    if missing:
+        raise ImportFileError(
+            f"missing required column(s) {', '.join(missing)} in the header (line 1)"
+        )
+    return Columns(index)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """One valid row; None for a column the file does not have (left untouched)."""
+
+    line: int
+    full_name: str
+    org_path: OrgPath
+    roles: int | None
+    tags: frozenset[str] | None
+    member_id: str | None
+    contacts: tuple[tuple[str, str], ...]
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        if self.member_id:
+            return ("member_id", self.member_id)
+        return ("name", org_full_name(self.org_path), self.full_name)
+
+
+def _full_name(text: str) -> str:
+    name = normalize_name(text)
+    if not name:
+        raise RowError("full_name is empty")
+    if len(name) > MAX_NAME_LEN:
+        raise RowError(f"full_name is longer than {MAX_NAME_LEN} characters")
+    return name
+
+
+def _tags(text: str) -> frozenset[str]:
+    tags = frozenset(normalize_tag(part) for part in text.split(",") if part.strip())
+    long_tag = next((tag for tag in tags if len(tag) > MAX_TAG_LEN), None)
+    if long_tag is not None:
+        raise RowError(f"tag {long_tag[:20]!r}… is longer than {MAX_TAG_LEN} characters")
+    return tags
+
+
+def _member_id(text: str) -> str | None:
+    if len(text) > MAX_ID_LEN:
+        raise RowError(f"member_id is longer than {MAX_ID_LEN} characters")
+    return text or None
+
+
+def _roles(text: str) -> int:
+    try:
+        return int(parse_roles(text))
+    except ValueError as exc:
+        raise RowError(f"roles: {exc}") from None
+
+
+class _Fields:
+    """Collects every field's reason, so one pass reports all that is wrong in a row."""
+
+    def __init__(self, row: SourceRow, columns: Columns) -> None:
+        self.row, self.columns, self.reasons = row, columns, list[str]()
+
+    def text(self, name: str) -> str:
+        position = self.columns.index.get(name)
+        cells = self.row.cells
+        return cells[position].strip() if position is not None and position < len(cells) else ""
+
+    def parse(self, name: str, parser: Callable[[str], T]) -> T | None:
+        if not self.columns.has(name):
+            return None
+        try:
+            return parser(self.text(name))
+        except (RowError, OrgPathError) as exc:
+            self.reasons.append(str(exc))
+            return None
+
+    def contacts(self) -> tuple[tuple[str, str], ...]:
+        found: list[tuple[str, str]] = []
+        for column, channel in CONTACT_COLUMNS.items():
+            text = self.text(column)
+            if text:
+                external_id = self.parse(column, partial(CONTACT_ID_PARSERS[channel], column))
+                if external_id is not None:
+                    found.append((channel, external_id))
+        return tuple(found)
+
+
+def parse_row(row: SourceRow, columns: Columns) -> MemberRow:
+    """Validate one row; RowError lists every invalid field."""
+    named = columns.positions
+    stray = next((i for i, cell in enumerate(row.cells) if cell.strip() and i not in named), None)
+    if stray is not None:
+        raise RowError(f"a value in column {stray + 1}, which has no name in the header")
+    fields = _Fields(row, columns)
+    full_name = fields.parse("full_name", _full_name)
+    org_path = fields.parse("org_path", parse_org_path)
+    roles = fields.parse("roles", _roles)
+    tags = fields.parse("tags", _tags)
+    member_id = fields.parse("member_id", _member_id)
+    contacts = fields.contacts()
+    if fields.reasons or full_name is None or org_path is None:
+        raise RowError("; ".join(fields.reasons))
+    return MemberRow(row.line, full_name, org_path, roles, tags, member_id, contacts)

@@ -1,0 +1,364 @@
+"""One batch of valid member rows into the database: bulk look-ups, then bulk writes.
+
+A person is found by member_id; failing that, by full name within the organisation (a
+nameless match gets the member_id). Contacts owned by someone else reject the row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audience import IMPORT_CONSENT_VERSION, OrgCache, OrgRef
+from core.importer_rows import MemberRow, RowError
+from core.models import Consent, Contact, Person, PersonTag
+from core.roles import Role
+
+CHUNK = 500  # bound parameters per IN (...): far below SQLite's and asyncpg's limits
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A person as stored, with what the row may change."""
+
+    id: int
+    full_name: str
+    org_id: int
+    member_id: str | None
+    roles: int
+    erased: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContact:
+    id: int
+    channel: str
+    person_id: int | None
+    status: str
+    owner: str | None
+
+
+@dataclass
+class Plan:
+    row: MemberRow
+    person: Stored | None
+    changes: dict[str, Any] = field(default_factory=dict)
+    tags_changed: bool = False
+    new_contacts: list[tuple[str, str]] = field(default_factory=list)
+    linked: list[StoredContact] = field(default_factory=list)
+    person_id: int = 0
+
+
+@dataclass
+class BatchOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    contacts_created: int = 0
+    contacts_linked: int = 0
+    rejected: list[tuple[MemberRow, str]] = field(default_factory=list)
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
+    return (items[start:start + CHUNK] for start in range(0, len(items), CHUNK))
+
+
+PERSON_COLUMNS = (
+    Person.id, Person.full_name, Person.org_id, Person.member_id, Person.roles, Person.erased_at
+)
+
+
+def _stored(row: Any) -> Stored:
+    return Stored(row[0], row[1], row[2], row[3], row[4], row[5] is not None)
+
+
+async def _by_member_id(session: AsyncSession, rows: Sequence[MemberRow]) -> dict[str, Stored]:
+    ids = sorted({row.member_id for row in rows if row.member_id})
+    found: dict[str, Stored] = {}
+    for part in _chunks(ids):
+        result = await session.execute(select(*PERSON_COLUMNS).where(Person.member_id.in_(part)))
+        found.update((person.member_id or "", person) for person in map(_stored, result))
+    return found
+
+
+async def _by_name(
+    session: AsyncSession, rows: Sequence[MemberRow], orgs: OrgCache
+) -> dict[tuple[int, str], list[Stored]]:
+    org_ids = sorted({org.id for row in rows if (org := orgs.get(row.org_path))})
+    names = sorted({row.full_name for row in rows})
+    found: dict[tuple[int, str], list[Stored]] = defaultdict(list)
+    if not org_ids:
+        return found
+    for part in _chunks(names):
+        result = await session.execute(
+            select(*PERSON_COLUMNS).where(Person.org_id.in_(org_ids), Person.full_name.in_(part))
+        )
+        for person in map(_stored, result):
+            found[(person.org_id, person.full_name)].append(person)
+    return found
+
+
+async def _contacts(
+    session: AsyncSession, rows: Sequence[MemberRow]
+) -> dict[tuple[str, str], StoredContact]:
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        for channel, external_id in row.contacts:
+            wanted[channel].add(external_id)
+    found: dict[tuple[str, str], StoredContact] = {}
+    for channel, ids in wanted.items():
+        for part in _chunks(sorted(ids)):
+            result = await session.execute(
+                select(Contact.id, Contact.external_id, Contact.person_id, Contact.status,
+                       Person.full_name)
+                .outerjoin(Person, Person.id == Contact.person_id)
+                .where(Contact.channel == channel, Contact.external_id.in_(part))
+            )
+            for cid, external_id, person_id, status, owner in result:
+                found[(channel, external_id)] = StoredContact(
+                    cid, channel, person_id, status, owner
+                )
+    return found
+
+
+async def _tags_of(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+    tags: dict[int, set[str]] = defaultdict(set)
+    for part in _chunks(sorted(set(person_ids))):
+        result = await session.execute(
+            select(PersonTag.person_id, PersonTag.tag).where(PersonTag.person_id.in_(part))
+        )
+        for person_id, tag in result:
+            tags[person_id].add(tag)
+    return {person_id: frozenset(tags.get(person_id, ())) for person_id in person_ids}
+
+
+def _match(
+    row: MemberRow,
+    org: OrgRef | None,
+    by_member_id: dict[str, Stored],
+    by_name: dict[tuple[int, str], list[Stored]],
+) -> Stored | None:
+    named = by_name.get((org.id, row.full_name), []) if org else []
+    nameless = next((person for person in named if person.member_id is None), None)
+    if row.member_id:
+        person = by_member_id.get(row.member_id) or nameless
+    elif nameless is not None or len(named) <= 1:
+        person = nameless or (named[0] if named else None)
+    else:
+        raise RowError(
+            f"{len(named)} members named {row.full_name!r} in this organisation; "
+            "give their member_id"
+        )
+    if person is not None and person.erased:
+        raise RowError("this member's data was erased at their request; not imported again")
+    return person
+
+
+def _plan_contacts(
+    plan: Plan, stored: dict[tuple[str, str], StoredContact]
+) -> None:
+    conflicts: list[str] = []
+    for channel, external_id in plan.row.contacts:
+        contact = stored.get((channel, external_id))
+        if contact is None:
+            plan.new_contacts.append((channel, external_id))
+        elif contact.person_id is None:
+            plan.linked.append(contact)
+        elif plan.person is None or contact.person_id != plan.person.id:
+            conflicts.append(
+                f"{channel}_id {external_id} already belongs to another member "
+                f"({contact.owner or f'person #{contact.person_id}'})"
+            )
+    if conflicts:
+        raise RowError("; ".join(conflicts))
+
+
+def _plan_changes(plan: Plan, org: OrgRef | None, tags: dict[int, frozenset[str]]) -> None:
+    person, row = plan.person, plan.row
+    if person is None:
+        return
+    if person.full_name != row.full_name:
+        plan.changes["full_name"] = row.full_name
+    if org is None or person.org_id != org.id:
+        plan.changes["org_id"] = None  # filled in once new organisations exist
+    if row.member_id and person.member_id != row.member_id:
+        plan.changes.update(member_id=row.member_id, member_id_key=row.member_id)
+    if row.roles is not None and person.roles != row.roles:
+        plan.changes["roles"] = row.roles
+    plan.tags_changed = row.tags is not None and tags.get(person.id) != row.tags
+
+
+def _claim_person(plan: Plan, matched: dict[int, int]) -> None:
+    if plan.person is None:
+        return
+    line = matched.setdefault(plan.person.id, plan.row.line)
+    if line != plan.row.line:
+        raise RowError(f"the same member as line {line} ({plan.person.full_name})")
+
+
+async def plan_batch(
+    session: AsyncSession,
+    rows: Sequence[MemberRow],
+    orgs: OrgCache,
+    outcome: BatchOutcome,
+    matched: dict[int, int],
+) -> list[Plan]:
+    """Look everything up in bulk and decide each row; rejected rows go to `outcome`.
+
+    `matched` maps stored people already claimed by a row of this file to that row's line.
+    """
+    await orgs.load(session, (row.org_path for row in rows))
+    by_member_id = await _by_member_id(session, rows)
+    by_name = await _by_name(session, rows, orgs)
+    stored_contacts = await _contacts(session, rows)
+    plans: list[Plan] = []
+    for row in rows:
+        try:
+            plan = Plan(row, _match(row, orgs.get(row.org_path), by_member_id, by_name))
+            _plan_contacts(plan, stored_contacts)
+            _claim_person(plan, matched)
+        except RowError as exc:
+            outcome.rejected.append((row, str(exc)))
+            continue
+        plans.append(plan)
+    tags = await _tags_of(
+        session, [p.person.id for p in plans if p.person and p.row.tags is not None]
+    )
+    for plan in plans:
+        _plan_changes(plan, orgs.get(plan.row.org_path), tags)
+    return plans
+
+
+async def _insert_people(session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache,
+                         now: datetime) -> None:
+    if not plans:
+        return
+    params = [
+        {
+            "full_name": plan.row.full_name,
+            "org_id": orgs.by_path[plan.row.org_path].id,
+            "member_id": plan.row.member_id,
+            "member_id_key": plan.row.member_id or "",
+            "roles": Role.MEMBER if plan.row.roles is None else plan.row.roles,
+            "created_at": now,
+        }
+        for plan in plans
+    ]
+    ids = await session.scalars(
+        insert(Person).returning(Person.id, sort_by_parameter_order=True), params
+    )
+    for plan, person_id in zip(plans, ids.all(), strict=True):
+        plan.person_id = person_id
+
+
+async def _update_people(session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache) -> None:
+    params = []
+    for plan in plans:
+        if "org_id" in plan.changes:
+            plan.changes["org_id"] = orgs.by_path[plan.row.org_path].id
+        if plan.changes:
+            params.append({"id": plan.person_id, **plan.changes})
+    if params:
+        await session.execute(update(Person), params)
+
+
+async def _replace_tags(session: AsyncSession, plans: Sequence[Plan]) -> None:
+    replaced = [plan.person_id for plan in plans if plan.tags_changed]
+    for part in _chunks(replaced):
+        await session.execute(delete(PersonTag).where(PersonTag.person_id.in_(part)))
+    rows = [
+        {"person_id": plan.person_id, "tag": tag}
+        for plan in plans
+        if plan.row.tags and (plan.tags_changed or plan.person is None)
+        for tag in sorted(plan.row.tags)
+    ]
+    if rows:
+        await session.execute(insert(PersonTag), rows)
+
+
+def _consent(person_id: int, contact_id: int, channel: str, now: datetime) -> dict[str, Any]:
+    return {
+        "person_id": person_id, "contact_id": contact_id, "channel": channel,
+        "text_version": IMPORT_CONSENT_VERSION, "source": "import", "given_at": now,
+    }
+
+
+async def _insert_contacts(session: AsyncSession, plans: Sequence[Plan], now: datetime) -> int:
+    new = [
+        (plan.person_id, channel, external_id)
+        for plan in plans
+        for channel, external_id in plan.new_contacts
+    ]
+    if not new:
+        return 0
+    params = [
+        {
+            "person_id": person_id, "channel": channel, "external_id": external_id,
+            "kind": "user", "status": "active", "subscribed_at": now, "updated_at": now,
+        }
+        for person_id, channel, external_id in new
+    ]
+    ids = await session.scalars(
+        insert(Contact).returning(Contact.id, sort_by_parameter_order=True), params
+    )
+    consents = [
+        _consent(person_id, contact_id, channel, now)
+        for (person_id, channel, _), contact_id in zip(new, ids.all(), strict=True)
+    ]
+    await session.execute(insert(Consent), consents)
+    return len(new)
+
+
+async def _link_contacts(session: AsyncSession, plans: Sequence[Plan], now: datetime) -> int:
+    """Attach a contact nobody owns yet; a pending one (no consent yet) becomes active."""
+    links = [(plan.person_id, contact) for plan in plans for contact in plan.linked]
+    if not links:
+        return 0
+    await session.execute(
+        update(Contact),
+        [
+            {"id": contact.id, "person_id": person_id, "updated_at": now}
+            | ({"status": "active", "subscribed_at": now} if contact.status == "pending" else {})
+            for person_id, contact in links
+        ],
+    )
+    consents = [
+        _consent(person_id, contact.id, contact.channel, now)
+        for person_id, contact in links
+        if contact.status == "pending"
+    ]
+    if consents:
+        await session.execute(insert(Consent), consents)
+    return len(links)
+
+
+async def write_batch(
+    session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache, now: datetime,
+    outcome: BatchOutcome,
+) -> None:
+    """Apply the plans: organisations, people, tags, contacts and their consents."""
+    await orgs.ensure(
+        session, [p.row.org_path for p in plans if p.person is None or "org_id" in p.changes]
+    )
+    new = [plan for plan in plans if plan.person is None]
+    for plan in plans:
+        if plan.person is not None:
+            plan.person_id = plan.person.id
+    await _insert_people(session, new, orgs, now)
+    await _update_people(session, plans, orgs)
+    await _replace_tags(session, plans)
+    outcome.contacts_created += await _insert_contacts(session, plans, now)
+    outcome.contacts_linked += await _link_contacts(session, plans, now)
+    outcome.created += len(new)
+    changed = sum(1 for p in plans if p.person is not None and (p.changes or p.tags_changed))
+    outcome.updated += changed
+    outcome.unchanged += len(plans) - len(new) - changed
