@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from core.content import Content, ContentError, buttons_from_json, check, content_to_json, parts
 from core.models import Audit, Campaign, CampaignRun, Media, MediaRef, utcnow
@@ -123,14 +123,14 @@ class RunPlan:
 async def load_plan(
     engine: AsyncEngine, run_id: int, channel: str, caps: Capabilities
 ) -> RunPlan:
-    async with engine.connect() as conn:
+    async with AsyncSession(engine) as session:
         run, campaign = (
-            await conn.execute(
+            await session.execute(
                 select(CampaignRun, Campaign).join(Campaign, Campaign.id == CampaignRun.campaign_id)
                 .where(CampaignRun.id == run_id)
             )
         ).one()
-        media = await _media(conn, campaign.content.get("media_id"), channel)
+        media = await _media(await session.connection(), campaign.content.get("media_id"), channel)
     content = Content(
         text=str(campaign.content.get("text") or ""), media=media,
         buttons=buttons_from_json(campaign.content.get("buttons")),

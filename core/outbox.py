@@ -223,17 +223,18 @@ async def dead_senders(engine: AsyncEngine, channel: str, *, own: Sequence[int] 
     """Senders that hold no lease any more: stopped, silent, or a dead process on this host."""
     host, now = socket.gethostname(), time.time()
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(Sender).where(Sender.channel == channel))).scalars()
+        rows = await conn.execute(
+            select(Sender.id, Sender.hostname, Sender.pid, Sender.heartbeat_at, Sender.stopped)
+            .where(Sender.channel == channel)
+        )
         dead = []
-        for sender in rows:
-            if sender.id in own:
+        for sender_id, hostname, pid, heartbeat_at, stopped in rows.all():
+            if sender_id in own:
                 continue
-            same_host_dead = sender.hostname == host and (
-                sender.pid == os.getpid() or not _pid_alive(sender.pid)
-            )
-            silent = sender.heartbeat_at < now - 3 * HEARTBEAT_S
-            if sender.stopped or same_host_dead or silent:
-                dead.append(sender.id)
+            same_host_dead = hostname == host and (pid == os.getpid() or not _pid_alive(pid))
+            silent = heartbeat_at < now - 3 * HEARTBEAT_S
+            if stopped or same_host_dead or silent:
+                dead.append(int(sender_id))
         return dead
 
 

@@ -132,10 +132,9 @@ async def materialise(engine: AsyncEngine, run_id: int, *, chunk: int = MATERIAL
     A crash leaves whole chunks only; calling this again resumes after the last one.
     """
     async with AsyncSession(engine) as session:
-        conn = await session.connection()
-        run, campaign = await _load(conn, run_id)
+        run, campaign = await _load(session, run_id)
         resolved = await resolve_segment(session, parse_segment(campaign.audience))
-        top = (await conn.execute(select(func.max(Person.id)))).scalar() or 0
+        top = (await session.execute(select(func.max(Person.id)))).scalar() or 0
     done = run.materialised_upto
     inserted = 0
     while done < top:
@@ -151,9 +150,9 @@ async def materialise(engine: AsyncEngine, run_id: int, *, chunk: int = MATERIAL
     return inserted
 
 
-async def _load(conn: AsyncConnection, run_id: int) -> tuple[CampaignRun, Campaign]:
+async def _load(session: AsyncSession, run_id: int) -> tuple[CampaignRun, Campaign]:
     row = (
-        await conn.execute(
+        await session.execute(
             select(CampaignRun, Campaign).join(Campaign, Campaign.id == CampaignRun.campaign_id)
             .where(CampaignRun.id == run_id)
         )
