@@ -18,9 +18,9 @@ from viberbot.api.messages import (
 from sandbox.viber import ViberKnobs
 
 try:  # the helpers sit next to this file; the directory may or may not be a package
-    from .test_viber_support import BOT, TOKEN, Rig, make_rig, rig  # noqa: F401 (fixtures)
+    from .test_viber_support import BOT, TOKEN, Rig, RigFactory, make_rig, rig  # noqa: F401 (fixtures)
 except ImportError:
-    from test_viber_support import BOT, TOKEN, Rig, make_rig, rig  # noqa: F401 (fixtures)
+    from test_viber_support import BOT, TOKEN, Rig, RigFactory, make_rig, rig  # noqa: F401 (fixtures)
 
 KEYBOARD = {
     "Type": "keyboard",
@@ -148,7 +148,7 @@ async def test_receiver_states_answer_5_6_13(rig: Rig) -> None:
     assert (await rig.send(left, news))["status"] == 6
 
 
-async def test_blocked_account_answers_7(make_rig) -> None:  # type: ignore[no-untyped-def]
+async def test_blocked_account_answers_7(make_rig: RigFactory) -> None:
     rig = await make_rig(account_blocked=True)
     assert await rig.call("get_account_info") == {
         "status": 7,
@@ -199,7 +199,7 @@ async def test_size_is_measured_on_the_raw_body(rig: Rig) -> None:
             assert (await r.json())["status"] == status
 
 
-async def test_viberbot_messages_with_media_and_nulls_are_accepted(make_rig) -> None:  # type: ignore[no-untyped-def]
+async def test_viberbot_messages_with_media_and_nulls_are_accepted(make_rig: RigFactory) -> None:
     rig = await make_rig(fetch_media=False)
     await rig.set_webhook()
     user = rig.subscriber()
