@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +16,10 @@ from sandbox.vk.knobs import VkKnobs
 from sandbox.vk.members import MemberActions
 from sandbox.vk.server import VkHttp
 from sandbox.vk.world import WallClock, World, default_wall_clock
+
+_FAULT_KNOBS = frozenset(
+    {"latency_s", "p_flood", "p_429", "p_5xx", "http_5xx_share", "p_timeout", "hang_s"}
+)
 
 
 def _registry() -> Registry:
@@ -85,6 +90,14 @@ class VkEmulator(MemberActions):
         windows = self.world.retry_windows
         by_token = {str(scope): count for scope, count in windows.violations_by_scope.items()}
         return self.world.stats.as_dict(windows.violations, by_token)
+
+    def set_faults(self, **faults: float) -> None:
+        """Change fault knobs while running (latency_s, p_flood, p_429, p_5xx, ...)."""
+        unknown = set(faults) - _FAULT_KNOBS
+        if unknown:
+            raise ValueError(f"not a fault knob: {sorted(unknown)}; limits are fixed at start")
+        self.knobs = replace(self.knobs, **faults)
+        self.world.knobs = self.knobs
 
     def add_token(self, token: str, kind: str = "group", owner_id: int | None = None) -> None:
         """Accept another token: a community's ("group") or a user's ("user", owner_id)."""
