@@ -39,6 +39,7 @@ Member actions (synchronous; each queues the callback Viber would post):
     deactivate(user_id)                           the user leaves Viber (status 5 after)
     add_bot_message_listener(cb)                  cb(BotMessage) on each accepted message
 Inspection: chat_log(user_id) -> [BotMessage] in order, keyboard_shown(user_id),
+user(user_id) / users() -> ViberUser (subscribed, registered, ...),
 stats() (also GET {api_base}/__sandbox/stats), webhook, callback_attempts,
 fetched_media(); `await drain_callbacks()` waits until the webhook got every callback.
 """

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,13 @@ class CallbackAttempt:
     http_status: int | None
 
 
+def _user_of(payload: dict[str, Any]) -> str:
+    for key in ("user", "sender"):
+        if isinstance(payload.get(key), dict):
+            return str(payload[key].get("id", ""))
+    return str(payload.get("user_id", ""))
+
+
 @dataclass
 class _Pending:
     event: str
@@ -79,16 +87,17 @@ class CallbackDispatcher:
         self.webhook = WebhookConfig()
         self.attempts: list[CallbackAttempt] = []
         self._session: aiohttp.ClientSession | None = None
-        self._queue: asyncio.Queue[_Pending] | None = None
+        self._queues: list[asyncio.Queue[_Pending]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsettled = 0
         self._idle = asyncio.Event()
 
     def start(self, session: aiohttp.ClientSession) -> None:
         self._session = session
-        self._queue = asyncio.Queue()
+        self._queues = [asyncio.Queue() for _ in range(max(1, self.knobs.callback_workers))]
         self._idle.set()
-        self._spawn(self._worker())
+        for queue in self._queues:
+            self._spawn(self._worker(queue))
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
@@ -98,12 +107,14 @@ class CallbackDispatcher:
     def enqueue(self, payload: dict[str, Any], on_reply: ReplyHook | None = None) -> bool:
         """Queue a callback; False when no webhook is set or the event is filtered out."""
         event = str(payload["event"])
-        if self._queue is None or self.webhook.url is None or not self.webhook.wants(event):
+        if not self._queues or self.webhook.url is None or not self.webhook.wants(event):
             self.stats.callbacks_not_sent += 1
             return False
         self._unsettled += 1
         self._idle.clear()
-        self._queue.put_nowait(_Pending(event, encode(payload), on_reply))
+        # One queue per user keeps each user's callbacks in order; users run in parallel.
+        queue = self._queues[zlib.crc32(_user_of(payload).encode()) % len(self._queues)]
+        queue.put_nowait(_Pending(event, encode(payload), on_reply))
         return True
 
     async def verify(self, url: str, payload: dict[str, Any]) -> bool:
@@ -127,10 +138,9 @@ class CallbackDispatcher:
         except (TimeoutError, aiohttp.ClientError, OSError):
             return None, b""
 
-    async def _worker(self) -> None:
-        assert self._queue is not None
+    async def _worker(self, queue: asyncio.Queue[_Pending]) -> None:
         while True:
-            pending = await self._queue.get()
+            pending = await queue.get()
             await self._attempt(pending)
 
     async def _attempt(self, pending: _Pending) -> None:

@@ -73,6 +73,8 @@ class ViberKnobs:
     # Callbacks and media fetches.
     webhook_timeout_s: float = 5.0
     callback_retry_delays_s: tuple[float, ...] = (0.05, 0.2, 0.5)
+    # Callbacks of one user stay in order; this many users' callbacks go out in parallel.
+    callback_workers: int = 4
     media_timeout_s: float = 3.0
     fetch_media: bool = True
 

@@ -45,7 +45,12 @@ class MemberActions:
         return audience.add(user)
 
     def user(self, user_id: str) -> ViberUser:
+        """The platform state of one user (KeyError when unknown)."""
         return self._platform.audience.get(user_id)
+
+    def users(self) -> list[ViberUser]:
+        """Every registered user, in the order they were added."""
+        return list(self._platform.audience.users.values())
 
     def _active(self, user_id: str) -> ViberUser:
         user = self._platform.audience.get(user_id)
