@@ -246,7 +246,7 @@ async def count_segment(
         .group_by(Contact.channel)
     )
     reachable = {channel: 0 for channel in channels}
-    reachable.update({channel: count for channel, count in per_channel.tuples()})
+    reachable.update({channel: count for channel, count in per_channel})
     reachable_any = (
         await session.scalar(select(func.count(distinct(Contact.person_id))).where(*active)) or 0
     )
