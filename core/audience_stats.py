@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Executable, distinct, func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Contact, Organization, Person
@@ -54,34 +54,31 @@ async def _groups(session: AsyncSession, depth: int) -> dict[int, str]:
     return groups
 
 
-async def _counts(session: AsyncSession, query: Executable) -> Counter[int]:
-    return Counter({org_id: count for org_id, count in await session.execute(query)})
-
-
 async def _per_org(session: AsyncSession, channels: Sequence[str]) -> tuple[
     Counter[int], dict[int, Counter[str]], Counter[int]
 ]:
     living = Person.erased_at.is_(None)
-    members = await _counts(
-        session, select(Person.org_id, func.count()).where(living).group_by(Person.org_id)
+    members_result = await session.execute(
+        select(Person.org_id, func.count()).where(living).group_by(Person.org_id)
     )
+    members = Counter({org_id: count for org_id, count in members_result})
     active = (living, Contact.status == "active", Contact.channel.in_(list(channels)))
     by_channel: dict[int, Counter[str]] = defaultdict(Counter)
-    result = await session.execute(
+    channel_result = await session.execute(
         select(Person.org_id, Contact.channel, func.count(distinct(Person.id)))
         .join(Contact, Contact.person_id == Person.id)
         .where(*active)
         .group_by(Person.org_id, Contact.channel)
     )
-    for org_id, channel, count in result:
+    for org_id, channel, count in channel_result:
         by_channel[org_id][channel] += count
-    reachable = await _counts(
-        session,
+    reachable_result = await session.execute(
         select(Person.org_id, func.count(distinct(Person.id)))
         .join(Contact, Contact.person_id == Person.id)
         .where(*active)
-        .group_by(Person.org_id),
+        .group_by(Person.org_id)
     )
+    reachable = Counter({org_id: count for org_id, count in reachable_result})
     return members, by_channel, reachable
 
 
