@@ -75,9 +75,9 @@ class ViberStats:
         return {
             "requests": dict(self.requests),
             "requests_total": sum(self.requests.values()),
-            "accepted_total": self.accepted_total,
-            "accepted_by_receiver": dict(self.accepted_by_receiver),
-            "accepted_by_endpoint": dict(self.accepted_by_endpoint),
+            "accepted_messages_total": self.accepted_total,
+            "accepted_messages_by_receiver": dict(self.accepted_by_receiver),
+            "accepted_messages_by_endpoint": dict(self.accepted_by_endpoint),
             "broadcasts": self.broadcasts,
             "broadcast_sizes": list(self.broadcast_sizes),
             "broadcast_failed_receivers": self.broadcast_failed_receivers,
@@ -95,7 +95,7 @@ class ViberStats:
             "validation_errors": self.validation_errors,
             "billable_messages": self.billable_messages,
             "welcome_refusals": self.welcome_refusals,
-            "injected": {
+            "faults_injected": {
                 "status_12": self.injected_429,
                 "5xx": self.injected_5xx,
                 "timeouts": self.injected_timeouts,

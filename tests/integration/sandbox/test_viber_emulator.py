@@ -103,6 +103,14 @@ async def test_get_user_details_twice_per_12_hours(rig: Rig) -> None:
     assert (await rig.call("get_user_details", {}))["status"] == 4
 
 
+async def test_get_online_takes_up_to_100_ids(rig: Rig) -> None:
+    user = rig.emulator.add_user().id
+    answer = await rig.call("get_online", {"ids": [user, "unknown=="]})
+    assert answer["status"] == 0
+    assert [(u["id"], u["online_status"]) for u in answer["users"]] == [(user, 1), ("unknown==", 4)]
+    assert (await rig.call("get_online", {"ids": [user] * 101}))["status"] == 3
+
+
 async def test_send_message_of_every_kind_lands_in_the_chat_log(rig: Rig) -> None:
     await rig.set_webhook()
     user = rig.subscriber()
@@ -124,7 +132,9 @@ async def test_send_message_of_every_kind_lands_in_the_chat_log(rig: Rig) -> Non
     assert log[0].tracking_data == "run:1" and log[0].text == "Собрание в четверг"
     assert rig.emulator.keyboard_shown(user) == KEYBOARD
     stats = rig.emulator.stats()
-    assert stats["accepted_total"] == 4 and stats["accepted_by_receiver"] == {user: 4}
+    assert stats["accepted_messages_total"] == 4 and stats["accepted_messages_by_receiver"] == {
+        user: 4
+    }
     assert stats["requests"]["send_message"] == 4
 
 

@@ -65,7 +65,7 @@ async def test_broadcast_reports_failures_per_receiver(rig: Rig) -> None:
     assert received.endpoint == "broadcast_message"
     stats = rig.emulator.stats()
     assert stats["broadcasts"] == 1 and stats["broadcast_sizes"] == [3]
-    assert stats["broadcast_failed_receivers"] == 2 and stats["accepted_total"] == 1
+    assert stats["broadcast_failed_receivers"] == 2 and stats["accepted_messages_total"] == 1
 
 
 async def test_broadcast_takes_at_most_300_receivers(rig: Rig) -> None:
@@ -76,7 +76,7 @@ async def test_broadcast_takes_at_most_300_receivers(rig: Rig) -> None:
     assert too_many["status"] == 3 and "300" in too_many["status_message"]
     answer = await rig.call("broadcast_message", {**body, "broadcast_list": receivers[:300]})
     assert answer["status"] == 0 and answer["failed_list"] == []
-    assert rig.emulator.stats()["accepted_total"] == 300
+    assert rig.emulator.stats()["accepted_messages_total"] == 300
     twice = await rig.call("broadcast_message", {**body, "broadcast_list": receivers[:2] * 2})
     assert twice["status"] == 3
 

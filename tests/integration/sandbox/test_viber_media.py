@@ -100,7 +100,7 @@ async def test_a_hanging_answer_still_has_its_effect(make_rig: RigFactory) -> No
     await hung(rig, "send_message", body)
     [accepted] = rig.emulator.chat_log(user)
     assert accepted.text == "Важно"
-    assert rig.emulator.stats()["injected"]["timeouts"] == 2
+    assert rig.emulator.stats()["faults_injected"]["timeouts"] == 2
 
 
 async def test_injected_5xx_and_status_12(make_rig: RigFactory) -> None:
@@ -109,7 +109,7 @@ async def test_injected_5xx_and_status_12(make_rig: RigFactory) -> None:
         f"{broken.base}/pa/get_account_info", json={}, headers={"X-Viber-Auth-Token": TOKEN}
     ) as response:
         assert response.status == 500
-    assert broken.emulator.stats()["injected"]["5xx"] == 1
+    assert broken.emulator.stats()["faults_injected"]["5xx"] == 1
     busy: Rig = await make_rig(p_429=1.0, fault_retry_window_s=1.0)
     assert await busy.call("get_account_info") == {
         "status": 12,
@@ -118,7 +118,7 @@ async def test_injected_5xx_and_status_12(make_rig: RigFactory) -> None:
     busy.clock.advance(0.5)
     assert (await busy.call("get_account_info"))["status"] == 12
     stats = busy.emulator.stats()
-    assert stats["injected"]["status_12"] == 2 and stats["violations"] == 1
+    assert stats["faults_injected"]["status_12"] == 2 and stats["violations"] == 1
 
 
 async def test_latency_is_added_to_every_answer(make_rig: RigFactory) -> None:
