@@ -1,0 +1,67 @@
+"""Telegram Bot API emulator (Bot API 10.1 spec + the 10.3 fields aiogram 3.31 sends).
+
+Serves `{api_base}/bot{token}/{method}` (method names case-insensitive) and
+`{api_base}/file/bot{token}/{file_path}` as aiogram calls them
+(`AiohttpSession(api=TelegramAPIServer.from_base(api_base))`), plus GET
+`{api_base}/__sandbox/stats`.
+
+Usage::
+
+    emulator = TelegramEmulator(TelegramKnobs())
+    emulator.add_bot("123456:TEST-token")
+    api_base = await emulator.start()          # port 0: a free port
+    member = emulator.add_user(first_name="Анна")
+    emulator.start_bot("123456:TEST-token", member, payload="invite42")
+    ...
+    await emulator.close()
+
+Member actions (each queues the updates Telegram would send the bot):
+
+- `add_user(...) -> user_id`, `add_group(title, member_ids=..., supergroup=True) -> chat_id`,
+  `add_bot_to_group(token, chat_id)` (my_chat_member left -> member);
+- `start_bot(token, user_id, payload=None)`: message "/start PAYLOAD" (after a block it also
+  unblocks: my_chat_member kicked -> member);
+- `send_text(token, user_id, text, reply_to_message_id=None)`: a private message;
+- `group_message(chat_id, user_id, text, reply_to_message_id=None)`: a group message, seen
+  by every bot in the group (as with privacy mode off);
+- `press_button(token, user_id, message_id, callback_data, chat_id=None) -> query_id`:
+  callback_query with the message and data;
+- `vote(token, user_id, poll_id, option_ids)`: poll_answer (non-anonymous polls only) and a
+  `poll` update with the new counts; an empty list retracts the vote;
+- `block_bot` / `unblock_bot` (my_chat_member member <-> kicked; sends then answer 403
+  "Forbidden: bot was blocked by the user"), `deactivate_user` (403 "Forbidden: user is
+  deactivated"). Registered members who never started the bot get 403 "Forbidden: bot can't
+  initiate conversation with a user"; unknown chat ids 400 "Bad Request: chat not found".
+
+Inspection: `add_bot_message_listener(cb)` (cb(BotMessage), synchronous, on every accepted
+send), `chat_log(token, chat_id)`, `inbox(user_id)`, `callback_answer(query_id)`,
+`poll(poll_id)`, `commands(token)`, `pending_updates(token)`, `stats()`.
+
+Deliberate differences from Telegram (stricter, so adapter mistakes fail here):
+
+- unknown parameters -> 400 `Bad Request: unknown parameter "<name>"` (Telegram ignores them);
+  unknown fields inside JSON objects -> 400 `Bad Request: can't parse <object>: unknown field
+  "<name>"`; wrongly typed values -> 400 (`<name> must be a valid Integer`, `... must be a
+  Boolean`, `chat_id must be a valid Integer or an @username`), where Telegram reads them as 0,
+  false or "chat not found";
+- parse_mode MarkdownV2/Markdown -> 400 (not emulated; HTML and explicit entities are);
+- an inline button with several actions -> 400 (Telegram takes the first);
+- methods of the spec that are not emulated -> 501 `Not Implemented: ...`; unknown
+  methods -> 404 `Not Found`; unknown tokens -> 401 `Unauthorized`.
+
+Limits: per bot `bot_ceiling` (30) sends in any `bot_window_s` (1 s), `paid_ceiling` (1000)
+for calls with allow_paid_broadcast=True; `per_chat_per_s` (1) per chat; `per_group_per_min`
+(20) per group in `group_window_s` (60 s). Only message-creating calls (send*, copyMessage)
+count; edits, deletions and callback answers do not. A refusal is 429 "Too Many Requests:
+retry after N" announcing a window per bot (bot ceiling) or per chat (chat and group limits);
+a send inside an announced window is refused again and, when it arrives more than 50 ms
+after the announcement, counted as a retry_after violation. Injected faults (p_429, p_5xx,
+p_timeout) apply to sends only; latency_s to every answer.
+"""
+
+from .emulator import TelegramEmulator
+from .errors import MemberActionError
+from .knobs import TelegramKnobs
+from .state import BotMessage
+
+__all__ = ["BotMessage", "MemberActionError", "TelegramEmulator", "TelegramKnobs"]
