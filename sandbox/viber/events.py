@@ -57,7 +57,7 @@ def unsubscribed(user: ViberUser, ts: int, token: int) -> dict[str, Any]:
 
 
 def text_message(
-    user: ViberUser, webhook: WebhookConfig, text: str, ts: int, token: int
+    user: ViberUser, webhook: WebhookConfig, text: str, ts: int, token: int, silent: bool = False
 ) -> dict[str, Any]:
     message: dict[str, Any] = {"type": "text", "text": text}
     if user.last_tracking_data is not None:
@@ -65,7 +65,7 @@ def text_message(
         # user's reply" (send_message docs).
         message["tracking_data"] = user.last_tracking_data
     return envelope(
-        "message", ts, token, sender=user_profile(user, webhook), message=message, silent=False
+        "message", ts, token, sender=user_profile(user, webhook), message=message, silent=silent
     )
 
 

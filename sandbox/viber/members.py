@@ -96,21 +96,25 @@ class MemberActions:
     def send_text(self, user_id: str, text: str) -> int:
         """The user writes to the bot: subscribes them silently, as Viber does, and resets
         the 100-messages-without-reply count. Returns the message's token."""
-        user = self._active(user_id)
+        return self._write(self._active(user_id), text, silent=False)
+
+    def _write(self, user: ViberUser, text: str, silent: bool) -> int:
         # "Sending a message to the account will not trigger a subscribed callback".
         user.subscribed = True
         self._platform.audience.user_replied(user)
         webhook = self._platform.callbacks.webhook
-        return self._post(events.text_message(user, webhook, text, *self._stamp()))
+        return self._post(events.text_message(user, webhook, text, *self._stamp(), silent=silent))
 
     def press_button(self, user_id: str, action_body: str) -> int:
-        """The user taps a reply button of the keyboard now shown (the last bot message's)."""
-        log = self._platform.audience.logs[self._active(user_id).id]
-        shown = log[-1] if log else None
-        buttons = shown.reply_buttons() if shown else []
-        if not any(button["ActionBody"] == action_body for button in buttons):
+        """The user taps a reply button of the keyboard now shown (the last bot message's);
+        its ActionBody comes back as the message text, `silent` as the button's Silent."""
+        user = self._active(user_id)
+        log = self._platform.audience.logs[user.id]
+        buttons = log[-1].reply_buttons() if log else []
+        pressed = [button for button in buttons if button["ActionBody"] == action_body]
+        if not pressed:
             raise ValueError(f"no reply button {action_body!r} is shown to {user_id!r}")
-        return self.send_text(user_id, action_body)
+        return self._write(user, action_body, silent=bool(pressed[0].get("Silent", False)))
 
     def _received(self, user_id: str, message_token: int) -> ViberUser:
         user = self._platform.audience.get(user_id)

@@ -29,7 +29,7 @@ POLL = {
     "InputFieldState": "hidden",
     "Buttons": [
         {"ActionType": "reply", "ActionBody": "poll:7:yes", "Text": "Да", "Columns": 3},
-        {"ActionType": "reply", "ActionBody": "poll:7:no", "Text": "Нет", "Columns": 3},
+        {"ActionType": "reply", "ActionBody": "poll:7:no", "Text": "Нет", "Silent": True},
         {"ActionType": "open-url", "ActionBody": "https://example.org", "Text": "Сайт"},
     ],
 }
@@ -58,6 +58,10 @@ async def test_opening_subscribing_writing_and_voting_reach_the_webhook(rig: Rig
     vote = (await rig.webhook.wait_for("message", 2))[1]
     assert vote.request.message.text == "poll:7:yes"
     assert vote.request.message.tracking_data == "poll:7"
+    assert vote.request.silent is False
+    rig.emulator.press_button(user, "poll:7:no")  # the keyboard is still shown
+    silent_vote = (await rig.webhook.wait_for("message", 3))[2]
+    assert silent_vote.request.message.text == "poll:7:no" and silent_vote.request.silent is True
     assert rig.webhook.bad_signatures == 0
 
 
