@@ -96,7 +96,8 @@ class VkEmulator(MemberActions):
         unknown = set(faults) - _FAULT_KNOBS
         if unknown:
             raise ValueError(f"not a fault knob: {sorted(unknown)}; limits are fixed at start")
-        self.knobs = replace(self.knobs, **faults)
+        changes: dict[str, Any] = dict(faults)
+        self.knobs = replace(self.knobs, **changes)
         self.world.knobs = self.knobs
 
     def add_token(self, token: str, kind: str = "group", owner_id: int | None = None) -> None:
