@@ -102,8 +102,8 @@ def _param(name: str, raw: dict[str, Any]) -> ParamSpec:
 @cache
 def method_spec(name: str) -> MethodSpec | None:
     """The method as the schema declares it, or None when VK has no such method."""
-    section, dot, _ = name.partition(".")
-    if not dot or not section.isidentifier():
+    section = name.partition(".")[0]  # "execute" has no section of its own
+    if not section.isidentifier():
         return None
     try:
         methods = _load(f"{section}/methods.json")["methods"]

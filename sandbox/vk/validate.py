@@ -90,10 +90,14 @@ def _check_range(param: ParamSpec, value: Any) -> None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return
     if param.minimum is not None and value < param.minimum:
-        bound = "positive" if param.minimum == 1 else f"not less than {param.minimum:g}"
+        bound = "positive" if param.minimum == 1 else f"not less than {_plain(param.minimum)}"
         raise param_error(f"{param.name} should be {bound}")
     if param.maximum is not None and value > param.maximum:
-        raise param_error(f"{param.name} should be not more than {param.maximum:g}")
+        raise param_error(f"{param.name} should be not more than {_plain(param.maximum)}")
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _check_length(param: ParamSpec, raw: str) -> None:
