@@ -46,6 +46,8 @@ add_bot_message_listener(cb) - cb(BotMessage) for each message accepted for a me
 Events reach Bots Long Poll and every Callback API server (set_callback(url, confirmation=,
 secret=) or groups.addCallbackServer + groups.setCallbackSettings).
 force_longpoll_failure(code) makes the next a_check answer {"failed": code}.
+The same member actions are served over HTTP under /__sandbox/users (see control.py).
+set_faults(...) changes fault knobs while running.
 
 [U] marks behaviour VK does not document; see PLATFORMS.md.
 """

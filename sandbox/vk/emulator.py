@@ -10,6 +10,7 @@ from aiohttp import web
 
 from sandbox.limits import Clock, monotonic
 from sandbox.vk import methods_groups, methods_media, methods_messages, methods_posts
+from sandbox.vk.control import member_routes
 from sandbox.vk.dispatch import Registry
 from sandbox.vk.events import EVENT_TYPES
 from sandbox.vk.knobs import VkKnobs
@@ -45,6 +46,7 @@ class VkEmulator(MemberActions):
         self.knobs = knobs or VkKnobs()
         self.world = World(self.knobs, clock, wall_clock)
         self._http = VkHttp(self.world, _registry(), self.stats)
+        self._http.app.add_routes(member_routes(self))
         self._http.app.on_startup.append(self._on_startup)
         self._http.app.on_shutdown.append(self._on_shutdown)
         self._http.app.on_cleanup.append(self._on_cleanup)

@@ -327,3 +327,25 @@ async def test_stats_are_served_over_http(vk_rig: VkRig) -> None:
 
     assert served.json() == vk_rig.emulator.stats()
     assert served.json()["requests_by_method"] == {"messages.send": 1}
+
+
+async def test_members_can_be_played_over_http(vk_rig: VkRig) -> None:
+    base = f"{vk_rig.api_base}/__sandbox"
+    api = vk_rig.session().get_api()
+
+    def post(path: str, body: object) -> requests.Response:
+        return requests.post(f"{base}{path}", json=body, timeout=5)
+
+    registered = await call(post, path="/users", body={"user_id": 30, "first_name": "Вера"})
+    await call(post, path="/users/30/allow", body={"key": "poster"})
+    wrote = await call(post, path="/users/30/write", body={"text": "Привет", "ref": "poster"})
+    await call(api.messages.send, peer_id=30, message="Здравствуйте", random_id=1)
+    unknown = await call(post, path="/users/30/dance", body={})
+    stranger = await call(post, path="/users/31/write", body={"text": "?"})
+    dialog = await call(requests.get, url=f"{base}/dialogs/30", timeout=5)
+
+    assert registered.json()["result"]["first_name"] == "Вера"
+    assert wrote.json()["result"]["ref"] == "poster"
+    assert [m["text"] for m in dialog.json()] == ["Привет", "Здравствуйте"]
+    assert unknown.status_code == stranger.status_code == 400
+    assert "register_user" in stranger.json()["error"]
