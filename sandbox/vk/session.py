@@ -13,6 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 VK_ORIGIN = "https://api.vk.ru/"
+OLD_VK_ORIGIN = "https://api.vk.com/"  # what older vk_api releases call
 
 
 class RerouteAdapter(HTTPAdapter):
@@ -25,8 +26,9 @@ class RerouteAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         url = request.url or ""
-        if url.startswith(VK_ORIGIN):
-            request.url = self.api_base + url[len(VK_ORIGIN) :]
+        for origin in (VK_ORIGIN, OLD_VK_ORIGIN):
+            if url.startswith(origin):
+                request.url = self.api_base + url[len(origin) :]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().send(request, *args, **kwargs)
@@ -37,5 +39,7 @@ def requests_session(api_base: str, timeout: float | None = 30.0) -> requests.Se
     session = requests.Session()
     # Environment proxies are chosen by the original https://api.vk.ru URL: keep them out.
     session.trust_env = False
-    session.mount(VK_ORIGIN, RerouteAdapter(api_base, timeout))
+    adapter = RerouteAdapter(api_base, timeout)
+    session.mount(VK_ORIGIN, adapter)
+    session.mount(OLD_VK_ORIGIN, adapter)
     return session

@@ -311,7 +311,11 @@ async def test_consent_and_edit_and_community_info(vk_rig: VkRig) -> None:
     sent = await call(api.messages.send, peer_id=20, message="Черновик", random_id=1)
     edited = await call(api.messages.edit, peer_id=20, message_id=sent, message="Итог")
     info = await call(api.groups.getById)
+    people = await call(api.users.get, user_ids=[20, 999])
 
+    assert [(p["id"], p["first_name"], p["last_name"]) for p in people] == [
+        (20, "Анна", "Лебедева")
+    ]
     assert (before, after) == ({"is_allowed": 0}, {"is_allowed": 1})
     assert edited == 1
     assert [m.text for m in emulator.dialog(20)] == ["Итог"]
