@@ -120,7 +120,8 @@ def _rate(world: World, token: Token) -> None:
     """VK's per-token ceiling; a call inside a window announced by error 6 is a violation.
 
     VK's error 6 states no retry time. The window we consider announced is the remainder of
-    the sliding window: the time until one more call would have fitted.
+    the sliding window: the time until one more call would have fitted. Refused calls do not
+    use up the window; a spurious error 6 (knob p_429) announces none.
     """
     now = world.clock()
     world.stats.arrived(token.value, now, world.knobs.rate_window_s)

@@ -51,7 +51,9 @@ class VkKnobs:
     button_label_max: int = 40
     button_payload_max: int = 255
 
-    # Bots Long Poll
+    # Bots Long Poll. Preconfigured = enabled for our six event types, as an admin would set
+    # it up by hand; False = off until groups.setLongPollSettings, as a new community is.
+    lp_preconfigured: bool = True
     lp_history: int = 1000  # events kept; an older ts gets {"failed": 1}
     lp_key_ttl_s: float = 3600.0  # an older key gets {"failed": 2}
     lp_max_wait_s: float = 90.0

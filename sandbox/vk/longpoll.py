@@ -27,9 +27,9 @@ class LongPoll:
         self._knobs = knobs
         self._clock = clock
         self._stats = stats
-        self.enabled = True
+        self.enabled = knobs.lp_preconfigured
         self.api_version = knobs.api_version
-        self.event_types: set[str] = set(EVENT_TYPES)
+        self.event_types: set[str] = set(EVENT_TYPES) if knobs.lp_preconfigured else set()
         self._history: deque[tuple[int, dict[str, Any]]] = deque(maxlen=knobs.lp_history)
         self._next_ts = 1
         self._keys: dict[str, float] = {}

@@ -168,6 +168,29 @@ async def test_long_poll_refuses_a_foreign_ts_and_an_unknown_key(vk_rig: VkRig) 
     assert bad_key == {"failed": 2}
 
 
+async def test_a_new_community_needs_long_poll_settings(make_vk_rig: RigFactory) -> None:
+    rig = await make_vk_rig(lp_preconfigured=False)
+    emulator, api = rig.emulator, rig.session().get_api()
+    group_id = emulator.knobs.group_id
+    emulator.register_user(10)
+
+    disabled = await api_error(api.groups.getLongPollServer, group_id=group_id)
+    await call(
+        api.groups.setLongPollSettings,
+        group_id=group_id,
+        enabled=1,
+        api_version="5.199",
+        message_new=1,
+    )
+    lp = await _long_poll(rig)
+    emulator.allow_messages(10)
+    emulator.write(10, "Привет")
+    events = await asyncio.to_thread(lp.check)
+
+    assert disabled.code == 100
+    assert _types(events) == ["message_new"]
+
+
 class Receiver:
     """A bot's Callback API endpoint on port 0 that fails each event's first delivery."""
 
