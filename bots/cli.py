@@ -58,10 +58,28 @@ def db_upgrade(app: AppContext) -> None:
     click.echo(f"database is up to date: {app.settings.database.url}")
 
 
+@cli.command("run")
+@click.option("--until-idle", is_flag=True,
+              help="Exit 0 once nothing is pending, claimed or waiting for a retry.")
+@pass_app
+def run(app: AppContext, until_idle: bool) -> None:
+    """The whole suite: bots, webhooks or polling, senders; Ctrl-C stops it cleanly."""
+    from bots.suite import run_forever
+
+    settings = app.settings
+    if not settings.channels():
+        click.echo(f"rupor: {app.config_path}: no channel is configured "
+                   "([telegram], [vk] or [viber])", err=True)
+        sys.exit(2)
+    sys.exit(run_forever(settings, until_idle=until_idle))
+
+
 def _register_subcommands() -> None:
-    from bots import cli_audience
+    from bots import cli_audience, cli_campaigns
 
     cli.add_command(cli_audience.audience)
+    cli.add_command(cli_campaigns.post)
+    cli.add_command(cli_campaigns.campaigns)
 
 
 def main() -> None:

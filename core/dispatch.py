@@ -21,6 +21,7 @@ from core.campaigns import RunPlan, load_plan, save_media_ref, with_media_ref
 from core.outbox import Claimed, Outcome, Policy
 from core.ports import Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.ratelimit import KeyedSpacing, Pacer
+from core.replies import ClaimedReply, claim_replies, record_replies, recover_replies, reply_row
 from core.runs import failover, finish_runs
 
 log = logging.getLogger("rupor.dispatch")
@@ -76,7 +77,6 @@ class ChannelSender:
         self.engine, self.channel, self.policy, self.lease_s = engine, channel, policy, lease_s
         self.pacer = build_pacer(channel)
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-        self.wave_size = calls * caps.max_recipients_per_call
         self.budget = _Budget(limit=2 * self.wave_size)
         self.calls_in_flight = asyncio.Semaphore(max(4, min(256, 2 * calls)))
         self.plans: dict[int, RunPlan] = {}
@@ -90,6 +90,14 @@ class ChannelSender:
     def name(self) -> str:
         return self.channel.name
 
+    @property
+    def wave_size(self) -> int:
+        """Deliveries in half a second of sending; follows the adapter's current capabilities
+        (Viber drops from 300 recipients per call to 1 when broadcasting is not approved)."""
+        caps = self.channel.capabilities
+        calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
+        return calls * caps.max_recipients_per_call
+
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish what is in flight and record it."""
         self.sender_id = await outbox.register_sender(self.engine, self.name)
@@ -98,6 +106,7 @@ class ChannelSender:
         if recovered:
             log.warning("%s: %d deliveries of stopped senders recovered as uncertain",
                         self.name, recovered)
+        await recover_replies(self.engine, self.name)
         keeper = asyncio.create_task(self._keep_alive(stop), name=f"{self.name}-heartbeat")
         recorder = asyncio.create_task(self._record_loop(stop), name=f"{self.name}-recorder")
         try:
@@ -117,11 +126,12 @@ class ChannelSender:
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            await self.budget.reserve(self.wave_size)
-            batch = await outbox.claim(
-                self.engine, self.name, self.sender_id, self.wave_size, self.lease_s
-            )
-            unused = self.wave_size - len(batch)
+            await self._serve_replies()
+            wave = self.wave_size
+            self.budget.limit = 2 * wave
+            await self.budget.reserve(wave)
+            batch = await outbox.claim(self.engine, self.name, self.sender_id, wave, self.lease_s)
+            unused = wave - len(batch)
             if unused:
                 await self.budget.release(unused)
             if not batch:
@@ -132,6 +142,26 @@ class ChannelSender:
                 task = asyncio.create_task(self._deliver(plan, group))
                 self._tasks.add(task)
                 task.add_done_callback(self._call_done)
+
+    async def _serve_replies(self) -> None:
+        """Answers to members go first, through the same pacer as the campaigns."""
+        quota = max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2))
+        for reply in await claim_replies(self.engine, self.name, quota):
+            await self.calls_in_flight.acquire()
+            task = asyncio.create_task(self._deliver_reply(reply))
+            self._tasks.add(task)
+            task.add_done_callback(self._call_done)
+
+    async def _deliver_reply(self, reply: ClaimedReply) -> None:
+        claimed = Claimed(0, 0, reply.contact_id, None, reply.recipient, reply.attempts, False)
+        (result,) = await self._send_paced([reply.recipient], reply.message, [claimed])
+        await self._absorb(0, [result])
+        await record_replies(self.engine, [reply_row(reply, result, time.time())])
+        if result.status in outbox.FINAL_FOR_CONTACT:
+            async with self.engine.begin() as conn:
+                await outbox.mark_contacts(
+                    conn, {reply.contact_id: outbox.FINAL_FOR_CONTACT[result.status]}
+                )
 
     def _call_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

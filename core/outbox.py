@@ -268,24 +268,23 @@ async def recover(
 
 
 async def pending_count(engine: AsyncEngine, channels: Sequence[str]) -> int:
-    """Deliveries not finished yet on these channels: pending (also waiting for a retry)
-    or claimed; plus runs still materialising."""
+    """Work not finished on these channels: deliveries pending (also those waiting for a
+    retry) or claimed, replies not sent, and runs still materialising."""
     if not channels:
         return 0
-    names = ", ".join(f"'{c}'" for c in channels if c.isidentifier())
+    total = 0
     async with engine.connect() as conn:
-        waiting = (
-            await conn.execute(text(
-                f"SELECT COUNT(*) FROM deliveries WHERE channel IN ({names}) "
-                "AND status IN ('pending', 'claimed')"
-            ))
-        ).scalar_one()
-        building = (
-            await conn.execute(text(
-                "SELECT COUNT(*) FROM campaign_runs WHERE status = 'materialising'"
-            ))
-        ).scalar_one()
-    return int(waiting) + int(building)
+        for table in ("deliveries", "replies"):
+            for status in ("pending", "claimed"):
+                total += (await conn.execute(
+                    text(f"SELECT COUNT(*) FROM {table} WHERE status = :s AND channel IN :c")
+                    .bindparams(bindparam("c", expanding=True)),
+                    {"s": status, "c": list(channels)},
+                )).scalar_one()
+        total += (await conn.execute(
+            text("SELECT COUNT(*) FROM campaign_runs WHERE status = 'materialising'")
+        )).scalar_one()
+    return int(total)
 
 
 async def next_due(engine: AsyncEngine, channel: str) -> float | None:

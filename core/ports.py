@@ -216,3 +216,11 @@ class Channel(Protocol):
     async def prepare_media(self, media: MediaFile) -> str | None:
         """A reusable ref for the file, or None when the first send creates it (Telegram)."""
         ...
+
+
+class StateStore(Protocol):
+    """Small durable values an adapter keeps between runs (VK long-poll ts)."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...

@@ -1,0 +1,287 @@
+"""Member dialogues: join with explicit consent, choose one's organisation, leave in one
+action, come back, link a second messenger, write to the union.
+
+A contact's step lives in contacts.dialog_state; each event is handled inside the inbox's
+transaction, so the state change and the reply commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core import members
+from core.members import ContactRow
+from core.models import Inbound
+from core.ports import (
+    Button,
+    ButtonPress,
+    Command,
+    InboundEvent,
+    PollAnswer,
+    Receipt,
+    Span,
+    Subscribed,
+    Text,
+    Unsubscribed,
+)
+from core.replies import queue_reply
+
+PAGE = 8  # choices per page: VK inline keyboards hold at most 10 buttons
+
+
+@dataclass(frozen=True)
+class DialogTexts:
+    """Every text of the dialogues; the Russian wording lives in bots/texts.py."""
+
+    consent_version: str
+    greeting: str
+    consent: str
+    consent_yes: str
+    consent_no: str
+    consent_declined: str
+    choose_district: str
+    choose_school: str
+    more: str
+    back: str
+    invite_found: str  # {org}
+    ask_name: str
+    bad_name: str
+    ask_young: str
+    yes: str
+    no: str
+    done: str  # {org}
+    already: str  # {org}
+    stop_button: str
+    stopped: str
+    resubscribe_button: str
+    resubscribed: str
+    link_code: str  # {code} {minutes}
+    link_done: str
+    link_bad: str
+    link_first: str
+    feedback_thanks: str
+    help: str
+    no_orgs: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+class Dialogs:
+    def __init__(self, texts: DialogTexts) -> None:
+        self.t = texts
+
+    async def handle(self, conn: AsyncConnection, event: InboundEvent, inbound_id: int) -> None:
+        """The inbox's handler: one event, inside its transaction."""
+        if event.sender.is_group:
+            return  # group chats (the staff chat) are routed elsewhere
+        contact = await members.contact_for(conn, event.sender)
+        reply = await self._route(conn, contact, event, inbound_id)
+        if reply is not None:
+            await queue_reply(conn, contact.channel, contact.id, [Span(reply.text)],
+                              reply.buttons, inbound_id)
+
+    async def _route(
+        self, conn: AsyncConnection, contact: ContactRow, event: InboundEvent, inbound_id: int
+    ) -> Reply | None:
+        if isinstance(event, Subscribed):
+            return await self._start(conn, contact, event.invite)
+        if isinstance(event, Unsubscribed):
+            await members.leave(conn, contact, event.reason if event.reason == "blocked"
+                                else "unsubscribed", self.t.consent_version)
+            return None  # the platform no longer lets us write to them
+        if isinstance(event, Receipt):
+            await members.apply_receipt(conn, contact.id, event)
+            return None
+        if isinstance(event, PollAnswer):
+            return None  # votes are recorded by the polls feature
+        if isinstance(event, Command):
+            return await self._command(conn, contact, event)
+        if isinstance(event, ButtonPress):
+            return await self._button(conn, contact, event.payload)
+        if isinstance(event, Text):
+            return await self._text(conn, contact, event.text, inbound_id)
+        return None
+
+    # Joining -----------------------------------------------------------------------------
+
+    async def _start(self, conn: AsyncConnection, contact: ContactRow, invite: str | None
+                     ) -> Reply:
+        if contact.status == "active" and contact.person_id is not None:
+            return Reply(self.t.already.format(org=await self._org_of(conn, contact)),
+                         self._menu())
+        if contact.person_id is not None and await members.has_consent(conn, contact.id):
+            await members.activate(conn, contact.id, None)  # "Подписаться снова"
+            return Reply(self.t.resubscribed, self._menu())
+        await members.set_state(conn, contact.id, {"step": "consent", "invite": invite})
+        return Reply(f"{self.t.greeting}\n\n{self.t.consent}", (
+            (Button(self.t.consent_yes, payload="consent:yes"),),
+            (Button(self.t.consent_no, payload="consent:no"),),
+        ))
+
+    async def _consented(self, conn: AsyncConnection, contact: ContactRow) -> Reply:
+        await members.record_consent(conn, contact, self.t.consent_version, "dialog")
+        invite = contact.state.get("invite")
+        org = await members.organization(conn, code=invite) if invite else None
+        if org is not None and org["kind"] == "primary":
+            await members.set_state(conn, contact.id, {"step": "name", "org": org["id"]})
+            return Reply(self.t.invite_found.format(org=org["name"]) + "\n\n" + self.t.ask_name)
+        if org is not None and org["kind"] == "district":
+            return await self._schools(conn, contact, org["id"], 0)
+        return await self._districts(conn, contact, 0)
+
+    async def _districts(self, conn: AsyncConnection, contact: ContactRow, page: int) -> Reply:
+        await members.set_state(conn, contact.id, {"step": "district"})
+        options = await members.children(conn, "district", None)
+        if not options:
+            return Reply(self.t.no_orgs)
+        return Reply(self.t.choose_district, _paged(options, page, "district", "dpage", self.t))
+
+    async def _schools(self, conn: AsyncConnection, contact: ContactRow, district: int,
+                       page: int) -> Reply:
+        await members.set_state(conn, contact.id, {"step": "school", "district": district})
+        options = await members.children(conn, "primary", district)
+        buttons = _paged(options, page, "school", f"spage:{district}", self.t)
+        return Reply(self.t.choose_school, (*buttons, (Button(self.t.back, payload="dpage:0"),)))
+
+    async def _chosen(self, conn: AsyncConnection, contact: ContactRow, org_id: int) -> Reply:
+        org = await members.organization(conn, org_id=org_id)
+        if org is None or org["kind"] != "primary":
+            return await self._districts(conn, contact, 0)
+        await members.set_state(conn, contact.id, {"step": "name", "org": org_id})
+        return Reply(self.t.ask_name)
+
+    async def _named(self, conn: AsyncConnection, contact: ContactRow, name: str) -> Reply:
+        words = members.normalize_name(name).split()
+        if not 2 <= len(words) <= 5 or any(not w.replace("-", "").isalpha() for w in words):
+            return Reply(self.t.bad_name)
+        await members.set_state(conn, contact.id, {"step": "young", "org": contact.state["org"],
+                                                   "name": " ".join(words)})
+        return Reply(self.t.ask_young, ((Button(self.t.yes, payload="young:yes"),
+                                         Button(self.t.no, payload="young:no")),))
+
+    async def _young(self, conn: AsyncConnection, contact: ContactRow, young: bool) -> Reply:
+        state = contact.state
+        if state.get("step") != "young":
+            if contact.person_id is not None:  # changing the role later
+                await members.set_young_teacher(conn, contact.person_id, young)
+                return Reply(self.t.done.format(org=await self._org_of(conn, contact)),
+                             self._menu())
+            return await self._start(conn, contact, None)
+        org_id = int(state["org"])
+        await members.attach_person(conn, contact, org_id, str(state["name"]), young)
+        await members.set_state(conn, contact.id, {})
+        org = await members.organization(conn, org_id=org_id)
+        return Reply(self.t.done.format(org=org["name"] if org else ""), self._menu())
+
+    # Buttons, commands, text --------------------------------------------------------------
+
+    async def _button(self, conn: AsyncConnection, contact: ContactRow, payload: str
+                      ) -> Reply | None:
+        kind, _, value = payload.partition(":")
+        step = contact.state.get("step")
+        if kind == "consent" and step == "consent":
+            if value == "yes":
+                return await self._consented(conn, contact)
+            await members.set_state(conn, contact.id, {})
+            return Reply(self.t.consent_declined)
+        if kind in ("district", "school", "dpage", "spage") and step in ("district", "school"):
+            return await self._pick(conn, contact, kind, value)
+        if kind == "young":
+            return await self._young(conn, contact, value == "yes")
+        if kind == "stop":
+            return await self._stop(conn, contact)
+        if kind == "resubscribe" or kind == "start":
+            return await self._start(conn, contact, value or None)
+        return None  # a stale button of an earlier step: nothing to do
+
+    async def _pick(self, conn: AsyncConnection, contact: ContactRow, kind: str, value: str
+                    ) -> Reply:
+        if kind == "district":
+            return await self._schools(conn, contact, int(value), 0)
+        if kind == "school":
+            return await self._chosen(conn, contact, int(value))
+        if kind == "dpage":
+            return await self._districts(conn, contact, int(value))
+        district, _, page = value.partition(":")
+        return await self._schools(conn, contact, int(district), int(page or 0))
+
+    async def _command(self, conn: AsyncConnection, contact: ContactRow, command: Command
+                       ) -> Reply | None:
+        if command.name == "start":
+            return await self._start(conn, contact, command.args or None)
+        if command.name in ("stop", "unsubscribe", "отписаться"):
+            return await self._stop(conn, contact)
+        if command.name == "link":
+            return await self._link(conn, contact, command.args)
+        return Reply(self.t.help, self._menu() if contact.status == "active" else ())
+
+    async def _stop(self, conn: AsyncConnection, contact: ContactRow) -> Reply:
+        await members.leave(conn, contact, "unsubscribed", self.t.consent_version)
+        await members.set_state(conn, contact.id, {})
+        return Reply(self.t.stopped,
+                     ((Button(self.t.resubscribe_button, payload="resubscribe"),),))
+
+    async def _link(self, conn: AsyncConnection, contact: ContactRow, args: str) -> Reply:
+        if args.strip():
+            person = await members.use_link_code(conn, args, contact)
+            if person is None:
+                return Reply(self.t.link_bad)
+            linked = ContactRow(contact.id, person, "active", {}, contact.channel)
+            await members.record_consent(conn, linked, self.t.consent_version, "link")
+            return Reply(self.t.link_done, self._menu())
+        if contact.status != "active" or contact.person_id is None:
+            return Reply(self.t.link_first)
+        code = await members.new_link_code(conn, contact.person_id)
+        minutes = int(members.LINK_CODE_TTL.total_seconds() // 60)
+        return Reply(self.t.link_code.format(code=code, minutes=minutes))
+
+    async def _text(self, conn: AsyncConnection, contact: ContactRow, text: str, inbound_id: int
+                    ) -> Reply | None:
+        if contact.state.get("step") == "name":
+            return await self._named(conn, contact, text)
+        if contact.status != "active":
+            return await self._start(conn, contact, None)
+        await conn.execute(update(Inbound).where(Inbound.id == inbound_id).values(
+            is_feedback=True, contact_id=contact.id))
+        return Reply(self.t.feedback_thanks)
+
+    def _menu(self) -> tuple[tuple[Button, ...], ...]:
+        return ((Button(self.t.stop_button, payload="stop"),),)
+
+    async def _org_of(self, conn: AsyncConnection, contact: ContactRow) -> str:
+        from sqlalchemy import select
+
+        from core.models import Person
+
+        if contact.person_id is None:
+            return ""
+        org_id = (await conn.execute(select(Person.org_id).where(
+            Person.id == contact.person_id))).scalar_one_or_none()
+        org = await members.organization(conn, org_id=org_id) if org_id else None
+        return str(org["name"]) if org else ""
+
+
+def _paged(options: Sequence[tuple[int, str]], page: int, kind: str, pager: str,
+           texts: DialogTexts) -> tuple[tuple[Button, ...], ...]:
+    """One button per option, PAGE per screen, and "more" to the next screen."""
+    start = page * PAGE if page * PAGE < len(options) else 0
+    rows: list[tuple[Button, ...]] = [
+        (Button(_short(name), payload=f"{kind}:{org_id}"),)
+        for org_id, name in options[start:start + PAGE]
+    ]
+    if start + PAGE < len(options):
+        rows.append((Button(texts.more, payload=f"{pager}:{page + 1}"),))
+    return tuple(rows)
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 40 else name[:39] + "…"
+

@@ -1,0 +1,140 @@
+"""Replies to one member (dialogue answers): queued with the state change that caused them,
+sent by the channel's sender through the same pacer as broadcasts, ahead of campaigns."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.models import Reply
+from core.ports import Button, Outbound, Span
+
+REPLY_ATTEMPTS = 5
+
+
+def spans_to_json(spans: Sequence[Span]) -> list[list[Any]]:
+    return [[s.text, s.bold, s.italic, s.url] for s in spans]
+
+
+def spans_from_json(data: Sequence[Sequence[Any]]) -> tuple[Span, ...]:
+    return tuple(Span(str(t), bool(b), bool(i), u) for t, b, i, u in data)
+
+
+def buttons_to_json(rows: Sequence[Sequence[Button]]) -> list[list[dict[str, Any]]]:
+    return [[{"text": b.text, "url": b.url, "payload": b.payload} for b in row] for row in rows]
+
+
+def buttons_from_json(rows: Sequence[Sequence[dict[str, Any]]]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        tuple(Button(str(b["text"]), b.get("url"), b.get("payload")) for b in row) for row in rows
+    )
+
+
+async def queue_reply(
+    conn: AsyncConnection, channel: str, contact_id: int, spans: Sequence[Span],
+    buttons: Sequence[Sequence[Button]] = (), inbound_id: int | None = None,
+) -> None:
+    """Queue a message to one contact inside the caller's transaction."""
+    await conn.execute(
+        insert(Reply).values(
+            channel=channel, contact_id=contact_id, inbound_id=inbound_id,
+            content={"spans": spans_to_json(spans), "buttons": buttons_to_json(buttons)},
+            status="pending", next_attempt_at=0.0,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ClaimedReply:
+    reply_id: int
+    contact_id: int
+    recipient: str
+    attempts: int
+    message: Outbound
+
+
+_CLAIM = (
+    "UPDATE replies SET status = 'claimed', attempts = attempts + 1 WHERE id IN ("
+    "SELECT id FROM replies WHERE channel = :channel AND status = 'pending' "
+    "AND next_attempt_at <= :now ORDER BY next_attempt_at, id LIMIT :limit) "
+    "RETURNING id, contact_id, attempts, content"
+)
+
+
+async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[ClaimedReply]:
+    async with engine.begin() as conn:
+        rows = (
+            await conn.execute(text(_CLAIM), {"channel": channel, "now": time.time(),
+                                              "limit": limit})
+        ).all()
+        if not rows:
+            return []
+        ids = ",".join(str(int(r.contact_id)) for r in rows)
+        external = dict(
+            (await conn.execute(text(f"SELECT id, external_id FROM contacts WHERE id IN ({ids})")))
+            .tuples().all()
+        )
+    claimed = []
+    for row in sorted(rows, key=lambda r: r.id):
+        content = row.content if isinstance(row.content, dict) else _loads(row.content)
+        message = Outbound(
+            key=f"reply{row.id}", text=spans_from_json(content["spans"]),
+            buttons=buttons_from_json(content.get("buttons") or []),
+        )
+        claimed.append(ClaimedReply(row.id, row.contact_id, external[row.contact_id],
+                                    row.attempts, message))
+    return claimed
+
+
+def _loads(value: Any) -> dict[str, Any]:
+    import json
+
+    loaded: dict[str, Any] = json.loads(value)
+    return loaded
+
+
+_RECORD = (
+    update(Reply).where(Reply.id == bindparam("r_id"))
+    .values(status=bindparam("r_status"), next_attempt_at=bindparam("r_next"),
+            platform_message_id=bindparam("r_pmid"), error=bindparam("r_error"),
+            attempts=bindparam("r_attempts"))
+)
+
+
+async def record_replies(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        async with engine.begin() as conn:
+            await conn.execute(_RECORD, rows)
+
+
+async def recover_replies(engine: AsyncEngine, channel: str) -> None:
+    """Replies a crash left claimed are sent again (a repeated answer is harmless)."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(Reply).where(Reply.channel == channel, Reply.status == "claimed")
+            .values(status="pending")
+        )
+
+
+def reply_row(claimed: ClaimedReply, result: Any, now: float) -> dict[str, Any]:
+    """The reply's next state for the adapter's result (a DeliveryResult)."""
+    from core.ports import Status
+
+    row: dict[str, Any] = {
+        "r_id": claimed.reply_id, "r_status": "sent", "r_next": now, "r_error": result.error,
+        "r_pmid": result.platform_message_id, "r_attempts": claimed.attempts,
+    }
+    status = result.status
+    if status is Status.RETRY_AFTER:
+        row.update(r_status="pending", r_next=now + (result.retry_after or 1.0),
+                   r_attempts=claimed.attempts - 1)
+    elif status in (Status.FAILED, Status.UNCERTAIN) and claimed.attempts < REPLY_ATTEMPTS:
+        row.update(r_status="pending", r_next=now + 2.0 ** claimed.attempts)
+    elif status is not Status.SENT:
+        row["r_status"] = "failed"
+    return row
