@@ -45,6 +45,9 @@ attachments and keyboards), conversation(peer_id), event_answers(), stats(),
 add_bot_message_listener(cb) - cb(BotMessage) for each message accepted for a member.
 Events reach Bots Long Poll and every Callback API server (set_callback(url, confirmation=,
 secret=) or groups.addCallbackServer + groups.setCallbackSettings).
+Event objects follow specs/vk/callback/objects.json, except that message_event carries
+the button payload decoded (an object), as VK really sends it. Long Poll is on for the six
+event types unless knobs.lp_preconfigured is False (then groups.setLongPollSettings).
 force_longpoll_failure(code) makes the next a_check answer {"failed": code}.
 The same member actions are served over HTTP under /__sandbox/users (see control.py).
 set_faults(...) changes fault knobs while running.
