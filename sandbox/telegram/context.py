@@ -36,6 +36,7 @@ def admit_send(ctx: CallContext, target: Target) -> None:
         state.stats.injected_5xx += 1
         raise server_error(state.rng.choice((500, 502)))
     if knobs.p_429 and state.rng.random() < knobs.p_429:
+        state.stats.injected_429 += 1
         raise state.gate.random_refusal(ctx.bot.token, target.chat_id)
     paid = bool(ctx.params.get("allow_paid_broadcast"))
     state.gate.admit(ctx.bot.token, target.chat_id, target.is_group, paid)

@@ -58,6 +58,7 @@ STATE_KEY = web.AppKey("telegram_state", EmulatorState)
 def build_app(state: EmulatorState) -> web.Application:
     app = web.Application(client_max_size=state.knobs.max_upload_bytes + 1024 * 1024)
     app[STATE_KEY] = state
+    app.on_shutdown.append(state.shutdown)
     app.on_cleanup.append(state.aclose)
     app.router.add_route("*", "/bot{token}/{method}", _method_route)
     app.router.add_get("/file/bot{token}/{path:.+}", _file_route)
@@ -99,13 +100,13 @@ async def _method_route(request: web.Request) -> web.Response:
     except ApiError as exc:
         state.stats.record_error(exc.code, exc.description, isinstance(exc, ValidationError))
         if ctx is not None and ctx.hang:
-            await asyncio.sleep(state.knobs.hang_s)
+            await state.hang(state.knobs.hang_s)
         return web.json_response(exc.payload(), status=exc.code)
     body: dict[str, Any] = {"ok": True, "result": result}
     if ctx.description:
         body["description"] = ctx.description
     if ctx.hang:
-        await asyncio.sleep(state.knobs.hang_s)
+        await state.hang(state.knobs.hang_s)
     return web.json_response(body)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import logging
 import random
@@ -71,6 +73,7 @@ class EmulatorState:
         self.callbacks: dict[str, CallbackState] = {}
         self.listeners: list[Listener] = []
         self.http: aiohttp.ClientSession | None = None
+        self._closing: asyncio.Event | None = None
         self._next_poll = 5_000_000_000_000_000_000
 
     def client(self) -> aiohttp.ClientSession:
@@ -78,6 +81,22 @@ class EmulatorState:
         if self.http is None or self.http.closed:
             self.http = aiohttp.ClientSession()
         return self.http
+
+    def _closing_event(self) -> asyncio.Event:
+        if self._closing is None:
+            self._closing = asyncio.Event()
+        return self._closing
+
+    async def hang(self, seconds: float) -> None:
+        """Hold an answer back (p_timeout); ends early when the emulator shuts down."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing_event().wait(), seconds)
+
+    async def shutdown(self, _app: object = None) -> None:
+        """Release hanging answers and long polls so the server can stop at once."""
+        self._closing_event().set()
+        for queue in self.queues.values():
+            queue.release()
 
     async def aclose(self, _app: object = None) -> None:
         """Stop webhook deliveries and close the HTTP client (also an app on_cleanup hook)."""
@@ -136,12 +155,23 @@ class EmulatorState:
         gate = self.gate
         busiest = {str(b.id): gate.busiest_second(b.token) for b in self.world.bots.values()}
         gate_part = {
-            "retry_after_violations": gate.retry.violations,
-            "refusals": dict(gate.refusals),
-            "max_sends_in_1s": busiest,
+            "rate_limit_refusals": dict(gate.refusals),
+            "violations": gate.retry.violations,
+            "violations_by_scope": {
+                self._scope_name(scope): count
+                for scope, count in gate.retry.violations_by_scope.items()
+            },
+            "max_sends_in_1s": max(busiest.values(), default=0),
+            "max_sends_in_1s_by_bot": busiest,
         }
-        files_part = {"uploads": self.files.uploads, "upload_bytes": self.files.upload_bytes}
+        files_part = {"uploads_total": self.files.uploads, "upload_bytes": self.files.upload_bytes}
         return self.stats.snapshot(gate_part, files_part)
+
+    def _scope_name(self, scope: Any) -> str:
+        """("chat", token, 42) -> "chat:<bot id>:42" (tokens stay out of the stats)."""
+        kind, token, *rest = scope
+        bot = self.world.bots.get(token)
+        return ":".join([kind, str(bot.id if bot else "?"), *map(str, rest)])
 
     def _notify(self, bot: BotAccount, stored: StoredMessage) -> None:
         payload = stored.payload

@@ -15,6 +15,7 @@ class StatsBook:
     errors: Counter[str] = field(default_factory=Counter)
     validation_errors: Counter[str] = field(default_factory=Counter)
     too_many_requests: int = 0
+    injected_429: int = 0
     injected_5xx: int = 0
     injected_timeouts: int = 0
     webhook_posts: int = 0
@@ -33,22 +34,28 @@ class StatsBook:
             self.validation_errors[description] += 1
 
     def snapshot(self, gate_part: dict[str, Any], files_part: dict[str, Any]) -> dict[str, Any]:
+        """Flat keys shared with the VK and Viber emulators where the meaning is the same."""
+        codes: Counter[str] = Counter()
+        for key, count in self.errors.items():
+            codes[key.split(" ", 1)[0]] += count
         return {
-            "sends": {
-                "total": sum(self.sends_by_bot.values()),
-                "by_bot": dict(self.sends_by_bot),
-                "by_chat": dict(self.sends_by_chat),
-            },
-            "too_many_requests": self.too_many_requests,
+            "requests_total": sum(self.calls_by_method.values()),
+            "requests_by_method": dict(self.calls_by_method),
+            "accepted_messages_total": sum(self.sends_by_bot.values()),
+            "accepted_messages_by_chat": dict(self.sends_by_chat),
+            "accepted_messages_by_bot": dict(self.sends_by_bot),
+            "rate_limited": self.too_many_requests,
             **gate_part,
             **files_part,
-            "validation_errors": {
-                "total": sum(self.validation_errors.values()),
-                "descriptions": dict(self.validation_errors),
-            },
+            "validation_errors": sum(self.validation_errors.values()),
+            "validation_error_descriptions": dict(self.validation_errors),
+            "errors_by_code": dict(codes),
             "errors": dict(self.errors),
-            "injected": {"5xx": self.injected_5xx, "timeouts": self.injected_timeouts},
-            "calls": dict(self.calls_by_method),
+            "faults_injected": {
+                "429": self.injected_429,
+                "5xx": self.injected_5xx,
+                "timeouts": self.injected_timeouts,
+            },
             "updates_created": self.updates_created,
             "webhook": {"posts": self.webhook_posts, "failures": self.webhook_failures},
         }

@@ -80,6 +80,10 @@ class UpdateQueue:
     async def wait_for_push(self) -> None:
         await self._signal.wait()
 
+    def release(self) -> None:
+        """The emulator is shutting down: a waiting getUpdates answers now."""
+        self._wake("shutdown")
+
     def abort_long_poll(self) -> None:
         """setWebhook ends a waiting getUpdates with 409."""
         self._wake("webhook")
