@@ -1,0 +1,39 @@
+"""What Viber can carry and how fast (developers.viber.com REST Bot API, broadcast guide)."""
+
+from __future__ import annotations
+
+from core.config import Settings
+from core.ports import Capabilities
+
+# broadcast_message: "broadcast_list" of at most 300 receivers; 500 requests per 10 s.
+BROADCAST_MAX = 300
+CALLS_PER_SECOND = 50.0
+WINDOW_CALLS = 500
+WINDOW_S = 10.0
+MAX_TEXT_LEN = 7000
+# Keyboards hold at most 24 buttons (viber.github.io/docs/tools/keyboards).
+MAX_BUTTONS = 24
+
+CAPABILITIES = Capabilities(
+    max_recipients_per_call=BROADCAST_MAX,
+    calls_per_second=CALLS_PER_SECOND,
+    per_chat_interval_s=0.0,
+    per_group_interval_s=0.0,
+    native_polls=False,
+    delivery_receipts=True,
+    read_receipts=True,
+    group_chats=False,
+    max_text_len=MAX_TEXT_LEN,
+    # A file message has no caption: the core sends the text as the next part.
+    max_caption_len=0,
+    media_by_url_only=True,
+    text_format="plain",
+    idempotent_sends=False,
+    window_calls=WINDOW_CALLS,
+    window_s=WINDOW_S,
+)
+
+
+def viber_capabilities(settings: Settings) -> Capabilities:
+    """Viber's limits; the same for every account (no network)."""
+    return CAPABILITIES
