@@ -1,0 +1,192 @@
+"""TelegramChannel: the Channel port over aiogram's Bot, pointed at `[telegram] api_base`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramBadRequest,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import Update
+
+from bots.transport import ChannelDeps, WebhookAnswer
+from core.config import Settings, TelegramSettings
+from core.ports import (
+    Capabilities,
+    ChannelError,
+    DeliveryResult,
+    EventHandler,
+    MediaFile,
+    Outbound,
+    OutboundPoll,
+    PollSent,
+)
+
+from .capabilities import paid_broadcast, telegram_capabilities
+from .inbound import ALLOWED_UPDATES, callback_id, translate
+from .media import LeafletFiles
+from .outbound import Outbox
+from .polling import UpdatePoller, retrying
+from .webhook import WEBHOOK_PATH, authentic, parse_update
+
+log = logging.getLogger("rupor.telegram")
+
+
+class TelegramChannel:
+    """One bot token: sends (one chat per call), leaflets by file_id, native polls, and
+    inbound updates by our own getUpdates loop or by webhook (mode in the settings)."""
+
+    name = "telegram"
+    webhook_path = WEBHOOK_PATH
+
+    def __init__(self, settings: TelegramSettings, capabilities: Capabilities, deps: ChannelDeps,
+                 *, paid: bool = False, public_url: str | None = None) -> None:
+        self.settings = settings
+        self.capabilities = capabilities
+        self.deps = deps
+        self.public_url = public_url or deps.public_url
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.api_base), timeout=deps.http_timeout_s
+        )
+        self.bot = Bot(settings.token, session=session,
+                       default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+        self.files = LeafletFiles()
+        self.outbox = Outbox(self.bot, self.files, paid=paid, http_timeout_s=deps.http_timeout_s)
+        self.poller = UpdatePoller(self.bot, self._handle, deps.http_timeout_s)
+        self.username: str | None = None
+        self._on_event: EventHandler | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, deps: ChannelDeps | None = None
+                      ) -> TelegramChannel:
+        if settings.telegram is None:
+            raise ChannelError("the settings have no [telegram] section")
+        deps = deps or ChannelDeps()
+        return cls(settings.telegram, telegram_capabilities(settings), deps,
+                   paid=paid_broadcast(settings),
+                   public_url=deps.public_url or settings.server.public_url)
+
+    # Sending ---------------------------------------------------------------------------
+
+    async def send(self, to: Sequence[str], msg: Outbound) -> list[DeliveryResult]:
+        return [await self.outbox.send(recipient, msg) for recipient in to]
+
+    async def send_poll(self, to: Sequence[str], poll: OutboundPoll) -> list[PollSent]:
+        return [await self.outbox.send_poll(recipient, poll) for recipient in to]
+
+    async def prepare_media(self, media: MediaFile) -> str | None:
+        """Telegram has no upload-only call: None until a send has uploaded the file."""
+        return self.files.ref(media)
+
+    # Inbound ---------------------------------------------------------------------------
+
+    async def start(self, on_event: EventHandler) -> None:
+        """Polling: deleteWebhook, then our getUpdates loop. Webhook: setWebhook with the
+        secret. A bad token or URL raises ChannelError; a network fault is retried behind."""
+        self._on_event = on_event
+        if self.settings.mode == "webhook":
+            self._check_webhook_settings()
+            if not await self._first_try(self._register_webhook):
+                self._spawn(retrying(self._register_webhook, "setWebhook",
+                                     self.poller.pause_s, self.poller.max_pause_s))
+            return
+        ready = await self._first_try(self._prepare_polling)
+        self._spawn(self.poller.run(None if ready else self._prepare_polling))
+
+    async def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:
+        """401 without the right secret header, 400 for a body that is not an update."""
+        if not authentic(headers, self.settings.webhook_secret):
+            return WebhookAnswer(status=401, body="unauthorized")
+        update = parse_update(body, self.bot)
+        if update is None:
+            return WebhookAnswer(status=400, body="not a Telegram update")
+        event = translate(update, self.username)
+        query = callback_id(update)
+        if query is not None:
+            # The press is answered at once (it only stops the spinner); a retried webhook
+            # answers again and that failure is only logged.
+            self._spawn(self._answer(query))
+        return WebhookAnswer(events=(event,) if event is not None else ())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.bot.session.close()
+
+    # Internals -------------------------------------------------------------------------
+
+    def _check_webhook_settings(self) -> None:
+        if not self.settings.webhook_secret:
+            raise ChannelError(
+                "[telegram] mode = \"webhook\" needs webhook_secret (1-256 of A-Za-z0-9_-): "
+                "without it anyone could post forged updates"
+            )
+        if not self.public_url:
+            raise ChannelError(
+                "[telegram] mode = \"webhook\" needs [server] public_url, the HTTPS origin "
+                "where Telegram reaches this server"
+            )
+
+    async def _first_try(self, step: Callable[[], Awaitable[None]]) -> bool:
+        """Run a set-up step once: config faults raise ChannelError, network faults give False."""
+        try:
+            await step()
+        except (TelegramUnauthorizedError, TelegramNotFound, TelegramBadRequest) as exc:
+            raise ChannelError(f"Telegram refused the set-up ({exc.message}): check the "
+                               f"[telegram] token, api_base and the webhook URL") from exc
+        except AiogramError as exc:
+            log.warning("telegram: set-up failed (%s); retrying in the background", exc)
+            return False
+        return True
+
+    async def _register_webhook(self) -> None:
+        assert self.public_url is not None
+        await self.bot.set_webhook(
+            url=self.public_url + WEBHOOK_PATH, secret_token=self.settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
+        )
+        await self._learn_username()
+
+    async def _prepare_polling(self) -> None:
+        # getUpdates answers 409 while a webhook is set; pending updates are kept.
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self._learn_username()
+
+    async def _learn_username(self) -> None:
+        me = await self.bot.me()
+        self.username = me.username
+
+    async def _handle(self, update: Update) -> None:
+        """One polled update: the event to the core, then the button's spinner stopped."""
+        assert self._on_event is not None
+        event = translate(update, self.username)
+        if event is not None:
+            await self._on_event(event)
+        query = callback_id(update)
+        if query is not None:
+            await self._answer(query)
+
+    async def _answer(self, query_id: str) -> None:
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except AiogramError as exc:
+            log.warning("telegram: answerCallbackQuery %s failed: %s", query_id, exc)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

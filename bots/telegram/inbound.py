@@ -1,0 +1,117 @@
+"""Telegram updates translated into Rupor's inbound events; no raw update goes further.
+
+One update gives at most one event, whose event_id is str(update_id): a redelivered update
+(a webhook retry, an unconfirmed getUpdates offset) carries the same id, so the core drops it.
+"""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
+from aiogram.types import PollAnswer as TgPollAnswer
+
+from core.ports import (
+    ButtonPress,
+    Command,
+    InboundEvent,
+    PollAnswer,
+    Sender,
+    Subscribed,
+    Text,
+    Unsubscribed,
+)
+
+CHANNEL = "telegram"
+# What the bot asks Telegram for (getUpdates / setWebhook allowed_updates).
+ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
+_GROUPS = ("group", "supergroup")
+_GONE = ("kicked", "left")
+
+
+def full_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return " ".join(part for part in (user.first_name, user.last_name) if part)
+
+
+def chat_sender(chat: Chat, user: User | None) -> Sender:
+    """The contact is the chat: a member's private chat, or a group as a whole."""
+    if chat.type in _GROUPS:
+        return Sender(CHANNEL, str(chat.id), chat.title or "", is_group=True)
+    return Sender(CHANNEL, str(chat.id), full_name(user))
+
+
+def translate(update: Update, bot_username: str | None = None) -> InboundEvent | None:
+    """The event an update means, or None for updates Rupor does not act on."""
+    event_id = str(update.update_id)
+    if update.message is not None:
+        return _message(event_id, update.message, bot_username)
+    if update.callback_query is not None:
+        return _button(event_id, update.callback_query)
+    if update.poll_answer is not None:
+        return _vote(event_id, update.poll_answer)
+    if update.my_chat_member is not None:
+        return _membership(event_id, update.my_chat_member)
+    return None
+
+
+def _message(event_id: str, message: Message, bot_username: str | None) -> InboundEvent | None:
+    text = message.text if message.text is not None else message.caption
+    if text is None or message.from_user is None or message.from_user.is_bot:
+        return None
+    sender = chat_sender(message.chat, message.from_user)
+    if text.startswith("/"):
+        return _command(event_id, sender, text, bot_username)
+    reply = message.reply_to_message
+    return Text(
+        event_id, sender, text,
+        reply_to=str(reply.message_id) if reply is not None else None,
+        author_id=str(message.from_user.id) if sender.is_group else None,
+    )
+
+
+def _command(event_id: str, sender: Sender, text: str, bot_username: str | None
+             ) -> InboundEvent | None:
+    head, _, args = text.partition(" ")
+    name, _, addressee = head[1:].partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None  # "/cmd@other_bot" in a group is for another bot
+    name, args = name.lower(), args.strip()
+    if name == "start" and not sender.is_group:
+        # Deep link t.me/<bot>?start=<payload> arrives as "/start <payload>".
+        return Subscribed(event_id, sender, invite=args or None)
+    return Command(event_id, sender, name, args)
+
+
+def _button(event_id: str, query: CallbackQuery) -> ButtonPress | None:
+    if query.data is None:
+        return None
+    message = query.message
+    if message is not None:
+        sender = chat_sender(message.chat, query.from_user)
+        message_id: str | None = str(message.message_id)
+    else:  # a button under an inline-mode message: no chat, only the member
+        member = query.from_user
+        sender, message_id = Sender(CHANNEL, str(member.id), full_name(member)), None
+    return ButtonPress(event_id, sender, query.data, message_id=message_id, callback_id=query.id)
+
+
+def _vote(event_id: str, answer: TgPollAnswer) -> PollAnswer | None:
+    if answer.user is None:
+        return None  # an anonymous admin voting as a chat; Rupor's polls are not anonymous
+    sender = Sender(CHANNEL, str(answer.user.id), full_name(answer.user))
+    return PollAnswer(event_id, sender, answer.poll_id, tuple(answer.option_ids))
+
+
+def _membership(event_id: str, change: ChatMemberUpdated) -> Unsubscribed | None:
+    """Blocking the bot (private chat: kicked) or removing it from a group; a return to
+    "member" gives nothing, as the member will /start again."""
+    status = change.new_chat_member.status
+    private = change.chat.type not in _GROUPS
+    if (private and status == "kicked") or (not private and status in _GONE):
+        return Unsubscribed(event_id, chat_sender(change.chat, change.from_user), reason="blocked")
+    return None
+
+
+def callback_id(update: Update) -> str | None:
+    """The callback query to answer once the press is handled (stops the client's spinner)."""
+    return update.callback_query.id if update.callback_query is not None else None

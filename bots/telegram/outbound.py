@@ -1,0 +1,167 @@
+"""One message part or poll to one chat through aiogram, and what Telegram answered."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+
+from aiogram import Bot
+from aiogram.exceptions import AiogramError
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputPollOption,
+    Message,
+)
+
+from core.content import render_html
+from core.ports import Button, DeliveryResult, Outbound, OutboundPoll, PollSent, Status
+
+from .errors import is_stale_file, result_for
+from .media import LeafletFiles, as_photo, file_id_of
+
+log = logging.getLogger("rupor.telegram")
+
+# InlineKeyboardButton.callback_data: "Data to be sent in a callback query, 1-64 bytes".
+MAX_CALLBACK_BYTES = 64
+# An upload may take longer than an ordinary call: allow for a slow uplink.
+UPLOAD_BYTES_PER_S = 256 * 1024
+_NUMERIC = re.compile(r"^-?\d+$")
+
+
+class BadContent(ValueError):
+    """A message Telegram would refuse whatever we do: INVALID without a call."""
+
+
+def chat_ref(recipient: str) -> int | str:
+    """Contacts are numeric chat ids; an @username stays a string (public groups)."""
+    return int(recipient) if _NUMERIC.match(recipient) else recipient
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Link buttons and callback buttons (callback_data = the payload)."""
+    buttons = [[_button(button) for button in row] for row in rows if row]
+    return InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.url:
+        return InlineKeyboardButton(text=button.text, url=button.url)
+    if button.payload:
+        size = len(button.payload.encode("utf-8"))
+        if size > MAX_CALLBACK_BYTES:
+            raise BadContent(
+                f"button {button.text!r}: payload is {size} bytes, Telegram's callback_data "
+                f"holds at most {MAX_CALLBACK_BYTES}"
+            )
+        return InlineKeyboardButton(text=button.text, callback_data=button.payload)
+    raise BadContent(f"button {button.text!r} has neither a url nor a payload")
+
+
+class Outbox:
+    """Makes exactly one Telegram call per send (two only to replace a refused file_id)."""
+
+    def __init__(self, bot: Bot, files: LeafletFiles, *, paid: bool, http_timeout_s: float
+                 ) -> None:
+        self.bot = bot
+        self.files = files
+        # None leaves the parameter out of the request: only paid broadcasts send it.
+        self.paid: bool | None = True if paid else None
+        self.http_timeout_s = http_timeout_s
+
+    async def send(self, recipient: str, msg: Outbound) -> DeliveryResult:
+        """Send one part to one chat; every failure becomes a status (ChannelError excepted)."""
+        try:
+            markup = keyboard(msg.buttons)
+            if msg.media is None:
+                message, ref = await self._text(chat_ref(recipient), msg, markup), None
+            else:
+                message, ref = await self._media(chat_ref(recipient), msg, markup)
+        except BadContent as exc:
+            return DeliveryResult(recipient, Status.INVALID, error=str(exc))
+        except AiogramError as exc:
+            return result_for(recipient, exc)
+        return DeliveryResult(recipient, Status.SENT, str(message.message_id), media_ref=ref)
+
+    async def send_poll(self, recipient: str, poll: OutboundPoll) -> PollSent:
+        """A native poll; non-anonymous, or Telegram sends no poll_answer updates."""
+        # Plain text: aiogram would send the bot's default parse_mode (HTML) for both.
+        options: list[InputPollOption | str] = [
+            InputPollOption(text=option, text_parse_mode=None) for option in poll.options
+        ]
+        try:
+            message = await self.bot.send_poll(
+                chat_ref(recipient), poll.question, options, question_parse_mode=None,
+                is_anonymous=False, allows_multiple_answers=poll.allows_multiple,
+                allow_paid_broadcast=self.paid,
+            )
+        except AiogramError as exc:
+            return PollSent(recipient, result_for(recipient, exc))
+        sent = DeliveryResult(recipient, Status.SENT, str(message.message_id))
+        return PollSent(recipient, sent, message.poll.id if message.poll else None)
+
+    async def _text(self, chat: int | str, msg: Outbound, markup: InlineKeyboardMarkup | None
+                    ) -> Message:
+        text = render_html(msg.text)
+        if not text.strip():
+            raise BadContent("the message has neither text nor a file")
+        return await self.bot.send_message(
+            chat, text, reply_markup=markup, allow_paid_broadcast=self.paid
+        )
+
+    async def _media(self, chat: int | str, msg: Outbound, markup: InlineKeyboardMarkup | None
+                     ) -> tuple[Message, str | None]:
+        """Send by file_id when there is one; upload (once, under the file's lock) otherwise."""
+        assert msg.media is not None
+        ref = self.files.ref(msg.media)
+        if ref is not None:
+            try:
+                return await self._file(chat, msg, ref, markup), None
+            except AiogramError as exc:
+                if not is_stale_file(exc):
+                    raise
+                log.warning("telegram: file_id of %s refused (%s); uploading it again",
+                            msg.media.filename, exc)
+                self.files.refuse(msg.media, ref)
+        return await self._upload(chat, msg, markup, refused=ref)
+
+    async def _upload(self, chat: int | str, msg: Outbound, markup: InlineKeyboardMarkup | None,
+                      refused: str | None) -> tuple[Message, str | None]:
+        media = msg.media
+        assert media is not None
+        async with self.files.lock(media):
+            ref = self.files.ref(media)  # another send may have uploaded it while we waited
+            if ref is not None and ref != refused:
+                return await self._file(chat, msg, ref, markup), None
+            if media.content is None:
+                raise BadContent(f"{media.filename}: no file_id yet and no content to upload")
+            upload = BufferedInputFile(media.content, filename=media.filename)
+            message = await self._file(chat, msg, upload, markup)
+            new_ref = file_id_of(message)
+            if new_ref is not None:
+                self.files.remember(media, new_ref)
+            return message, new_ref
+
+    async def _file(self, chat: int | str, msg: Outbound, source: str | InputFile,
+                    markup: InlineKeyboardMarkup | None) -> Message:
+        media = msg.media
+        assert media is not None
+        caption = None if msg.caption_separate else (render_html(msg.text) or None)
+        timeout = self._upload_timeout(media.size) if isinstance(source, InputFile) else None
+        if as_photo(media):
+            return await self.bot.send_photo(
+                chat, source, caption=caption, reply_markup=markup,
+                allow_paid_broadcast=self.paid, request_timeout=timeout,
+            )
+        return await self.bot.send_document(
+            chat, source, caption=caption, reply_markup=markup,
+            allow_paid_broadcast=self.paid, request_timeout=timeout,
+        )
+
+    def _upload_timeout(self, size: int) -> int | None:
+        """A longer deadline for big uploads; None keeps the session's own timeout."""
+        needed = self.http_timeout_s + size / UPLOAD_BYTES_PER_S
+        return math.ceil(needed) if needed > self.http_timeout_s + 1 else None

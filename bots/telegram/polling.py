@@ -1,0 +1,68 @@
+"""Our own getUpdates loop: an update is confirmed (the next offset) only after it was handled.
+
+aiogram's Dispatcher.start_polling handles updates as tasks and confirms their offset with
+its next getUpdates before our handlers commit (PLATFORMS.md, Polling), so it is not used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot
+from aiogram.types import Update
+
+from .inbound import ALLOWED_UPDATES
+
+log = logging.getLogger("rupor.telegram")
+
+# Telegram holds a long poll up to 50 s; 25 s keeps well inside proxies' idle timeouts.
+LONG_POLL_S = 25
+
+
+class UpdatePoller:
+    """Fetches updates and hands each to `handle`, in order; a failure refetches the same one."""
+
+    pause_s = 0.2  # first wait after a failure, doubled up to max_pause_s
+    max_pause_s = 5.0
+
+    def __init__(self, bot: Bot, handle: Callable[[Update], Awaitable[None]],
+                 http_timeout_s: float) -> None:
+        self.bot = bot
+        self.handle = handle
+        self.offset: int | None = None
+        self.request_timeout = int(LONG_POLL_S + http_timeout_s)
+
+    async def run(self, ready: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Call `ready` until it succeeds (deleteWebhook, getMe), then poll until cancelled."""
+        if ready is not None:
+            await retrying(ready, "setting up polling", self.pause_s, self.max_pause_s)
+        while True:
+            await retrying(self._batch, "getUpdates or handling an update", self.pause_s,
+                           self.max_pause_s)
+
+    async def _batch(self) -> None:
+        updates = await self.bot.get_updates(
+            offset=self.offset, timeout=LONG_POLL_S, allowed_updates=ALLOWED_UPDATES,
+            request_timeout=self.request_timeout,
+        )
+        for update in updates:
+            await self.handle(update)
+            self.offset = update.update_id + 1
+
+
+async def retrying(step: Callable[[], Awaitable[None]], what: str, pause_s: float,
+                   max_pause_s: float) -> None:
+    """Run `step` until it returns, pausing after each failure (doubling up to the maximum)."""
+    pause = pause_s
+    while True:
+        try:
+            await step()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed step is logged and tried again; nothing is confirmed
+            log.exception("telegram: %s failed; retrying in %.1f s", what, pause)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, max_pause_s)
