@@ -117,8 +117,10 @@ class Dialogs:
         if contact.status == "active" and contact.person_id is not None:
             return Reply(self.t.already.format(org=await self._org_of(conn, contact)),
                          self._menu())
-        if contact.person_id is not None and await members.has_consent(conn, contact.id):
-            await members.activate(conn, contact.id, None)  # "Подписаться снова"
+        if contact.person_id is not None and await members.consented_before(conn, contact.id):
+            # "Подписаться снова": a known member who consented before re-affirms it.
+            await members.record_consent(conn, contact, self.t.consent_version, "resubscribe")
+            await members.activate(conn, contact.id, None)
             return Reply(self.t.resubscribed, self._menu())
         await members.set_state(conn, contact.id, {"step": "consent", "invite": invite})
         return Reply(f"{self.t.greeting}\n\n{self.t.consent}", (

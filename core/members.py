@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.models import Consent, Contact, LinkCode, Organization, Person, utcnow
@@ -72,15 +72,15 @@ async def record_consent(
     )
 
 
-async def has_consent(conn: AsyncConnection, contact_id: int) -> bool:
-    """The contact's latest consent record says "given"."""
-    last = (
+async def consented_before(conn: AsyncConnection, contact_id: int) -> bool:
+    """The contact gave consent at some point (it may have been withdrawn since)."""
+    given = (
         await conn.execute(
-            select(Consent.action).where(Consent.contact_id == contact_id)
-            .order_by(Consent.id.desc()).limit(1)
+            select(Consent.id).where(Consent.contact_id == contact_id, Consent.action == "given")
+            .limit(1)
         )
     ).scalar_one_or_none()
-    return last == "given"
+    return given is not None
 
 
 async def organization(conn: AsyncConnection, *, code: str | None = None,
@@ -112,14 +112,16 @@ async def attach_person(
     """Link the contact to the member with this name in the organisation (an imported member
     joining by themselves), or register a new member; the contact becomes active."""
     name = normalize_name(full_name)
-    person_id = (
-        await conn.execute(
-            select(Person.id).where(
-                Person.org_id == org_id, Person.erased_at.is_(None),
-                func.lower(Person.full_name) == name.lower(),
-            ).order_by(Person.id).limit(1)
-        )
-    ).scalar_one_or_none()
+    # SQLite's lower() folds ASCII only: compare Cyrillic names here (a school is small).
+    people = await conn.execute(
+        select(Person.id, Person.full_name).where(
+            Person.org_id == org_id, Person.erased_at.is_(None)
+        ).order_by(Person.id)
+    )
+    person_id = next(
+        (pid for pid, known in people.all() if normalize_name(known).casefold() == name.casefold()),
+        None,
+    )
     roles = int(Role.MEMBER | (Role.YOUNG_TEACHER if young else 0))
     if person_id is None:
         person_id = (
