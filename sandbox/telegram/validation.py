@@ -190,10 +190,12 @@ class Validator:
         try:
             value = self.value(field.types, field.name, item)
         except ValidationError as exc:
-            if exc.description.startswith("Bad Request: can't parse "):
+            # Only this field's own type error is reworded; deeper errors are already final.
+            own = f"Bad Request: {field.name} "
+            if not exc.description.startswith(own):
                 raise
-            detail = exc.description.removeprefix("Bad Request: ").removeprefix(field.name)
-            raise ValidationError(f'can\'t parse {label}: Field "{field.name}"{detail}') from exc
+            detail = exc.description.removeprefix(own)
+            raise ValidationError(f'can\'t parse {label}: Field "{field.name}" {detail}') from exc
         self.check_limit(owner.name, field, value)
         return value
 
