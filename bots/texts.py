@@ -70,3 +70,9 @@ DIALOG = DialogTexts(
          "второй мессенджер. Вопрос профкому можно написать обычным сообщением.",
     no_orgs="Список организаций пока пуст — обратитесь в профком.",
 )
+
+
+# --- VK adapter (bots/vk) ---------------------------------------------------------------
+
+# Under a poll sent as a message with one button per option, when several may be chosen.
+VK_POLL_MULTIPLE = "Можно выбрать несколько вариантов — нажмите на каждый."
