@@ -17,13 +17,13 @@ from bots.viber.statuses import RETRY_AFTER_S, refused
 from core.config import settings_from_mapping
 from core.ports import ChannelError, Outbound, Span, Status
 from sandbox.viber import ViberKnobs
-from tests.integration.test_viber_support import (  # noqa: F401 - make_viber is a fixture
+from tests.integration.test_viber_support import (  # noqa: F401 - the fixture is used by name
     BOT_AVATAR,
     BOT_NAME,
     TOKEN,
     Make,
     closed_port,
-    make_viber,
+    make_viber_fixture,
 )
 
 LEAFLET = Outbound("r1p0", (Span("Листовка", bold=True), Span(" за декабрь")))

@@ -126,8 +126,8 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-async def make_viber() -> AsyncIterator[Make]:
+@pytest.fixture(name="make_viber")
+async def make_viber_fixture() -> AsyncIterator[Make]:
     """make_viber(knobs, subscribers=[ids subscribed before the webhook exists],
     start=True, token=None, api_base=None, http_timeout_s=5.0, public_url=...)."""
     made: list[Setup] = []
