@@ -47,24 +47,54 @@ async def _engine(app: AppContext) -> AsyncEngine:
 
 
 @click.command()
-@click.option("--text", "text_", default="", help="Message text: **bold**, __italic__, [link](https://…).")
-@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A leaflet: PDF, JPEG or PNG.")
-@click.option("--to", "segment", default="all", show_default=True,
-              help="SEGMENT: all, or org:PATH role:NAME tag:NAME channel:NAME.")
+@click.option(
+    "--text", "text_", default="", help="Message text: **bold**, __italic__, [link](https://…)."
+)
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A leaflet: PDF, JPEG or PNG.",
+)
+@click.option(
+    "--to",
+    "segment",
+    default="all",
+    show_default=True,
+    help="SEGMENT: all, or org:PATH role:NAME tag:NAME channel:NAME.",
+)
 @click.option("--now", is_flag=True, help="Start sending now (`rupor run` sends it).")
 @click.option("--title", default="", help="A title for lists and reports.")
 @click.option("--button", "buttons", multiple=True, metavar="'TEXT|URL'", help="A link button.")
-@click.option("--routing", type=click.Choice(["all", "failover"]), default="all", show_default=True,
-              help="all: every active messenger; failover: one per person, next on failure.")
+@click.option(
+    "--routing",
+    type=click.Choice(["all", "failover"]),
+    default="all",
+    show_default=True,
+    help="all: every active messenger; failover: one per person, next on failure.",
+)
 @pass_app
-def post(app: AppContext, text_: str, file_: Path | None, segment: str, now: bool, title: str,
-         buttons: tuple[str, ...], routing: str) -> None:
+def post(
+    app: AppContext,
+    text_: str,
+    file_: Path | None,
+    segment: str,
+    now: bool,
+    title: str,
+    buttons: tuple[str, ...],
+    routing: str,
+) -> None:
     """Create a campaign (with --now also its run and deliveries) and print its audience."""
     if not now:
         _fail("give --now (scheduling with --at/--cron comes with the scheduler)", 2)
-    new = NewCampaign(text=text_, audience=segment, title=title, media_path=file_,
-                      buttons=_buttons(buttons), routing=routing)
+    new = NewCampaign(
+        text=text_,
+        audience=segment,
+        title=title,
+        media_path=file_,
+        buttons=_buttons(buttons),
+        routing=routing,
+    )
     try:
         asyncio.run(_post(app, new))
     except (ContentError, SegmentError) as exc:
@@ -110,33 +140,56 @@ async def _list(app: AppContext) -> None:
     engine = await _engine(app)
     try:
         async with AsyncSession(engine) as session:
-            rows = (await session.execute(
-                select(Campaign.id, Campaign.created_at, Campaign.status, Campaign.title,
-                       func.count(func.distinct(CampaignRun.id)))
-                .outerjoin(CampaignRun, CampaignRun.campaign_id == Campaign.id)
-                .group_by(Campaign.id).order_by(Campaign.id)
-            )).all()
-            sent = dict((await session.execute(
-                select(CampaignRun.campaign_id, func.count(func.distinct(Delivery.person_id)))
-                .join(Delivery, Delivery.run_id == CampaignRun.id)
-                .where(Delivery.status.in_(("sent", "delivered", "read")))
-                .group_by(CampaignRun.campaign_id)
-            )).tuples().all())
+            rows = (
+                await session.execute(
+                    select(
+                        Campaign.id,
+                        Campaign.created_at,
+                        Campaign.status,
+                        Campaign.title,
+                        func.count(func.distinct(CampaignRun.id)),
+                    )
+                    .outerjoin(CampaignRun, CampaignRun.campaign_id == Campaign.id)
+                    .group_by(Campaign.id)
+                    .order_by(Campaign.id)
+                )
+            ).all()
+            sent = dict(
+                (
+                    await session.execute(
+                        select(
+                            CampaignRun.campaign_id, func.count(func.distinct(Delivery.person_id))
+                        )
+                        .join(Delivery, Delivery.run_id == CampaignRun.id)
+                        .where(Delivery.status.in_(("sent", "delivered", "read")))
+                        .group_by(CampaignRun.campaign_id)
+                    )
+                )
+                .tuples()
+                .all()
+            )
     finally:
         await engine.dispose()
     if not rows:
         click.echo("no campaigns yet: `rupor post --text … --to all --now`")
         return
-    click.echo(f"{'id':>4}  {'created (UTC)':<16}  {'status':<10}  {'runs':>4}  {'reached':>8}  title")
+    click.echo(
+        f"{'id':>4}  {'created (UTC)':<16}  {'status':<10}  {'runs':>4}  {'reached':>8}  title"
+    )
     for cid, created, status, title, nruns in rows:
-        click.echo(f"{cid:>4}  {created:%Y-%m-%d %H:%M}  {status:<10}  {nruns:>4}  "
-                   f"{sent.get(cid, 0):>8}  {title}")
+        click.echo(
+            f"{cid:>4}  {created:%Y-%m-%d %H:%M}  {status:<10}  {nruns:>4}  "
+            f"{sent.get(cid, 0):>8}  {title}"
+        )
 
 
 @campaigns.command("report")
 @click.argument("campaign_id", type=int)
-@click.option("--png", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a chart of reach per district.")
+@click.option(
+    "--png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a chart of reach per district.",
+)
 @click.option("--districts-only", is_flag=True, help="Leave out the primary organisations.")
 @pass_app
 def report(app: AppContext, campaign_id: int, png: Path | None, districts_only: bool) -> None:
@@ -144,7 +197,9 @@ def report(app: AppContext, campaign_id: int, png: Path | None, districts_only: 
     asyncio.run(_report(app, campaign_id, png, districts_only))
 
 
-async def _report(app: AppContext, campaign_id: int, png: Path | None, districts_only: bool) -> None:
+async def _report(
+    app: AppContext, campaign_id: int, png: Path | None, districts_only: bool
+) -> None:
     engine = await _engine(app)
     try:
         found = await reach_report(engine, campaign_id)
@@ -163,6 +218,7 @@ async def _report(app: AppContext, campaign_id: int, png: Path | None, districts
 @pass_app
 def cancel(app: AppContext, campaign_id: int) -> None:
     """Stop a campaign: what is not sent yet is not sent."""
+
     async def _cancel() -> int:
         engine = await _engine(app)
         try:

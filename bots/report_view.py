@@ -6,14 +6,37 @@ from pathlib import Path
 
 from core.reach import ReachReport, Tally
 
-HEADERS = ("targeted", "reached", "read", "deliv.", "sent", "uncert.", "in prog.", "failed",
-           "blocked", "unreach.", "flagged", "reach %")
+HEADERS = (
+    "targeted",
+    "reached",
+    "read",
+    "deliv.",
+    "sent",
+    "uncert.",
+    "in prog.",
+    "failed",
+    "blocked",
+    "unreach.",
+    "flagged",
+    "reach %",
+)
 
 
 def _cells(tally: Tally) -> list[str]:
     c = tally.counts
-    values = [c["targeted"], tally.reached, c["read"], c["delivered"], c["sent"], c["uncertain"],
-              c["in_progress"], c["failed"], c["blocked"], c["unreachable"], c["flagged"]]
+    values = [
+        c["targeted"],
+        tally.reached,
+        c["read"],
+        c["delivered"],
+        c["sent"],
+        c["uncertain"],
+        c["in_progress"],
+        c["failed"],
+        c["blocked"],
+        c["unreachable"],
+        c["flagged"],
+    ]
     return [str(v) for v in values] + [f"{100 * tally.share:.1f}"]
 
 
@@ -21,16 +44,22 @@ def _table(rows: list[tuple[str, Tally]], first: str) -> list[str]:
     body = [[name, *_cells(tally)] for name, tally in rows]
     header = [first, *HEADERS]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+
     def line(cells: list[str]) -> str:
         return "  ".join(
-            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells)
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+            for i, cell in enumerate(cells)
         )
+
     return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
 
 
 def render_report(report: ReachReport, *, schools: bool = True) -> str:
-    out = [f"Campaign {report.campaign_id}: {report.title}",
-           f"Run {report.run_id} ({report.run_status})", ""]
+    out = [
+        f"Campaign {report.campaign_id}: {report.title}",
+        f"Run {report.run_id} ({report.run_status})",
+        "",
+    ]
     out += _table([(name, tally) for name, tally in report.channels.items()], "channel")
     out.append("")
     rows: list[tuple[str, Tally]] = []
@@ -40,9 +69,12 @@ def render_report(report: ReachReport, *, schools: bool = True) -> str:
             rows += [("  " + school.name, school.tally) for school in district.schools]
     rows.append(("TOTAL (people)", report.total))
     out += _table(rows, "district / organisation")
-    out += ["", "Each person counts once, by their best outcome over all their messengers: "
-            "read > delivered > sent > uncertain > in progress > failed > blocked/unsubscribed "
-            "> unreachable. 'flagged' = a send whose answer was lost (it may have arrived twice)."]
+    out += [
+        "",
+        "Each person counts once, by their best outcome over all their messengers: "
+        "read > delivered > sent > uncertain > in progress > failed > blocked/unsubscribed "
+        "> unreachable. 'flagged' = a send whose answer was lost (it may have arrived twice).",
+    ]
     return "\n".join(out)
 
 

@@ -61,8 +61,10 @@ class Suite:
         await ensure_schema(self.engine, url)
         try:
             await self._start()
-            tasks = [asyncio.create_task(s.run(stop), name=f"sender-{n}")
-                     for n, s in self.senders.items()]
+            tasks = [
+                asyncio.create_task(s.run(stop), name=f"sender-{n}")
+                for n, s in self.senders.items()
+            ]
             watcher = asyncio.create_task(self._watch(stop, until_idle))
             await stop.wait()
             await asyncio.gather(*tasks)
@@ -134,6 +136,7 @@ class Suite:
 
 def run_forever(settings: Settings, *, until_idle: bool = False) -> int:
     """Blocking entry point with SIGINT/SIGTERM handling; exit status 0 on a clean stop."""
+
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -142,6 +145,8 @@ def run_forever(settings: Settings, *, until_idle: bool = False) -> int:
                 loop.add_signal_handler(sig, stop.set)
         await Suite(settings).run(stop, until_idle=until_idle)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     asyncio.run(main())
     return 0

@@ -66,9 +66,12 @@ class WebServer:
             raise web.HTTPNotFound()
         filename, mime, content = found
         return web.Response(
-            body=content, content_type=mime,
-            headers={"Content-Disposition": f'inline; filename="{filename}"',
-                     "Cache-Control": "public, max-age=86400, immutable"},
+            body=content,
+            content_type=mime,
+            headers={
+                "Content-Disposition": f'inline; filename="{filename}"',
+                "Cache-Control": "public, max-age=86400, immutable",
+            },
         )
 
     def _webhook_for(

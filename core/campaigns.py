@@ -52,9 +52,11 @@ async def store_media(engine: AsyncEngine, path: Path) -> MediaFile:
         if media_id is None:
             media_id = (
                 await conn.execute(
-                    insert(Media).values(
+                    insert(Media)
+                    .values(
                         sha256=digest, filename=path.name, mime=mime, size=len(data), content=data
-                    ).returning(Media.id)
+                    )
+                    .returning(Media.id)
                 )
             ).scalar_one()
     return MediaFile(int(media_id), digest, path.name, mime, len(data))
@@ -78,12 +80,20 @@ async def create_campaign(
     async with engine.begin() as conn:
         campaign_id = (
             await conn.execute(
-                insert(Campaign).values(
-                    kind="leaflet" if media else "post", title=title,
-                    content=content_to_json(content), audience=new.audience,
-                    channels=list(new.channels) if new.channels else None, routing=new.routing,
-                    run_at=new.run_at, cron=new.cron, status=status, created_by=new.created_by,
-                ).returning(Campaign.id)
+                insert(Campaign)
+                .values(
+                    kind="leaflet" if media else "post",
+                    title=title,
+                    content=content_to_json(content),
+                    audience=new.audience,
+                    channels=list(new.channels) if new.channels else None,
+                    routing=new.routing,
+                    run_at=new.run_at,
+                    cron=new.cron,
+                    status=status,
+                    created_by=new.created_by,
+                )
+                .returning(Campaign.id)
             )
         ).scalar_one()
         await audit(conn, new.created_by, "campaign.create", {"campaign_id": campaign_id})
@@ -101,7 +111,7 @@ def _link(text: str, url: str) -> Any:
 def _title(text: str, media: MediaFile | None) -> str:
     first = text.strip().splitlines()[0] if text.strip() else ""
     first = first.replace("*", "").replace("__", "")
-    return (first[:80] or (media.filename if media else "Сообщение"))
+    return first[:80] or (media.filename if media else "Сообщение")
 
 
 async def audit(conn: AsyncConnection, actor: str, action: str, details: dict[str, Any]) -> None:
@@ -120,24 +130,28 @@ class RunPlan:
     media: MediaFile | None
 
 
-async def load_plan(
-    engine: AsyncEngine, run_id: int, channel: str, caps: Capabilities
-) -> RunPlan:
+async def load_plan(engine: AsyncEngine, run_id: int, channel: str, caps: Capabilities) -> RunPlan:
     async with AsyncSession(engine) as session:
         run, campaign = (
             await session.execute(
-                select(CampaignRun, Campaign).join(Campaign, Campaign.id == CampaignRun.campaign_id)
+                select(CampaignRun, Campaign)
+                .join(Campaign, Campaign.id == CampaignRun.campaign_id)
                 .where(CampaignRun.id == run_id)
             )
         ).one()
         media = await _media(await session.connection(), campaign.content.get("media_id"), channel)
     content = Content(
-        text=str(campaign.content.get("text") or ""), media=media,
+        text=str(campaign.content.get("text") or ""),
+        media=media,
         buttons=buttons_from_json(campaign.content.get("buttons")),
     )
     return RunPlan(
-        run_id, campaign.id, campaign.routing, tuple(str(c) for c in run.channels),
-        tuple(parts(content, run_id, caps)), media,
+        run_id,
+        campaign.id,
+        campaign.routing,
+        tuple(str(c) for c in run.channels),
+        tuple(parts(content, run_id, caps)),
+        media,
     )
 
 
@@ -166,7 +180,9 @@ async def save_media_ref(engine: AsyncEngine, media_id: int, channel: str, ref: 
     async with engine.begin() as conn:
         exists = (
             await conn.execute(
-                select(MediaRef.ref).where(MediaRef.media_id == media_id, MediaRef.channel == channel)
+                select(MediaRef.ref).where(
+                    MediaRef.media_id == media_id, MediaRef.channel == channel
+                )
             )
         ).scalar_one_or_none()
         if exists is None:
@@ -196,14 +212,17 @@ async def cancel_campaign(engine: AsyncEngine, campaign_id: int, actor: str) -> 
             raise ContentError(f"Рассылки №{campaign_id} нет.")
         runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
         result = await conn.execute(
-            update(Delivery).where(Delivery.run_id.in_(runs), Delivery.status == "pending")
+            update(Delivery)
+            .where(Delivery.run_id.in_(runs), Delivery.status == "pending")
             .values(status="cancelled")
         )
         await conn.execute(
-            update(CampaignRun).where(
+            update(CampaignRun)
+            .where(
                 CampaignRun.campaign_id == campaign_id,
                 CampaignRun.status.in_(("materialising", "sending")),
-            ).values(status="cancelled", finished_at=utcnow())
+            )
+            .values(status="cancelled", finished_at=utcnow())
         )
         await audit(conn, actor, "campaign.cancel", {"campaign_id": campaign_id})
         return max(result.rowcount, 0)

@@ -30,7 +30,7 @@ def parse_markup(source: str) -> tuple[Span, ...]:
     position = 0
     for match in _TOKEN.finditer(source):
         if match.start() > position:
-            spans.append(Span(source[position:match.start()]))
+            spans.append(Span(source[position : match.start()]))
         if match.group("bold") is not None:
             spans.append(Span(match.group("bold"), bold=True))
         elif match.group("italic") is not None:

@@ -37,8 +37,9 @@ def is_sqlite(url: str) -> bool:
 def ensure_sqlite_dir(url: str) -> None:
     """Create the directory of a SQLite file (e.g. ./var) so a fresh checkout just works."""
     parsed = make_url(async_database_url(url))
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def _manual_transactions(dbapi_connection: Any, _record: Any) -> None:

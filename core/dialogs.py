@@ -85,8 +85,9 @@ class Dialogs:
         contact = await members.contact_for(conn, event.sender)
         reply = await self._route(conn, contact, event, inbound_id)
         if reply is not None:
-            await queue_reply(conn, contact.channel, contact.id, [Span(reply.text)],
-                              reply.buttons, inbound_id)
+            await queue_reply(
+                conn, contact.channel, contact.id, [Span(reply.text)], reply.buttons, inbound_id
+            )
 
     async def _route(
         self, conn: AsyncConnection, contact: ContactRow, event: InboundEvent, inbound_id: int
@@ -94,8 +95,12 @@ class Dialogs:
         if isinstance(event, Subscribed):
             return await self._start(conn, contact, event.invite)
         if isinstance(event, Unsubscribed):
-            await members.leave(conn, contact, event.reason if event.reason == "blocked"
-                                else "unsubscribed", self.t.consent_version)
+            await members.leave(
+                conn,
+                contact,
+                event.reason if event.reason == "blocked" else "unsubscribed",
+                self.t.consent_version,
+            )
             return None  # the platform no longer lets us write to them
         if isinstance(event, Receipt):
             await members.apply_receipt(conn, contact.id, event)
@@ -112,21 +117,22 @@ class Dialogs:
 
     # Joining -----------------------------------------------------------------------------
 
-    async def _start(self, conn: AsyncConnection, contact: ContactRow, invite: str | None
-                     ) -> Reply:
+    async def _start(self, conn: AsyncConnection, contact: ContactRow, invite: str | None) -> Reply:
         if contact.status == "active" and contact.person_id is not None:
-            return Reply(self.t.already.format(org=await self._org_of(conn, contact)),
-                         self._menu())
+            return Reply(self.t.already.format(org=await self._org_of(conn, contact)), self._menu())
         if contact.person_id is not None and await members.consented_before(conn, contact.id):
             # "Подписаться снова": a known member who consented before re-affirms it.
             await members.record_consent(conn, contact, self.t.consent_version, "resubscribe")
             await members.activate(conn, contact.id, None)
             return Reply(self.t.resubscribed, self._menu())
         await members.set_state(conn, contact.id, {"step": "consent", "invite": invite})
-        return Reply(f"{self.t.greeting}\n\n{self.t.consent}", (
-            (Button(self.t.consent_yes, payload="consent:yes"),),
-            (Button(self.t.consent_no, payload="consent:no"),),
-        ))
+        return Reply(
+            f"{self.t.greeting}\n\n{self.t.consent}",
+            (
+                (Button(self.t.consent_yes, payload="consent:yes"),),
+                (Button(self.t.consent_no, payload="consent:no"),),
+            ),
+        )
 
     async def _consented(self, conn: AsyncConnection, contact: ContactRow) -> Reply:
         await members.record_consent(conn, contact, self.t.consent_version, "dialog")
@@ -146,8 +152,9 @@ class Dialogs:
             return Reply(self.t.no_orgs)
         return Reply(self.t.choose_district, _paged(options, page, "district", "dpage", self.t))
 
-    async def _schools(self, conn: AsyncConnection, contact: ContactRow, district: int,
-                       page: int) -> Reply:
+    async def _schools(
+        self, conn: AsyncConnection, contact: ContactRow, district: int, page: int
+    ) -> Reply:
         await members.set_state(conn, contact.id, {"step": "school", "district": district})
         options = await members.children(conn, "primary", district)
         buttons = _paged(options, page, "school", f"spage:{district}", self.t)
@@ -164,18 +171,24 @@ class Dialogs:
         words = members.normalize_name(name).split()
         if not 2 <= len(words) <= 5 or any(not w.replace("-", "").isalpha() for w in words):
             return Reply(self.t.bad_name)
-        await members.set_state(conn, contact.id, {"step": "young", "org": contact.state["org"],
-                                                   "name": " ".join(words)})
-        return Reply(self.t.ask_young, ((Button(self.t.yes, payload="young:yes"),
-                                         Button(self.t.no, payload="young:no")),))
+        await members.set_state(
+            conn,
+            contact.id,
+            {"step": "young", "org": contact.state["org"], "name": " ".join(words)},
+        )
+        return Reply(
+            self.t.ask_young,
+            ((Button(self.t.yes, payload="young:yes"), Button(self.t.no, payload="young:no")),),
+        )
 
     async def _young(self, conn: AsyncConnection, contact: ContactRow, young: bool) -> Reply:
         state = contact.state
         if state.get("step") != "young":
             if contact.person_id is not None:  # changing the role later
                 await members.set_young_teacher(conn, contact.person_id, young)
-                return Reply(self.t.done.format(org=await self._org_of(conn, contact)),
-                             self._menu())
+                return Reply(
+                    self.t.done.format(org=await self._org_of(conn, contact)), self._menu()
+                )
             return await self._start(conn, contact, None)
         org_id = int(state["org"])
         await members.attach_person(conn, contact, org_id, str(state["name"]), young)
@@ -185,8 +198,9 @@ class Dialogs:
 
     # Buttons, commands, text --------------------------------------------------------------
 
-    async def _button(self, conn: AsyncConnection, contact: ContactRow, payload: str
-                      ) -> Reply | None:
+    async def _button(
+        self, conn: AsyncConnection, contact: ContactRow, payload: str
+    ) -> Reply | None:
         kind, _, value = payload.partition(":")
         step = contact.state.get("step")
         if kind == "consent" and step == "consent":
@@ -204,8 +218,9 @@ class Dialogs:
             return await self._start(conn, contact, value or None)
         return None  # a stale button of an earlier step: nothing to do
 
-    async def _pick(self, conn: AsyncConnection, contact: ContactRow, kind: str, value: str
-                    ) -> Reply:
+    async def _pick(
+        self, conn: AsyncConnection, contact: ContactRow, kind: str, value: str
+    ) -> Reply:
         if kind == "district":
             return await self._schools(conn, contact, int(value), 0)
         if kind == "school":
@@ -215,8 +230,9 @@ class Dialogs:
         district, _, page = value.partition(":")
         return await self._schools(conn, contact, int(district), int(page or 0))
 
-    async def _command(self, conn: AsyncConnection, contact: ContactRow, command: Command
-                       ) -> Reply | None:
+    async def _command(
+        self, conn: AsyncConnection, contact: ContactRow, command: Command
+    ) -> Reply | None:
         if command.name == "start":
             return await self._start(conn, contact, command.args or None)
         if command.name in ("stop", "unsubscribe", "отписаться"):
@@ -228,8 +244,7 @@ class Dialogs:
     async def _stop(self, conn: AsyncConnection, contact: ContactRow) -> Reply:
         await members.leave(conn, contact, "unsubscribed", self.t.consent_version)
         await members.set_state(conn, contact.id, {})
-        return Reply(self.t.stopped,
-                     ((Button(self.t.resubscribe_button, payload="resubscribe"),),))
+        return Reply(self.t.stopped, ((Button(self.t.resubscribe_button, payload="resubscribe"),),))
 
     async def _link(self, conn: AsyncConnection, contact: ContactRow, args: str) -> Reply:
         if args.strip():
@@ -245,14 +260,18 @@ class Dialogs:
         minutes = int(members.LINK_CODE_TTL.total_seconds() // 60)
         return Reply(self.t.link_code.format(code=code, minutes=minutes))
 
-    async def _text(self, conn: AsyncConnection, contact: ContactRow, text: str, inbound_id: int
-                    ) -> Reply | None:
+    async def _text(
+        self, conn: AsyncConnection, contact: ContactRow, text: str, inbound_id: int
+    ) -> Reply | None:
         if contact.state.get("step") == "name":
             return await self._named(conn, contact, text)
         if contact.status != "active":
             return await self._start(conn, contact, None)
-        await conn.execute(update(Inbound).where(Inbound.id == inbound_id).values(
-            is_feedback=True, contact_id=contact.id))
+        await conn.execute(
+            update(Inbound)
+            .where(Inbound.id == inbound_id)
+            .values(is_feedback=True, contact_id=contact.id)
+        )
         return Reply(self.t.feedback_thanks)
 
     def _menu(self) -> tuple[tuple[Button, ...], ...]:
@@ -265,19 +284,21 @@ class Dialogs:
 
         if contact.person_id is None:
             return ""
-        org_id = (await conn.execute(select(Person.org_id).where(
-            Person.id == contact.person_id))).scalar_one_or_none()
+        org_id = (
+            await conn.execute(select(Person.org_id).where(Person.id == contact.person_id))
+        ).scalar_one_or_none()
         org = await members.organization(conn, org_id=org_id) if org_id else None
         return str(org["name"]) if org else ""
 
 
-def _paged(options: Sequence[tuple[int, str]], page: int, kind: str, pager: str,
-           texts: DialogTexts) -> tuple[tuple[Button, ...], ...]:
+def _paged(
+    options: Sequence[tuple[int, str]], page: int, kind: str, pager: str, texts: DialogTexts
+) -> tuple[tuple[Button, ...], ...]:
     """One button per option, PAGE per screen, and "more" to the next screen."""
     start = page * PAGE if page * PAGE < len(options) else 0
     rows: list[tuple[Button, ...]] = [
         (Button(_short(name), payload=f"{kind}:{org_id}"),)
-        for org_id, name in options[start:start + PAGE]
+        for org_id, name in options[start : start + PAGE]
     ]
     if start + PAGE < len(options):
         rows.append((Button(texts.more, payload=f"{pager}:{page + 1}"),))
@@ -286,4 +307,3 @@ def _paged(options: Sequence[tuple[int, str]], page: int, kind: str, pager: str,
 
 def _short(name: str) -> str:
     return name if len(name) <= 40 else name[:39] + "…"
-

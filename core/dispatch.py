@@ -7,6 +7,7 @@ recorded; after kill -9 only those can be re-sent, and each is flagged uncertain
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -41,7 +42,9 @@ def build_pacer(channel: Channel) -> Pacer:
         per_minute = max(1, round(60 / caps.per_group_interval_s))
         per_key["group"] = KeyedSpacing(per_minute, 60.0)
     return Pacer(
-        caps.calls_per_second, window_calls=caps.window_calls, window_s=caps.window_s,
+        caps.calls_per_second,
+        window_calls=caps.window_calls,
+        window_s=caps.window_s,
         per_key=per_key,
     )
 
@@ -71,7 +74,12 @@ class ChannelSender:
     """Sends every due delivery of one channel at the channel's ceiling, never above it."""
 
     def __init__(
-        self, engine: AsyncEngine, channel: Channel, policy: Policy, *, lease_s: float = 60.0,
+        self,
+        engine: AsyncEngine,
+        channel: Channel,
+        policy: Policy,
+        *,
+        lease_s: float = 60.0,
     ) -> None:
         caps = channel.capabilities
         self.engine, self.channel, self.policy, self.lease_s = engine, channel, policy, lease_s
@@ -104,8 +112,9 @@ class ChannelSender:
         dead = await outbox.dead_senders(self.engine, self.name, own=[self.sender_id])
         recovered = await outbox.recover(self.engine, self.name, self.policy, senders=dead)
         if recovered:
-            log.warning("%s: %d deliveries of stopped senders recovered as uncertain",
-                        self.name, recovered)
+            log.warning(
+                "%s: %d deliveries of stopped senders recovered as uncertain", self.name, recovered
+            )
         await recover_replies(self.engine, self.name)
         keeper = asyncio.create_task(self._keep_alive(stop), name=f"{self.name}-heartbeat")
         recorder = asyncio.create_task(self._record_loop(stop), name=f"{self.name}-recorder")
@@ -184,10 +193,10 @@ class ChannelSender:
         for claimed in batch:
             per_run.setdefault(claimed.run_id, []).append(claimed)
         size = self.channel.capabilities.max_recipients_per_call
-        calls = []
+        calls: list[tuple[RunPlan, list[Claimed]]] = []
         for run_id, rows in per_run.items():
             plan = await self._plan(run_id)
-            calls.extend((plan, rows[i:i + size]) for i in range(0, len(rows), size))
+            calls.extend((plan, rows[i : i + size]) for i in range(0, len(rows), size))
         return calls
 
     async def _plan(self, run_id: int) -> RunPlan:
@@ -221,7 +230,8 @@ class ChannelSender:
                 else:
                     final[result.recipient] = result
         outcomes = [
-            Outcome(c, Status.SENT, first_ids.get(c.recipient)) if c.recipient not in final
+            Outcome(c, Status.SENT, first_ids.get(c.recipient))
+            if c.recipient not in final
             else _outcome(c, final[c.recipient])
             for c in group
         ]
@@ -263,10 +273,8 @@ class ChannelSender:
 
     async def _record_loop(self, stop: asyncio.Event) -> None:
         while not (stop.is_set() and not self._tasks and not self._results):
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), FLUSH_S)
-            except TimeoutError:
-                pass
             await self._flush()
 
     async def _flush(self) -> None:
@@ -306,7 +314,8 @@ def _complete(recipients: list[str], results: list[DeliveryResult]) -> list[Deli
     seen = {r.recipient for r in results}
     missing = [
         DeliveryResult(r, Status.UNCERTAIN, error="no result from adapter")
-        for r in recipients if r not in seen
+        for r in recipients
+        if r not in seen
     ]
     return list(results) + missing
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -24,8 +24,15 @@ log = logging.getLogger("rupor.inbox")
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (ports.Subscribed, ports.Unsubscribed, ports.Text, ports.Command,
-                ports.ButtonPress, ports.PollAnswer, ports.Receipt)
+    for cls in (
+        ports.Subscribed,
+        ports.Unsubscribed,
+        ports.Text,
+        ports.Command,
+        ports.ButtonPress,
+        ports.PollAnswer,
+        ports.Receipt,
+    )
 }
 
 
@@ -63,7 +70,9 @@ class Inbox:
     """Receives translated events from the adapters (webhooks or polling)."""
 
     def __init__(
-        self, engine: AsyncEngine, handler: Handler,
+        self,
+        engine: AsyncEngine,
+        handler: Handler,
         after_commit: Callable[[], Awaitable[None] | None] | None = None,
     ) -> None:
         self.engine = engine
@@ -100,11 +109,16 @@ class Inbox:
             if seen is not None:
                 return None
             result = await conn.execute(
-                Inbound.__table__.insert().values(
-                    channel=channel, platform_event_id=event.event_id,
-                    kind=type(event).__name__, text=_text_of(event),
-                    event=event_to_json(event), received_at=utcnow(),
-                ).returning(Inbound.id)
+                insert(Inbound)
+                .values(
+                    channel=channel,
+                    platform_event_id=event.event_id,
+                    kind=type(event).__name__,
+                    text=_text_of(event),
+                    event=event_to_json(event),
+                    received_at=utcnow(),
+                )
+                .returning(Inbound.id)
             )
             return int(result.scalar_one())
 
@@ -130,10 +144,11 @@ class Inbox:
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(Inbound.id, Inbound.event).where(Inbound.handled_at.is_(None))
+                    select(Inbound.id, Inbound.event)
+                    .where(Inbound.handled_at.is_(None))
                     .order_by(Inbound.id)
                 )
             ).all()
-        for inbound_id, data in rows:
-            await self._handle(int(inbound_id), event_from_json(data))
+        for row in rows:
+            await self._handle(int(row.id), event_from_json(dict(row.event)))
         return len(rows)

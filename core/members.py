@@ -35,26 +35,33 @@ async def contact_for(conn: AsyncConnection, sender: Sender) -> ContactRow:
     """The sender's contact, created as pending (no consent yet) on first contact."""
     row = (
         await conn.execute(
-            select(Contact.id, Contact.person_id, Contact.status, Contact.dialog_state)
-            .where(Contact.channel == sender.channel, Contact.external_id == sender.external_id)
+            select(Contact.id, Contact.person_id, Contact.status, Contact.dialog_state).where(
+                Contact.channel == sender.channel, Contact.external_id == sender.external_id
+            )
         )
     ).first()
     now = utcnow()
     if row is None:
         contact_id = (
             await conn.execute(
-                insert(Contact).values(
-                    channel=sender.channel, external_id=sender.external_id,
-                    kind="group" if sender.is_group else "user", status="pending",
-                    display_name=sender.display_name or None, last_inbound_at=now,
+                insert(Contact)
+                .values(
+                    channel=sender.channel,
+                    external_id=sender.external_id,
+                    kind="group" if sender.is_group else "user",
+                    status="pending",
+                    display_name=sender.display_name or None,
+                    last_inbound_at=now,
                     dialog_state={},
-                ).returning(Contact.id)
+                )
+                .returning(Contact.id)
             )
         ).scalar_one()
         return ContactRow(int(contact_id), None, "pending", {}, sender.channel)
     await conn.execute(update(Contact).where(Contact.id == row.id).values(last_inbound_at=now))
-    return ContactRow(int(row.id), row.person_id, row.status, dict(row.dialog_state or {}),
-                      sender.channel)
+    return ContactRow(
+        int(row.id), row.person_id, row.status, dict(row.dialog_state or {}), sender.channel
+    )
 
 
 async def set_state(conn: AsyncConnection, contact_id: int, state: dict[str, Any]) -> None:
@@ -66,8 +73,12 @@ async def record_consent(
 ) -> None:
     await conn.execute(
         insert(Consent).values(
-            person_id=contact.person_id, contact_id=contact.id, channel=contact.channel,
-            text_version=version, source=source, action=action,
+            person_id=contact.person_id,
+            contact_id=contact.id,
+            channel=contact.channel,
+            text_version=version,
+            source=source,
+            action=action,
         )
     )
 
@@ -76,24 +87,34 @@ async def consented_before(conn: AsyncConnection, contact_id: int) -> bool:
     """The contact gave consent at some point (it may have been withdrawn since)."""
     given = (
         await conn.execute(
-            select(Consent.id).where(Consent.contact_id == contact_id, Consent.action == "given")
+            select(Consent.id)
+            .where(Consent.contact_id == contact_id, Consent.action == "given")
             .limit(1)
         )
     ).scalar_one_or_none()
     return given is not None
 
 
-async def organization(conn: AsyncConnection, *, code: str | None = None,
-                       org_id: int | None = None) -> dict[str, Any] | None:
-    query = select(Organization.id, Organization.name, Organization.kind, Organization.parent_id,
-                   Organization.full_name)
-    query = query.where(Organization.code == code) if code else query.where(
-        Organization.id == org_id)
+async def organization(
+    conn: AsyncConnection, *, code: str | None = None, org_id: int | None = None
+) -> dict[str, Any] | None:
+    query = select(
+        Organization.id,
+        Organization.name,
+        Organization.kind,
+        Organization.parent_id,
+        Organization.full_name,
+    )
+    query = (
+        query.where(Organization.code == code) if code else query.where(Organization.id == org_id)
+    )
     row = (await conn.execute(query)).first()
     return None if row is None else dict(row._mapping)
 
 
-async def children(conn: AsyncConnection, kind: str, parent_id: int | None) -> list[tuple[int, str]]:
+async def children(
+    conn: AsyncConnection, kind: str, parent_id: int | None
+) -> list[tuple[int, str]]:
     """Districts (parent None = under any region) or the schools of a district, by name."""
     query = select(Organization.id, Organization.name).where(Organization.kind == kind)
     if parent_id is not None:
@@ -114,9 +135,9 @@ async def attach_person(
     name = normalize_name(full_name)
     # SQLite's lower() folds ASCII only: compare Cyrillic names here (a school is small).
     people = await conn.execute(
-        select(Person.id, Person.full_name).where(
-            Person.org_id == org_id, Person.erased_at.is_(None)
-        ).order_by(Person.id)
+        select(Person.id, Person.full_name)
+        .where(Person.org_id == org_id, Person.erased_at.is_(None))
+        .order_by(Person.id)
     )
     person_id = next(
         (pid for pid, known in people.all() if normalize_name(known).casefold() == name.casefold()),
@@ -126,18 +147,21 @@ async def attach_person(
     if person_id is None:
         person_id = (
             await conn.execute(
-                insert(Person).values(full_name=name, org_id=org_id, roles=roles,
-                                      member_id_key="").returning(Person.id)
+                insert(Person)
+                .values(full_name=name, org_id=org_id, roles=roles, member_id_key="")
+                .returning(Person.id)
             )
         ).scalar_one()
     elif young:
         await conn.execute(
-            update(Person).where(Person.id == person_id)
+            update(Person)
+            .where(Person.id == person_id)
             .values(roles=Person.roles.op("|")(int(Role.YOUNG_TEACHER)))
         )
     await activate(conn, contact.id, int(person_id))
     await conn.execute(
-        update(Consent).where(Consent.contact_id == contact.id, Consent.person_id.is_(None))
+        update(Consent)
+        .where(Consent.contact_id == contact.id, Consent.person_id.is_(None))
         .values(person_id=person_id)
     )
     return int(person_id)
@@ -165,8 +189,7 @@ async def set_young_teacher(conn: AsyncConnection, person_id: int, young: bool) 
 async def new_link_code(conn: AsyncConnection, person_id: int) -> str:
     code = f"{secrets.randbelow(900000) + 100000}"
     await conn.execute(
-        insert(LinkCode).values(code=code, person_id=person_id,
-                                expires_at=utcnow() + LINK_CODE_TTL)
+        insert(LinkCode).values(code=code, person_id=person_id, expires_at=utcnow() + LINK_CODE_TTL)
     )
     return code
 
@@ -177,7 +200,8 @@ async def use_link_code(conn: AsyncConnection, code: str, contact: ContactRow) -
     row = (
         await conn.execute(
             select(LinkCode.person_id).where(
-                LinkCode.code == code.strip(), LinkCode.used_at.is_(None),
+                LinkCode.code == code.strip(),
+                LinkCode.used_at.is_(None),
                 LinkCode.expires_at > now,
             )
         )
@@ -197,8 +221,7 @@ async def apply_receipt(conn: AsyncConnection, contact_id: int, receipt: Receipt
     return max(result.rowcount, 0)
 
 
-def _receipt_update(target: str, before: tuple[str, ...], receipt: Receipt, contact_id: int
-                    ) -> Any:
+def _receipt_update(target: str, before: tuple[str, ...], receipt: Receipt, contact_id: int) -> Any:
     statuses = ", ".join(f"'{s}'" for s in before)
     if receipt.up_to:
         condition = "CAST(platform_message_id AS BIGINT) <= :pmid"

@@ -328,7 +328,8 @@ class Reply(Base):
     __table_args__ = (
         Index(
             "ix_replies_due", "channel", "next_attempt_at",
-            sqlite_where=sql_text("status = 'pending'"), postgresql_where=sql_text("status = 'pending'"),
+            sqlite_where=sql_text("status = 'pending'"),
+            postgresql_where=sql_text("status = 'pending'"),
         ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -58,8 +58,8 @@ class Policy:
         return self.idempotent or self.resend_uncertain
 
     def backoff(self, attempts: int) -> float:
-        delay = min(self.backoff_cap_s, self.backoff_base_s * 2 ** max(0, attempts - 1))
-        return delay * random.uniform(0.8, 1.2)
+        delay = min(self.backoff_cap_s, self.backoff_base_s * 2.0 ** max(0, attempts - 1))
+        return float(delay * random.uniform(0.8, 1.2))
 
 
 def _claim_sql(dialect: str) -> str:
@@ -82,16 +82,28 @@ async def claim(
         rows = (
             await conn.execute(
                 text(_claim_sql(conn.dialect.name)),
-                {"sender": sender_id, "lease": now + lease_s, "now": now,
-                 "channel": channel, "limit": limit},
+                {
+                    "sender": sender_id,
+                    "lease": now + lease_s,
+                    "now": now,
+                    "channel": channel,
+                    "limit": limit,
+                },
             )
         ).all()
         if not rows:
             return []
         ids = await _external_ids(conn, [r.contact_id for r in rows])
     claimed = [
-        Claimed(r.id, r.run_id, r.contact_id, r.person_id, ids[r.contact_id], r.attempts,
-                bool(r.was_uncertain))
+        Claimed(
+            r.id,
+            r.run_id,
+            r.contact_id,
+            r.person_id,
+            ids[r.contact_id],
+            r.attempts,
+            bool(r.was_uncertain),
+        )
         for r in rows
     ]
     claimed.sort(key=lambda c: c.delivery_id)
@@ -101,7 +113,7 @@ async def claim(
 async def _external_ids(conn: AsyncConnection, contact_ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(contact_ids), 900):  # SQLite's bound-parameter limit
-        chunk = contact_ids[start:start + 900]
+        chunk = contact_ids[start : start + 900]
         rows = await conn.execute(
             select(Contact.id, Contact.external_id).where(Contact.id.in_(chunk))
         )
@@ -113,9 +125,14 @@ def _row_update(outcome: Outcome, policy: Policy, now: float) -> dict[str, Any]:
     """The delivery's next state for one result."""
     claimed, status = outcome.claimed, outcome.status
     row: dict[str, Any] = {
-        "b_id": claimed.delivery_id, "b_status": status.value, "b_next": now,
-        "b_pmid": outcome.platform_message_id, "b_error": outcome.error,
-        "b_uncertain": claimed.was_uncertain, "b_attempts": claimed.attempts, "b_now": now,
+        "b_id": claimed.delivery_id,
+        "b_status": status.value,
+        "b_next": now,
+        "b_pmid": outcome.platform_message_id,
+        "b_error": outcome.error,
+        "b_uncertain": claimed.was_uncertain,
+        "b_attempts": claimed.attempts,
+        "b_now": now,
     }
     if status is Status.SENT:
         return row
@@ -125,8 +142,11 @@ def _row_update(outcome: Outcome, policy: Policy, now: float) -> dict[str, Any]:
         row["b_status"] = "failed"
     elif status is Status.RETRY_AFTER:
         # Not the member's fault nor a real attempt: wait out the window and try again.
-        row.update(b_status="pending", b_next=now + (outcome.retry_after or 1.0),
-                   b_attempts=max(0, claimed.attempts - 1))
+        row.update(
+            b_status="pending",
+            b_next=now + (outcome.retry_after or 1.0),
+            b_attempts=max(0, claimed.attempts - 1),
+        )
     elif status is Status.UNCERTAIN:
         row["b_uncertain"] = True
         row["b_status"] = "pending" if policy.resend else "uncertain"
@@ -141,10 +161,14 @@ _RECORD = (
     update(Delivery)
     .where(Delivery.id == bindparam("b_id"), Delivery.status == "claimed")
     .values(
-        status=bindparam("b_status"), next_attempt_at=bindparam("b_next"),
-        platform_message_id=bindparam("b_pmid"), error=bindparam("b_error"),
-        was_uncertain=bindparam("b_uncertain"), attempts=bindparam("b_attempts"),
-        lease_until=None, updated_at=bindparam("b_now"),
+        status=bindparam("b_status"),
+        next_attempt_at=bindparam("b_next"),
+        platform_message_id=bindparam("b_pmid"),
+        error=bindparam("b_error"),
+        was_uncertain=bindparam("b_uncertain"),
+        attempts=bindparam("b_attempts"),
+        lease_until=None,
+        updated_at=bindparam("b_now"),
     )
 )
 
@@ -160,14 +184,18 @@ async def record(
         return []
     now = time.time()
     rows = [_row_update(o, policy, now) for o in outcomes]
-    gone = {o.claimed.contact_id: FINAL_FOR_CONTACT[o.status]
-            for o in outcomes if o.status in FINAL_FOR_CONTACT}
+    gone = {
+        o.claimed.contact_id: FINAL_FOR_CONTACT[o.status]
+        for o in outcomes
+        if o.status in FINAL_FOR_CONTACT
+    }
     async with engine.begin() as conn:
         await conn.execute(_RECORD, rows)
         if gone:
             await mark_contacts(conn, gone)
     return [
-        (o.claimed.run_id, o.claimed.person_id) for o, r in zip(outcomes, rows, strict=True)
+        (o.claimed.run_id, o.claimed.person_id)
+        for o, r in zip(outcomes, rows, strict=True)
         if r["b_status"] in ("blocked", "unsubscribed", "failed") and o.claimed.person_id
     ]
 
@@ -176,12 +204,14 @@ async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None
     """Contacts that blocked or left: no campaign reaches them from the next batch on."""
     params = [{"c_id": cid, "c_status": status} for cid, status in statuses.items()]
     await conn.execute(
-        update(Contact).where(Contact.id == bindparam("c_id"))
+        update(Contact)
+        .where(Contact.id == bindparam("c_id"))
         .values(status=bindparam("c_status"), updated_at=utcnow()),
         params,
     )
     await conn.execute(
-        update(Delivery).where(Delivery.contact_id == bindparam("c_id"), Delivery.status == "pending")
+        update(Delivery)
+        .where(Delivery.contact_id == bindparam("c_id"), Delivery.status == "pending")
         .values(status=bindparam("c_status"), updated_at=time.time()),
         params,
     )
@@ -193,10 +223,14 @@ async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None
 async def register_sender(engine: AsyncEngine, channel: str) -> int:
     async with engine.begin() as conn:
         result = await conn.execute(
-            insert(Sender).values(
-                channel=channel, hostname=socket.gethostname(), pid=os.getpid(),
+            insert(Sender)
+            .values(
+                channel=channel,
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
                 heartbeat_at=time.time(),
-            ).returning(Sender.id)
+            )
+            .returning(Sender.id)
         )
         return int(result.scalar_one())
 
@@ -204,7 +238,8 @@ async def register_sender(engine: AsyncEngine, channel: str) -> int:
 async def heartbeat(engine: AsyncEngine, sender_id: int, *, stopped: bool = False) -> None:
     async with engine.begin() as conn:
         await conn.execute(
-            update(Sender).where(Sender.id == sender_id)
+            update(Sender)
+            .where(Sender.id == sender_id)
             .values(heartbeat_at=time.time(), stopped=stopped)
         )
 
@@ -224,8 +259,9 @@ async def dead_senders(engine: AsyncEngine, channel: str, *, own: Sequence[int] 
     host, now = socket.gethostname(), time.time()
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(Sender.id, Sender.hostname, Sender.pid, Sender.heartbeat_at, Sender.stopped)
-            .where(Sender.channel == channel)
+            select(
+                Sender.id, Sender.hostname, Sender.pid, Sender.heartbeat_at, Sender.stopped
+            ).where(Sender.channel == channel)
         )
         dead = []
         for sender_id, hostname, pid, heartbeat_at, stopped in rows.all():
@@ -239,7 +275,11 @@ async def dead_senders(engine: AsyncEngine, channel: str, *, own: Sequence[int] 
 
 
 async def recover(
-    engine: AsyncEngine, channel: str, policy: Policy, *, senders: Sequence[int] = (),
+    engine: AsyncEngine,
+    channel: str,
+    policy: Policy,
+    *,
+    senders: Sequence[int] = (),
     expired: bool = False,
 ) -> int:
     """Claimed rows of dead senders (or with an expired lease) become uncertain → policy.
@@ -256,8 +296,9 @@ async def recover(
     if whose is not None:
         condition.append(whose)
     values: dict[str, Any] = {"was_uncertain": True, "lease_until": None, "updated_at": now}
-    values.update({"status": "pending", "next_attempt_at": now} if policy.resend
-                  else {"status": "uncertain"})
+    values.update(
+        {"status": "pending", "next_attempt_at": now} if policy.resend else {"status": "uncertain"}
+    )
     async with engine.begin() as conn:
         result = await conn.execute(update(Delivery).where(*condition).values(values))
         if senders:
@@ -276,14 +317,19 @@ async def pending_count(engine: AsyncEngine, channels: Sequence[str]) -> int:
     async with engine.connect() as conn:
         for table in ("deliveries", "replies"):
             for status in ("pending", "claimed"):
-                total += (await conn.execute(
-                    text(f"SELECT COUNT(*) FROM {table} WHERE status = :s AND channel IN :c")
-                    .bindparams(bindparam("c", expanding=True)),
-                    {"s": status, "c": list(channels)},
-                )).scalar_one()
-        total += (await conn.execute(
-            text("SELECT COUNT(*) FROM campaign_runs WHERE status = 'materialising'")
-        )).scalar_one()
+                total += (
+                    await conn.execute(
+                        text(
+                            f"SELECT COUNT(*) FROM {table} WHERE status = :s AND channel IN :c"
+                        ).bindparams(bindparam("c", expanding=True)),
+                        {"s": status, "c": list(channels)},
+                    )
+                ).scalar_one()
+        total += (
+            await conn.execute(
+                text("SELECT COUNT(*) FROM campaign_runs WHERE status = 'materialising'")
+            )
+        ).scalar_one()
     return int(total)
 
 
@@ -292,9 +338,10 @@ async def next_due(engine: AsyncEngine, channel: str) -> float | None:
     async with engine.connect() as conn:
         value = (
             await conn.execute(
-                select(Delivery.next_attempt_at).where(
-                    Delivery.channel == channel, Delivery.status == "pending"
-                ).order_by(Delivery.next_attempt_at).limit(1)
+                select(Delivery.next_attempt_at)
+                .where(Delivery.channel == channel, Delivery.status == "pending")
+                .order_by(Delivery.next_attempt_at)
+                .limit(1)
             )
         ).scalar_one_or_none()
     return None if value is None else float(value)

@@ -24,7 +24,11 @@ class WindowLimiter:
     """At most `limit` slots in any `window_s` (+ guard) seconds."""
 
     def __init__(
-        self, limit: int, window_s: float = 1.0, *, guard_s: float = DEFAULT_GUARD_S,
+        self,
+        limit: int,
+        window_s: float = 1.0,
+        *,
+        guard_s: float = DEFAULT_GUARD_S,
         clock: Clock = time.monotonic,
     ) -> None:
         if limit < 1 or window_s <= 0:
@@ -61,7 +65,9 @@ class KeyedSpacing:
     def take(self, key: Hashable, at: float) -> None:
         limiter = self._keys.get(key)
         if limiter is None:
-            limiter = self._keys[key] = WindowLimiter(self.limit, self.window_s, guard_s=self.guard_s)
+            limiter = self._keys[key] = WindowLimiter(
+                self.limit, self.window_s, guard_s=self.guard_s
+            )
         limiter.take(at)
         self._sweep(at)
 
@@ -85,8 +91,13 @@ class Pacer:
     """
 
     def __init__(
-        self, per_second: float, *, window_calls: int = 0, window_s: float = 0.0,
-        per_key: dict[str, KeyedSpacing] | None = None, clock: Clock = time.monotonic,
+        self,
+        per_second: float,
+        *,
+        window_calls: int = 0,
+        window_s: float = 0.0,
+        per_key: dict[str, KeyedSpacing] | None = None,
+        clock: Clock = time.monotonic,
         guard_s: float = DEFAULT_GUARD_S,
     ) -> None:
         self._clock = clock

@@ -18,16 +18,43 @@ from core.models import Campaign, CampaignRun, Organization
 
 # Rank of each delivery status; a person's best outcome is the highest rank.
 RANKS = {
-    "read": 9, "delivered": 8, "sent": 7, "uncertain": 6, "pending": 5, "claimed": 5,
-    "failed": 4, "blocked": 3, "unsubscribed": 3, "cancelled": 2, "skipped": 1,
+    "read": 9,
+    "delivered": 8,
+    "sent": 7,
+    "uncertain": 6,
+    "pending": 5,
+    "claimed": 5,
+    "failed": 4,
+    "blocked": 3,
+    "unsubscribed": 3,
+    "cancelled": 2,
+    "skipped": 1,
 }
 CATEGORY = {
-    9: "read", 8: "delivered", 7: "sent", 6: "uncertain", 5: "in_progress", 4: "failed",
-    3: "blocked", 2: "cancelled", 1: "unreachable",
+    9: "read",
+    8: "delivered",
+    7: "sent",
+    6: "uncertain",
+    5: "in_progress",
+    4: "failed",
+    3: "blocked",
+    2: "cancelled",
+    1: "unreachable",
 }
 REACHED = ("read", "delivered", "sent")
-COLUMNS = ("targeted", "read", "delivered", "sent", "uncertain", "in_progress", "failed",
-           "blocked", "cancelled", "unreachable", "flagged")
+COLUMNS = (
+    "targeted",
+    "read",
+    "delivered",
+    "sent",
+    "uncertain",
+    "in_progress",
+    "failed",
+    "blocked",
+    "cancelled",
+    "unreachable",
+    "flagged",
+)
 
 _RANK_SQL = "CASE status " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in RANKS.items()) + " END"
 _FLAG_SQL = "MAX(CASE WHEN was_uncertain OR status = 'uncertain' THEN 1 ELSE 0 END)"
@@ -79,8 +106,11 @@ async def latest_run(engine: AsyncEngine, campaign_id: int) -> tuple[Campaign, C
     async with AsyncSession(engine) as session:
         row = (
             await session.execute(
-                select(Campaign, CampaignRun).join(CampaignRun, CampaignRun.campaign_id == Campaign.id)
-                .where(Campaign.id == campaign_id).order_by(CampaignRun.id.desc()).limit(1)
+                select(Campaign, CampaignRun)
+                .join(CampaignRun, CampaignRun.campaign_id == Campaign.id)
+                .where(Campaign.id == campaign_id)
+                .order_by(CampaignRun.id.desc())
+                .limit(1)
             )
         ).first()
     return None if row is None else (row[0], row[1])
@@ -97,15 +127,24 @@ async def reach_report(engine: AsyncEngine, campaign_id: int) -> ReachReport | N
         per_channel = (await conn.execute(text(_per_channel_sql()), {"run": run.id})).all()
     async with AsyncSession(engine) as session:
         orgs = {o.id: o for o in (await session.execute(select(Organization))).scalars()}
-    total, by_org = Tally(), {}
-    for org_id, best, flagged, people in per_org:
+    total, by_org = Tally(), dict[int, Tally]()
+    for row in per_org:
+        org_id, best, flagged, people = (int(v) for v in row)
         by_org.setdefault(org_id, Tally()).add(best, flagged, people)
         total.add(best, flagged, people)
     channels: dict[str, Tally] = {}
-    for channel, best, flagged, people in per_channel:
-        channels.setdefault(channel, Tally()).add(best, flagged, people)
-    return ReachReport(campaign.id, campaign.title, run.id, run.status, total,
-                       dict(sorted(channels.items())), _districts(by_org, orgs))
+    for row in per_channel:
+        best, flagged, people = (int(v) for v in row[1:])
+        channels.setdefault(str(row[0]), Tally()).add(best, flagged, people)
+    return ReachReport(
+        campaign.id,
+        campaign.title,
+        run.id,
+        run.status,
+        total,
+        dict(sorted(channels.items())),
+        _districts(by_org, orgs),
+    )
 
 
 def _per_org_sql() -> str:

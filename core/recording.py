@@ -22,9 +22,16 @@ from core.ports import (
 )
 
 FAST = Capabilities(
-    max_recipients_per_call=100, calls_per_second=100_000, per_chat_interval_s=0.0,
-    per_group_interval_s=0.0, native_polls=False, delivery_receipts=False,
-    read_receipts=False, group_chats=False, max_text_len=4096, max_caption_len=1024,
+    max_recipients_per_call=100,
+    calls_per_second=100_000,
+    per_chat_interval_s=0.0,
+    per_group_interval_s=0.0,
+    native_polls=False,
+    delivery_receipts=False,
+    read_receipts=False,
+    group_chats=False,
+    max_text_len=4096,
+    max_caption_len=1024,
     media_by_url_only=False,
 )
 

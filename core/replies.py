@@ -36,15 +36,22 @@ def buttons_from_json(rows: Sequence[Sequence[dict[str, Any]]]) -> tuple[tuple[B
 
 
 async def queue_reply(
-    conn: AsyncConnection, channel: str, contact_id: int, spans: Sequence[Span],
-    buttons: Sequence[Sequence[Button]] = (), inbound_id: int | None = None,
+    conn: AsyncConnection,
+    channel: str,
+    contact_id: int,
+    spans: Sequence[Span],
+    buttons: Sequence[Sequence[Button]] = (),
+    inbound_id: int | None = None,
 ) -> None:
     """Queue a message to one contact inside the caller's transaction."""
     await conn.execute(
         insert(Reply).values(
-            channel=channel, contact_id=contact_id, inbound_id=inbound_id,
+            channel=channel,
+            contact_id=contact_id,
+            inbound_id=inbound_id,
             content={"spans": spans_to_json(spans), "buttons": buttons_to_json(buttons)},
-            status="pending", next_attempt_at=0.0,
+            status="pending",
+            next_attempt_at=0.0,
         )
     )
 
@@ -69,25 +76,29 @@ _CLAIM = (
 async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[ClaimedReply]:
     async with engine.begin() as conn:
         rows = (
-            await conn.execute(text(_CLAIM), {"channel": channel, "now": time.time(),
-                                              "limit": limit})
+            await conn.execute(
+                text(_CLAIM), {"channel": channel, "now": time.time(), "limit": limit}
+            )
         ).all()
         if not rows:
             return []
         ids = ",".join(str(int(r.contact_id)) for r in rows)
-        external = dict(
+        external: dict[int, str] = dict(
             (await conn.execute(text(f"SELECT id, external_id FROM contacts WHERE id IN ({ids})")))
-            .tuples().all()
+            .tuples()
+            .all()
         )
     claimed = []
     for row in sorted(rows, key=lambda r: r.id):
         content = row.content if isinstance(row.content, dict) else _loads(row.content)
         message = Outbound(
-            key=f"reply{row.id}", text=spans_from_json(content["spans"]),
+            key=f"reply{row.id}",
+            text=spans_from_json(content["spans"]),
             buttons=buttons_from_json(content.get("buttons") or []),
         )
-        claimed.append(ClaimedReply(row.id, row.contact_id, external[row.contact_id],
-                                    row.attempts, message))
+        claimed.append(
+            ClaimedReply(row.id, row.contact_id, external[row.contact_id], row.attempts, message)
+        )
     return claimed
 
 
@@ -99,10 +110,15 @@ def _loads(value: Any) -> dict[str, Any]:
 
 
 _RECORD = (
-    update(Reply).where(Reply.id == bindparam("r_id"))
-    .values(status=bindparam("r_status"), next_attempt_at=bindparam("r_next"),
-            platform_message_id=bindparam("r_pmid"), error=bindparam("r_error"),
-            attempts=bindparam("r_attempts"))
+    update(Reply)
+    .where(Reply.id == bindparam("r_id"))
+    .values(
+        status=bindparam("r_status"),
+        next_attempt_at=bindparam("r_next"),
+        platform_message_id=bindparam("r_pmid"),
+        error=bindparam("r_error"),
+        attempts=bindparam("r_attempts"),
+    )
 )
 
 
@@ -116,7 +132,8 @@ async def recover_replies(engine: AsyncEngine, channel: str) -> None:
     """Replies a crash left claimed are sent again (a repeated answer is harmless)."""
     async with engine.begin() as conn:
         await conn.execute(
-            update(Reply).where(Reply.channel == channel, Reply.status == "claimed")
+            update(Reply)
+            .where(Reply.channel == channel, Reply.status == "claimed")
             .values(status="pending")
         )
 
@@ -126,15 +143,22 @@ def reply_row(claimed: ClaimedReply, result: Any, now: float) -> dict[str, Any]:
     from core.ports import Status
 
     row: dict[str, Any] = {
-        "r_id": claimed.reply_id, "r_status": "sent", "r_next": now, "r_error": result.error,
-        "r_pmid": result.platform_message_id, "r_attempts": claimed.attempts,
+        "r_id": claimed.reply_id,
+        "r_status": "sent",
+        "r_next": now,
+        "r_error": result.error,
+        "r_pmid": result.platform_message_id,
+        "r_attempts": claimed.attempts,
     }
     status = result.status
     if status is Status.RETRY_AFTER:
-        row.update(r_status="pending", r_next=now + (result.retry_after or 1.0),
-                   r_attempts=claimed.attempts - 1)
+        row.update(
+            r_status="pending",
+            r_next=now + (result.retry_after or 1.0),
+            r_attempts=claimed.attempts - 1,
+        )
     elif status in (Status.FAILED, Status.UNCERTAIN) and claimed.attempts < REPLY_ATTEMPTS:
-        row.update(r_status="pending", r_next=now + 2.0 ** claimed.attempts)
+        row.update(r_status="pending", r_next=now + 2.0**claimed.attempts)
     elif status is not Status.SENT:
         row["r_status"] = "failed"
     return row

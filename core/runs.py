@@ -47,8 +47,11 @@ async def start_run(
         if existing is not None:
             return RunStart(existing, created=False)
         values = {
-            "campaign_id": campaign_id, "scheduled_for": scheduled_for,
-            "channels": list(channels), "status": "materialising", "started_at": utcnow(),
+            "campaign_id": campaign_id,
+            "scheduled_for": scheduled_for,
+            "channels": list(channels),
+            "status": "materialising",
+            "started_at": utcnow(),
         }
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -71,20 +74,28 @@ async def _run_id(conn: AsyncConnection, campaign_id: int, at: datetime) -> int 
 
 def _insert(conn: AsyncConnection) -> Any:
     """INSERT … ON CONFLICT DO NOTHING for the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(Delivery)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(Delivery)
 
 
-_COLUMNS = ["run_id", "person_id", "contact_id", "channel", "status", "attempts",
-            "next_attempt_at", "was_uncertain"]
+_COLUMNS = [
+    "run_id",
+    "person_id",
+    "contact_id",
+    "channel",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "was_uncertain",
+]
 
 
 def _rank(channels: Sequence[str]) -> Any:
-    return case({name: i for i, name in enumerate(channels)}, value=Contact.channel,
-                else_=len(channels))
+    return case(
+        {name: i for i, name in enumerate(channels)}, value=Contact.channel, else_=len(channels)
+    )
 
 
 def _contact_rows(run_id: int, routing: str, channels: Sequence[str], people: Any) -> Any:
@@ -92,37 +103,64 @@ def _contact_rows(run_id: int, routing: str, channels: Sequence[str], people: An
     blocked/unsubscribed ones recorded as such), or with failover only the first active."""
     status = case((Contact.status == "active", literal("pending")), else_=Contact.status)
     where = and_(
-        Contact.person_id.in_(people), Contact.kind == "user", Contact.channel.in_(channels),
+        Contact.person_id.in_(people),
+        Contact.kind == "user",
+        Contact.channel.in_(channels),
         Contact.status.in_(("active", "blocked", "unsubscribed")),
     )
     now = time.time()
     if routing != "failover":
         return select(
-            literal(run_id), Contact.person_id, Contact.id, Contact.channel, status,
-            literal(0), literal(now), false(),
+            literal(run_id),
+            Contact.person_id,
+            Contact.id,
+            Contact.channel,
+            status,
+            literal(0),
+            literal(now),
+            false(),
         ).where(where)
-    ranked = select(
-        Contact.person_id, Contact.id, Contact.channel, status.label("st"),
-        Contact.status.label("cs"),
-        func.row_number().over(
-            partition_by=(Contact.person_id, Contact.status == "active"),
-            order_by=_rank(channels),
-        ).label("rn"),
-    ).where(where).subquery()
+    ranked = (
+        select(
+            Contact.person_id,
+            Contact.id,
+            Contact.channel,
+            status.label("st"),
+            Contact.status.label("cs"),
+            func.row_number()
+            .over(
+                partition_by=(Contact.person_id, Contact.status == "active"),
+                order_by=_rank(channels),
+            )
+            .label("rn"),
+        )
+        .where(where)
+        .subquery()
+    )
     return select(
-        literal(run_id), ranked.c.person_id, ranked.c.id, ranked.c.channel, ranked.c.st,
-        literal(0), literal(now), false(),
+        literal(run_id),
+        ranked.c.person_id,
+        ranked.c.id,
+        ranked.c.channel,
+        ranked.c.st,
+        literal(0),
+        literal(now),
+        false(),
     ).where(or_(ranked.c.cs != "active", ranked.c.rn == 1))
 
 
 def _unreachable_rows(run_id: int, people: Any) -> Any:
     person = people.subquery()
-    tried = select(Delivery.id).where(
-        Delivery.run_id == run_id, Delivery.person_id == person.c.id
-    )
+    tried = select(Delivery.id).where(Delivery.run_id == run_id, Delivery.person_id == person.c.id)
     return select(
-        literal(run_id), person.c.id, null(), null(), literal("skipped"), literal(0),
-        literal(time.time()), false(),
+        literal(run_id),
+        person.c.id,
+        null(),
+        null(),
+        literal("skipped"),
+        literal(0),
+        literal(time.time()),
+        false(),
     ).where(~exists(tried))
 
 
@@ -143,9 +181,9 @@ async def materialise(engine: AsyncEngine, run_id: int, *, chunk: int = MATERIAL
         done = upper
     async with engine.begin() as conn:
         await conn.execute(
-            update(CampaignRun).where(
-                CampaignRun.id == run_id, CampaignRun.status == "materialising"
-            ).values(status="sending")
+            update(CampaignRun)
+            .where(CampaignRun.id == run_id, CampaignRun.status == "materialising")
+            .values(status="sending")
         )
     return inserted
 
@@ -153,7 +191,8 @@ async def materialise(engine: AsyncEngine, run_id: int, *, chunk: int = MATERIAL
 async def _load(session: AsyncSession, run_id: int) -> tuple[CampaignRun, Campaign]:
     row = (
         await session.execute(
-            select(CampaignRun, Campaign).join(Campaign, Campaign.id == CampaignRun.campaign_id)
+            select(CampaignRun, Campaign)
+            .join(Campaign, Campaign.id == CampaignRun.campaign_id)
             .where(CampaignRun.id == run_id)
         )
     ).one()
@@ -168,9 +207,9 @@ async def _chunk(
     async with engine.begin() as conn:
         # Optimistic claim of this chunk: if another process already did it, do nothing.
         moved = await conn.execute(
-            update(CampaignRun).where(
-                CampaignRun.id == run.id, CampaignRun.materialised_upto == low
-            ).values(materialised_upto=high)
+            update(CampaignRun)
+            .where(CampaignRun.id == run.id, CampaignRun.materialised_upto == low)
+            .values(materialised_upto=high)
         )
         if moved.rowcount == 0:
             return 0
@@ -194,16 +233,33 @@ async def failover(
     if not person_ids or not channels:
         return 0
     tried = select(Delivery.id).where(Delivery.run_id == run_id, Delivery.contact_id == Contact.id)
-    ranked = select(
-        Contact.person_id, Contact.id, Contact.channel,
-        func.row_number().over(partition_by=Contact.person_id, order_by=_rank(channels)).label("rn"),
-    ).where(
-        Contact.person_id.in_(list(person_ids)), Contact.status == "active",
-        Contact.kind == "user", Contact.channel.in_(channels), ~exists(tried),
-    ).subquery()
+    ranked = (
+        select(
+            Contact.person_id,
+            Contact.id,
+            Contact.channel,
+            func.row_number()
+            .over(partition_by=Contact.person_id, order_by=_rank(channels))
+            .label("rn"),
+        )
+        .where(
+            Contact.person_id.in_(list(person_ids)),
+            Contact.status == "active",
+            Contact.kind == "user",
+            Contact.channel.in_(channels),
+            ~exists(tried),
+        )
+        .subquery()
+    )
     rows = select(
-        literal(run_id), ranked.c.person_id, ranked.c.id, ranked.c.channel, literal("pending"),
-        literal(0), literal(time.time()), false(),
+        literal(run_id),
+        ranked.c.person_id,
+        ranked.c.id,
+        ranked.c.channel,
+        literal("pending"),
+        literal(0),
+        literal(time.time()),
+        false(),
     ).where(ranked.c.rn == 1)
     result = await conn.execute(_insert(conn).from_select(_COLUMNS, rows).on_conflict_do_nothing())
     return max(result.rowcount, 0)
@@ -216,24 +272,28 @@ async def finish_runs(engine: AsyncEngine) -> list[int]:
         "AND d.status IN ('pending', 'claimed')"
     )
     async with engine.begin() as conn:
-        ids = (
-            await conn.execute(
-                text(f"SELECT id FROM campaign_runs WHERE status = 'sending' "
-                     f"AND NOT EXISTS ({open_rows})")
+        found = await conn.execute(
+            text(
+                "SELECT id FROM campaign_runs WHERE status = 'sending' "
+                f"AND NOT EXISTS ({open_rows})"
             )
-        ).scalars().all()
+        )
+        ids = [int(row[0]) for row in found.all()]
         if ids:
             await conn.execute(
-                update(CampaignRun).where(CampaignRun.id.in_(ids)).values(
-                    status="done", finished_at=utcnow()
-                )
+                update(CampaignRun)
+                .where(CampaignRun.id.in_(ids))
+                .values(status="done", finished_at=utcnow())
             )
             await conn.execute(
-                text("UPDATE campaigns SET status = 'done' WHERE status = 'running' AND cron IS NULL "
-                     "AND NOT EXISTS (SELECT 1 FROM campaign_runs r WHERE r.campaign_id = "
-                     "campaigns.id AND r.status IN ('materialising', 'sending'))")
+                text(
+                    "UPDATE campaigns SET status = 'done' WHERE status = 'running' "
+                    "AND cron IS NULL AND NOT EXISTS (SELECT 1 FROM campaign_runs r "
+                    "WHERE r.campaign_id = campaigns.id "
+                    "AND r.status IN ('materialising', 'sending'))"
+                )
             )
-    return [int(i) for i in ids]
+    return ids
 
 
 async def unfinished_materialising(engine: AsyncEngine) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.models import KeyValue
@@ -24,4 +24,4 @@ class DbStateStore:
                 update(KeyValue).where(KeyValue.key == key).values(value=value)
             )
             if changed.rowcount == 0:
-                await conn.execute(KeyValue.__table__.insert().values(key=key, value=value))
+                await conn.execute(insert(KeyValue).values(key=key, value=value))

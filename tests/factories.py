@@ -23,21 +23,40 @@ class Union:
     contacts: dict[tuple[str, str], int] = field(default_factory=dict)  # (channel, ext) -> id
 
 
-async def _org(engine: AsyncEngine, kind: str, name: str, full: str, parent: int | None,
-               parent_path: str) -> int:
+async def _org(
+    engine: AsyncEngine, kind: str, name: str, full: str, parent: int | None, parent_path: str
+) -> int:
     code = kind[0] + hashlib.sha1(full.encode()).hexdigest()[:8]
     async with engine.begin() as conn:
-        org_id = (await conn.execute(insert(Organization).values(
-            kind=kind, name=name, full_name=full, code=code, parent_id=parent, tree_path="?",
-        ).returning(Organization.id))).scalar_one()
+        org_id = (
+            await conn.execute(
+                insert(Organization)
+                .values(
+                    kind=kind,
+                    name=name,
+                    full_name=full,
+                    code=code,
+                    parent_id=parent,
+                    tree_path="?",
+                )
+                .returning(Organization.id)
+            )
+        ).scalar_one()
         from sqlalchemy import update
-        await conn.execute(update(Organization).where(Organization.id == org_id)
-                           .values(tree_path=f"{parent_path}{org_id}/"))
+
+        await conn.execute(
+            update(Organization)
+            .where(Organization.id == org_id)
+            .values(tree_path=f"{parent_path}{org_id}/")
+        )
     return int(org_id)
 
 
 async def make_union(
-    engine: AsyncEngine, *, districts: int = 3, schools_per_district: int = 3,
+    engine: AsyncEngine,
+    *,
+    districts: int = 3,
+    schools_per_district: int = 3,
 ) -> Union:
     union = Union()
     union.region_id = await _org(engine, "region", REGION, REGION, None, "/")
@@ -55,8 +74,14 @@ async def make_union(
 
 
 async def add_members(
-    engine: AsyncEngine, union: Union, count: int, channels: dict[str, float],
-    *, status: str = "active", roles: int = int(Role.MEMBER), start: int = 0,
+    engine: AsyncEngine,
+    union: Union,
+    count: int,
+    channels: dict[str, float],
+    *,
+    status: str = "active",
+    roles: int = int(Role.MEMBER),
+    start: int = 0,
 ) -> list[int]:
     """`count` people spread over the schools; channel -> share of people with a contact.
 
@@ -64,21 +89,37 @@ async def add_members(
     """
     schools = list(union.schools.values())
     people = [
-        {"full_name": f"Член {start + i}", "org_id": schools[(start + i) % len(schools)],
-         "roles": roles, "member_id": f"M{start + i}", "member_id_key": f"M{start + i}"}
+        {
+            "full_name": f"Член {start + i}",
+            "org_id": schools[(start + i) % len(schools)],
+            "roles": roles,
+            "member_id": f"M{start + i}",
+            "member_id_key": f"M{start + i}",
+        }
         for i in range(count)
     ]
     async with engine.begin() as conn:
-        ids = [int(r) for r in (await conn.execute(
-            insert(Person).returning(Person.id, sort_by_parameter_order=True), people
-        )).scalars()]
+        ids = [
+            int(r)
+            for r in (
+                await conn.execute(
+                    insert(Person).returning(Person.id, sort_by_parameter_order=True), people
+                )
+            ).scalars()
+        ]
         rows = []
         for i, person_id in enumerate(ids):
             n = start + i
             for channel, share in channels.items():
                 if (n * 7919 % 1000) / 1000 < share:
-                    rows.append({"person_id": person_id, "channel": channel,
-                                 "external_id": str(100000 + n), "status": status})
+                    rows.append(
+                        {
+                            "person_id": person_id,
+                            "channel": channel,
+                            "external_id": str(100000 + n),
+                            "status": status,
+                        }
+                    )
         if rows:
             result = await conn.execute(
                 insert(Contact).returning(Contact.id, sort_by_parameter_order=True), rows

@@ -35,9 +35,9 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(engine: AsyncEngine) -> None
 async def _org(engine: AsyncEngine) -> int:
     async with engine.begin() as connection:
         result = await connection.execute(
-            insert(Organization).values(
-                kind="region", name="R", code="r1", tree_path="/1/", full_name="R"
-            ).returning(Organization.id)
+            insert(Organization)
+            .values(kind="region", name="R", code="r1", tree_path="/1/", full_name="R")
+            .returning(Organization.id)
         )
         return int(result.scalar_one())
 

@@ -27,10 +27,9 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     for section, keys in data.items():
         for key in keys:
             index = next(
-                i for i, line in enumerate(lines)
-                if line.lstrip("# ").startswith(f"{key} =")
+                i for i, line in enumerate(lines) if line.lstrip("# ").startswith(f"{key} =")
             )
-            comment = "\n".join(lines[max(0, index - 4):index])
+            comment = "\n".join(lines[max(0, index - 4) : index])
             assert "REQUIRED" in comment or "OPTIONAL" in comment, (section, key)
 
 
@@ -110,7 +109,10 @@ def test_cli_reports_a_bad_file_in_one_line_with_status_2(tmp_path: Path) -> Non
     path = write(tmp_path, "[telegram]\ntoken = '1:a'\ncolour = 'red'\n")
     result = subprocess.run(
         [sys.executable, "-m", "bots.cli", "--config", str(path), "db", "upgrade"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
@@ -119,7 +121,18 @@ def test_cli_reports_a_bad_file_in_one_line_with_status_2(tmp_path: Path) -> Non
 
 def test_cli_missing_file_is_status_2(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bots.cli", "--config", str(tmp_path / "nope.toml"), "db", "upgrade"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "bots.cli",
+            "--config",
+            str(tmp_path / "nope.toml"),
+            "db",
+            "upgrade",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert result.returncode == 2 and "not found" in result.stderr

@@ -52,9 +52,13 @@ class Member:
     async def replies(self) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
-                select(Reply.content).join(Contact, Contact.id == Reply.contact_id)
-                .where(Contact.external_id == self.sender.external_id,
-                       Contact.channel == self.sender.channel).order_by(Reply.id)
+                select(Reply.content)
+                .join(Contact, Contact.id == Reply.contact_id)
+                .where(
+                    Contact.external_id == self.sender.external_id,
+                    Contact.channel == self.sender.channel,
+                )
+                .order_by(Reply.id)
             )
             return [r for (r,) in rows.all()]
 
@@ -67,9 +71,14 @@ class Member:
 
     async def contact(self) -> Any:
         async with self.engine.connect() as conn:
-            return (await conn.execute(select(Contact).where(
-                Contact.external_id == self.sender.external_id,
-                Contact.channel == self.sender.channel))).one()
+            return (
+                await conn.execute(
+                    select(Contact).where(
+                        Contact.external_id == self.sender.external_id,
+                        Contact.channel == self.sender.channel,
+                    )
+                )
+            ).one()
 
 
 async def setup(engine: AsyncEngine) -> tuple[Inbox, Union]:
@@ -79,8 +88,11 @@ async def setup(engine: AsyncEngine) -> tuple[Inbox, Union]:
 
 async def code_of(engine: AsyncEngine, org_id: int) -> str:
     async with engine.connect() as conn:
-        return str((await conn.execute(
-            select(Organization.code).where(Organization.id == org_id))).scalar_one())
+        return str(
+            (
+                await conn.execute(select(Organization.code).where(Organization.id == org_id))
+            ).scalar_one()
+        )
 
 
 async def test_joining_by_invite_link_with_consent_as_its_own_step(engine: AsyncEngine) -> None:
@@ -138,8 +150,7 @@ async def test_an_imported_member_joining_is_linked_not_duplicated(engine: Async
     name = "Егорова Алёна Викторовна"
     async with engine.begin() as conn:
         await conn.execute(update(Person).where(Person.id == person_id).values(full_name=name))
-        org = (await conn.execute(
-            select(Person.org_id).where(Person.id == person_id))).scalar_one()
+        org = (await conn.execute(select(Person.org_id).where(Person.id == person_id))).scalar_one()
     member = Member(inbox, engine, "telegram", "900")
     await member.start(await code_of(engine, org))
     await member.press("consent:yes")
@@ -196,8 +207,9 @@ async def test_member_messages_go_to_the_feedback_inbox(engine: AsyncEngine) -> 
     await member.say("Когда будет индексация зарплаты?")
     assert await member.last_text() == DIALOG.feedback_thanks
     async with engine.connect() as conn:
-        inbox_rows = (await conn.execute(
-            select(Inbound.text).where(Inbound.is_feedback))).scalars().all()
+        inbox_rows = (
+            (await conn.execute(select(Inbound.text).where(Inbound.is_feedback))).scalars().all()
+        )
     assert inbox_rows == ["Когда будет индексация зарплаты?"]
 
 
@@ -234,20 +246,34 @@ async def test_receipts_move_deliveries_forward_only(engine: AsyncEngine) -> Non
     await add_members(engine, union, 1, {"vk": 1.0})
     cid = union.contacts[("vk", "100000")]
     async with engine.begin() as conn:
-        await conn.execute(text("INSERT INTO campaigns (kind, title, content, audience, routing, "
-                                "status, created_at) VALUES ('post','t','{}','all','all','running',"
-                                "'2026-01-01')"))
+        await conn.execute(
+            text(
+                "INSERT INTO campaigns (kind, title, content, audience, routing, "
+                "status, created_at) VALUES ('post','t','{}','all','all','running',"
+                "'2026-01-01')"
+            )
+        )
         for n, pmid in enumerate(("10", "11", "12"), start=1):
-            await conn.execute(text(
-                "INSERT INTO campaign_runs (campaign_id, scheduled_for, status, channels, "
-                f"materialised_upto) VALUES (1, '2026-01-0{n}', 'sending', '[]', 0)"))
-            await conn.execute(text(
-                "INSERT INTO deliveries (run_id, contact_id, channel, status, attempts, "
-                "next_attempt_at, was_uncertain, platform_message_id) "
-                f"VALUES ({n}, :c, 'vk', 'sent', 1, 0, 0, '{pmid}')"), {"c": cid})
+            await conn.execute(
+                text(
+                    "INSERT INTO campaign_runs (campaign_id, scheduled_for, status, channels, "
+                    f"materialised_upto) VALUES (1, '2026-01-0{n}', 'sending', '[]', 0)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO deliveries (run_id, contact_id, channel, status, attempts, "
+                    "next_attempt_at, was_uncertain, platform_message_id) "
+                    f"VALUES ({n}, :c, 'vk', 'sent', 1, 0, 0, '{pmid}')"
+                ),
+                {"c": cid},
+            )
     sender = Sender("vk", "100000", "")
     await inbox.receive(Receipt("r1", sender, "11", "read", up_to=True))
     async with engine.connect() as conn:
-        statuses = (await conn.execute(text(
-            "SELECT platform_message_id, status FROM deliveries ORDER BY id"))).all()
+        statuses = (
+            await conn.execute(
+                text("SELECT platform_message_id, status FROM deliveries ORDER BY id")
+            )
+        ).all()
     assert statuses == [("10", "read"), ("11", "read"), ("12", "sent")]

@@ -44,8 +44,9 @@ async def post(engine: AsyncEngine, channels: list[str], **kwargs: object) -> in
     return started.run_id
 
 
-async def drain(engine: AsyncEngine, *channels: RecordingChannel, policy: Policy = FAST_RETRY
-                ) -> list[ChannelSender]:
+async def drain(
+    engine: AsyncEngine, *channels: RecordingChannel, policy: Policy = FAST_RETRY
+) -> list[ChannelSender]:
     senders = [ChannelSender(engine, c, policy) for c in channels]
     stop = asyncio.Event()
     tasks = [asyncio.create_task(s.run(stop)) for s in senders]
@@ -65,7 +66,8 @@ async def drain(engine: AsyncEngine, *channels: RecordingChannel, policy: Policy
 async def statuses(engine: AsyncEngine, run_id: int) -> dict[str, int]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(Delivery.status, func.count()).where(Delivery.run_id == run_id)
+            select(Delivery.status, func.count())
+            .where(Delivery.run_id == run_id)
             .group_by(Delivery.status)
         )
         return {s: int(n) for s, n in rows.all()}
@@ -78,9 +80,9 @@ async def test_materialise_targets_every_contact_and_records_the_unreachable(
     await add_members(engine, union, 300, {"tg": 0.5, "vk": 0.4})
     async with engine.connect() as conn:
         active = (await conn.execute(select(func.count()).select_from(Contact))).scalar_one()
-        with_contact = (await conn.execute(
-            select(func.count(func.distinct(Contact.person_id)))
-        )).scalar_one()
+        with_contact = (
+            await conn.execute(select(func.count(func.distinct(Contact.person_id))))
+        ).scalar_one()
     run_id = await post(engine, ["tg", "vk"])
     counts = await statuses(engine, run_id)
     assert counts["pending"] == active
@@ -146,9 +148,11 @@ async def test_blocked_members_are_marked_and_never_retried(engine: AsyncEngine)
     await drain(engine, tg)
     assert all(tg.attempts[b] == 1 for b in blocked)
     async with engine.connect() as conn:
-        marked = (await conn.execute(
-            select(Contact.external_id).where(Contact.status == "blocked")
-        )).scalars().all()
+        marked = (
+            (await conn.execute(select(Contact.external_id).where(Contact.status == "blocked")))
+            .scalars()
+            .all()
+        )
     assert set(marked) == blocked
     # The next campaign does not try them at all.
     run2 = await post(engine, ["tg"], title="второй")
@@ -214,10 +218,13 @@ async def test_uncertain_sends_follow_the_policy_and_stay_flagged(
     await drain(engine, tg, policy=replace(FAST_RETRY, resend_uncertain=resend))
     assert tg.attempts["100004"] == (2 if resend else 1)
     async with engine.connect() as conn:
-        row = (await conn.execute(
-            select(Delivery.status, Delivery.was_uncertain).join(Contact, Contact.id == Delivery.contact_id)
-            .where(Contact.external_id == "100004", Delivery.run_id == campaign_run)
-        )).one()
+        row = (
+            await conn.execute(
+                select(Delivery.status, Delivery.was_uncertain)
+                .join(Contact, Contact.id == Delivery.contact_id)
+                .where(Contact.external_id == "100004", Delivery.run_id == campaign_run)
+            )
+        ).one()
     assert row == (expected, True)
     report = await reach_report(engine, 1)
     assert report is not None and report.total.counts["flagged"] == 1
