@@ -35,7 +35,15 @@ Member actions (each queues the updates Telegram would send the bot):
 
 Inspection: `add_bot_message_listener(cb)` (cb(BotMessage), synchronous, on every accepted
 send), `chat_log(token, chat_id)`, `inbox(user_id)`, `callback_answer(query_id)`,
-`poll(poll_id)`, `commands(token)`, `pending_updates(token)`, `stats()`.
+`poll(poll_id)`, `commands(token)`, `pending_updates(token)`, `stats()`; `set_faults(...)`
+changes fault knobs while running.
+
+`stats()` (and GET /__sandbox/stats): requests_total/_by_method (calls with a valid token and
+a known method), accepted_messages_total/_by_chat/_by_bot, rate_limited (429s answered),
+rate_limit_refusals (by reason), violations (+ _by_scope "bot:<id>" / "chat:<id>:<chat>"),
+max_sends_in_1s (+ _by_bot), uploads_total, upload_bytes, validation_errors (+ the
+descriptions), errors_by_code, errors, faults_injected {429, 5xx, timeouts}, updates_created,
+webhook {posts, failures}.
 
 Deliberate differences from Telegram (stricter, so adapter mistakes fail here):
 
@@ -47,7 +55,13 @@ Deliberate differences from Telegram (stricter, so adapter mistakes fail here):
 - parse_mode MarkdownV2/Markdown -> 400 (not emulated; HTML and explicit entities are);
 - an inline button with several actions -> 400 (Telegram takes the first);
 - methods of the spec that are not emulated -> 501 `Not Implemented: ...`; unknown
-  methods -> 404 `Not Found`; unknown tokens -> 401 `Unauthorized`.
+  methods -> 404 `Not Found`; unknown tokens -> 401 `Unauthorized`;
+- setWebhook accepts http:// URLs on any port (receivers in tests are loopback; set
+  `webhook_require_https` to refuse them) and does not probe the URL; updates are kept until
+  confirmed (Telegram drops them after 24 h); HTTP URLs given as files are fetched once
+  per send (Telegram caches them);
+- every registered member is known to every bot (Telegram answers "chat not found" for users
+  a bot never met); bots read every group message (privacy mode off).
 
 Limits: per bot `bot_ceiling` (30) sends in any `bot_window_s` (1 s), `paid_ceiling` (1000)
 for calls with allow_paid_broadcast=True; `per_chat_per_s` (1) per chat; `per_group_per_min`

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,10 @@ from .knobs import TelegramKnobs
 from .members import Members
 from .server import build_app
 from .state import EmulatorState, Listener
+
+_FAULT_KNOBS = frozenset(
+    {"latency_s", "p_429", "p_5xx", "p_timeout", "hang_s", "random_retry_after_s"}
+)
 
 
 class TelegramEmulator:
@@ -43,6 +48,14 @@ class TelegramEmulator:
             await self._runner.cleanup()
             self._runner = None
         await self._state.aclose()
+
+    def set_faults(self, **faults: Any) -> None:
+        """Change fault knobs while running (latency_s, p_429, p_5xx, p_timeout, hang_s, ...)."""
+        unknown = set(faults) - _FAULT_KNOBS
+        if unknown:
+            raise ValueError(f"not a fault knob: {sorted(unknown)}; limits are fixed at start")
+        self.knobs = replace(self.knobs, **faults)
+        self._state.knobs = self._state.gate.knobs = self.knobs
 
     # Setup -----------------------------------------------------------------------------
 

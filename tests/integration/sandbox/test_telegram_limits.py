@@ -180,3 +180,14 @@ async def test_latency_is_added_to_every_answer() -> None:
         started = time.monotonic()
         assert await rig.bot().get_me()
         assert time.monotonic() - started >= 0.2
+
+
+async def test_faults_can_change_while_running(tg: TgRig) -> None:
+    bot, anna = tg.bot(), tg.member()
+    tg.emulator.set_faults(p_5xx=1.0)
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(anna, "x")
+    tg.emulator.set_faults(p_5xx=0.0)
+    assert await bot.send_message(anna, "x")
+    with pytest.raises(ValueError, match="not a fault knob"):
+        tg.emulator.set_faults(bot_ceiling=5)
