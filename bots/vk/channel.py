@@ -89,6 +89,7 @@ class VkChannel:
         {public_url}/webhooks/vk with VK when public_url is known."""
         if self.settings.mode == "longpoll":
             await setup.enable_long_poll(self.api, self.settings.group_id)
+            await self.poller.position()
             self._spawn(self.poller.run(on_event), name="vk-longpoll")
         elif self.deps.public_url:
             url = self.deps.public_url.rstrip("/") + WEBHOOK_PATH

@@ -15,8 +15,9 @@ from typing import Any
 import aiohttp
 
 from bots.vk.api import VkApiPool
+from bots.vk.errors import failure_verdict
 from bots.vk.inbound import ButtonEvent, button_event, translate
-from core.ports import EventHandler, StateStore
+from core.ports import ChannelError, EventHandler, StateStore
 
 log = logging.getLogger("rupor.vk.longpoll")
 
@@ -44,9 +45,19 @@ class LongPoller:
         self._server: dict[str, str] | None = None
         self._ts: str | None = None
 
+    async def position(self) -> None:
+        """Restore the saved ts and take a key, so events from now on are not missed;
+        a fresh install starts at VK's current ts."""
+        self._ts = await self.state.get(self.state_key)
+        try:
+            await self._renew()
+        except ChannelError:
+            raise
+        except Exception:  # the loop takes a key again; a bad token is reported above
+            log.exception("vk long poll: no server yet; the loop will retry")
+
     async def run(self, on_event: EventHandler) -> None:
         """Poll until cancelled."""
-        self._ts = await self.state.get(self.state_key)
         timeout = aiohttp.ClientTimeout(total=self.wait_s + 10)
         async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as http:
             while True:
@@ -58,13 +69,20 @@ class LongPoller:
                     log.exception("vk long poll round failed; retrying in %.1f s", self.retry_s)
                     await asyncio.sleep(self.retry_s)
 
-    async def _round(self, http: aiohttp.ClientSession, on_event: EventHandler) -> None:
-        if self._server is None:
+    async def _renew(self) -> None:
+        try:
             self._server = await self.api.call(
                 "groups.getLongPollServer", {"group_id": self.group_id}
             )
-            if self._ts is None:
-                self._ts = str(self._server["ts"])
+        except Exception as exc:
+            failure_verdict(exc, sending=False)  # raises ChannelError for a bad token
+            raise
+        if self._ts is None:
+            self._ts = str(self._server["ts"])
+
+    async def _round(self, http: aiohttp.ClientSession, on_event: EventHandler) -> None:
+        if self._server is None:
+            await self._renew()
         answer = await self._check(http)
         if "failed" in answer:
             self._failed(answer)
