@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from .errors import ApiError, bad_request
+from .errors import ApiError, ValidationError
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ async def _read_json(request: web.Request) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except ValueError as exc:
-        raise bad_request("can't parse JSON encoded request") from exc
+        raise ValidationError("can't parse JSON encoded request") from exc
     if not isinstance(body, dict):
-        raise bad_request("JSON encoded request must be an Object")
+        raise ValidationError("JSON encoded request must be an Object")
     return body
 
 

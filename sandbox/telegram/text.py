@@ -23,10 +23,40 @@ class Formatted:
             target[entities_key] = self.entities
 
 
+ENTITY_TYPES = frozenset(
+    {
+        "mention",
+        "hashtag",
+        "cashtag",
+        "bot_command",
+        "url",
+        "email",
+        "phone_number",
+        "bank_card_number",
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "blockquote",
+        "expandable_blockquote",
+        "code",
+        "pre",
+        "text_link",
+        "text_mention",
+        "custom_emoji",
+        "date_time",
+    }
+)
+
+
 def format_text(raw: str, parse_mode: str | None, entities: list[Any] | None) -> Formatted:
     """Apply parse_mode (HTML only) or explicit entities; parse_mode wins, as in the Bot API."""
     mode = (parse_mode or "").lower()
     if mode in ("", "none"):
+        for entity in entities or []:
+            if entity["type"] not in ENTITY_TYPES:
+                raise bad_request("can't parse MessageEntity: Unsupported type specified")
         return Formatted(raw, [dict(e) for e in entities or []])
     if mode == "html":
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -26,7 +26,6 @@ class WebhookSettings:
     last_error_date: int = 0
     last_error_message: str = ""
     delivered: int = 0
-    attempts: list[float] = field(default_factory=list)
 
 
 class WebhookDeliverer:
@@ -82,7 +81,6 @@ class WebhookDeliverer:
         if self.settings.secret_token:
             headers[SECRET_HEADER] = self.settings.secret_token
         self._stats.webhook_posts += 1
-        self.settings.attempts.append(time.monotonic())
         timeout = aiohttp.ClientTimeout(total=self._knobs.webhook_timeout_s)
         try:
             async with self._session.post(

@@ -98,6 +98,26 @@ async def test_wrongly_typed_parameters(tg: TgRig, form: dict[str, str], descrip
     assert await tg.raw("sendMessage", data=form) == (400, _bad(description))
 
 
+async def test_explicit_entities_must_have_a_known_type(tg: TgRig) -> None:
+    anna = tg.member()
+    body = {
+        "chat_id": anna,
+        "text": "abc",
+        "entities": [{"type": "shiny", "offset": 0, "length": 1}],
+    }
+    assert await tg.raw("sendMessage", json=body) == (
+        400,
+        _bad("can't parse MessageEntity: Unsupported type specified"),
+    )
+    body["entities"] = [{"type": "bold", "offset": 0, "length": 1}]
+    status, answer = await tg.raw("sendMessage", json=body)
+    assert status == 200 and answer["result"]["entities"] == body["entities"]
+    assert await tg.raw("sendMessage", data="{", headers={"Content-Type": "application/json"}) == (
+        400,
+        _bad("can't parse JSON encoded request"),
+    )
+
+
 async def test_text_length_counts_utf16_after_html_parsing(tg: TgRig) -> None:
     bot = tg.bot()
     anna, boris, vera = tg.member(), tg.member(), tg.member()
