@@ -202,11 +202,13 @@ async def test_a_stored_file_id_is_reused_and_a_refused_one_replaced(rig: TgRig)
     [uploaded] = await fresh.send([str(first)], part("r1p0", media=leaflet()))
     assert uploaded.media_ref
     restarted = rig.channel()  # another process: the core hands back the stored file_id
-    [reused] = await restarted.send([str(second)], part("r1p0", media=leaflet(ref=uploaded.media_ref)))
+    stored = leaflet(ref=uploaded.media_ref)
+    [reused] = await restarted.send([str(second)], part("r1p0", media=stored))
     assert reused.status is Status.SENT and reused.media_ref is None
     assert rig.stats()["uploads_total"] == 1
     stale = rig.channel()
-    [replaced] = await stale.send([str(third)], part("r1p0", media=leaflet(ref="BQACAgIAAxkBAAstale")))
+    refused = leaflet(ref="BQACAgIAAxkBAAstale")
+    [replaced] = await stale.send([str(third)], part("r1p0", media=refused))
     assert replaced.status is Status.SENT and replaced.media_ref not in (None, uploaded.media_ref)
     stats = rig.stats()
     assert stats["uploads_total"] == 2
@@ -217,7 +219,8 @@ async def test_an_image_goes_as_a_photo_and_its_largest_size_is_reused(roomy_rig
     one, two = roomy_rig.member(), roomy_rig.member()
     picture = leaflet(png(), mime="image/png", filename="плакат.png")
     channel = roomy_rig.channel()
-    [first] = await channel.send([str(one)], part("r1p0", Span("Плакат", italic=True), media=picture))
+    poster = part("r1p0", Span("Плакат", italic=True), media=picture)
+    [first] = await channel.send([str(one)], poster)
     [second] = await channel.send([str(two)], part("r1p0", media=picture))
     assert first.status is second.status is Status.SENT
     shown = roomy_rig.log(two)[0]
