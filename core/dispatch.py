@@ -28,6 +28,7 @@ from core.runs import failover, finish_runs
 log = logging.getLogger("rupor.dispatch")
 
 WAVE_S = 0.5  # seconds of sending claimed at once
+MAX_WAVE = 5_000  # deliveries: bounds memory and what a crash can leave uncertain
 FLUSH_S = 0.1  # results wait at most this long before they are written
 IDLE_POLL_S = 1.0  # runs created by other processes are seen within this time
 FAULT_PAUSE_S = 30.0  # an adapter-wide fault (bad token, platform down) pauses the channel
@@ -104,7 +105,7 @@ class ChannelSender:
         (Viber drops from 300 recipients per call to 1 when broadcasting is not approved)."""
         caps = self.channel.capabilities
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-        return calls * caps.max_recipients_per_call
+        return min(MAX_WAVE, calls * caps.max_recipients_per_call)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish what is in flight and record it."""
@@ -285,8 +286,11 @@ class ChannelSender:
             unreached = await outbox.record(self.engine, batch, self.policy)
         finally:
             await self.budget.release(len(batch))
-        for outcome in batch:
-            self.progress.setdefault(outcome.claimed.run_id, Counter())[outcome.status.value] += 1
+        tallies: Counter[tuple[int, Status]] = Counter(
+            (o.claimed.run_id, o.status) for o in batch
+        )
+        for (run_id, status), count in tallies.items():
+            self.progress.setdefault(run_id, Counter())[status.value] += count
         await self._failover(unreached)
 
     async def _failover(self, unreached: list[tuple[int, int]]) -> None:

@@ -210,6 +210,9 @@ class Delivery(Base):
     person_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("people.id"))
     contact_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("contacts.id"))
     channel: Mapped[str | None] = mapped_column(String(16))
+    # The contact's platform id, copied when the run is materialised so that claiming a
+    # wave needs no second query (platform ids never change for a contact).
+    recipient: Mapped[str | None] = mapped_column(String(64))
     # pending | claimed | sent | delivered | read | failed | blocked | unsubscribed
     # | uncertain | cancelled | skipped (unreachable: no active contact on a configured channel)
     status: Mapped[str] = mapped_column(String(12), server_default="pending")

@@ -69,7 +69,7 @@ def _claim_sql(dialect: str) -> str:
         "attempts = attempts + 1, updated_at = :now WHERE id IN ("
         "SELECT id FROM deliveries WHERE channel = :channel AND status = 'pending' "
         f"AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit{lock}) "
-        "RETURNING id, run_id, contact_id, person_id, attempts, was_uncertain"
+        "RETURNING id, run_id, contact_id, person_id, recipient, attempts, was_uncertain"
     )
 
 
@@ -78,99 +78,76 @@ async def claim(
 ) -> list[Claimed]:
     """Take up to `limit` due deliveries of a channel for this sender, oldest first."""
     now = time.time()
+    params = {"sender": sender_id, "lease": now + lease_s, "now": now, "channel": channel,
+              "limit": limit}
     async with engine.begin() as conn:
-        rows = (
-            await conn.execute(
-                text(_claim_sql(conn.dialect.name)),
-                {
-                    "sender": sender_id,
-                    "lease": now + lease_s,
-                    "now": now,
-                    "channel": channel,
-                    "limit": limit,
-                },
-            )
-        ).all()
-        if not rows:
-            return []
-        ids = await _external_ids(conn, [r.contact_id for r in rows])
+        result = await conn.execute(text(_claim_sql(conn.dialect.name)), params)
+        rows = result.all()
+    # Tuple unpacking: Row attribute access costs more than the database at 20,000 rows/s.
     claimed = [
-        Claimed(
-            r.id,
-            r.run_id,
-            r.contact_id,
-            r.person_id,
-            ids[r.contact_id],
-            r.attempts,
-            bool(r.was_uncertain),
-        )
-        for r in rows
+        Claimed(i, run, contact, person, recipient, attempts, bool(uncertain))
+        for i, run, contact, person, recipient, attempts, uncertain in rows
     ]
-    claimed.sort(key=lambda c: c.delivery_id)
+    claimed.sort(key=_by_id)
     return claimed
 
 
-async def _external_ids(conn: AsyncConnection, contact_ids: list[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for start in range(0, len(contact_ids), 900):  # SQLite's bound-parameter limit
-        chunk = contact_ids[start : start + 900]
-        rows = await conn.execute(
-            select(Contact.id, Contact.external_id).where(Contact.id.in_(chunk))
-        )
-        found.update({int(i): str(e) for i, e in rows.all()})
-    return found
+def _by_id(claimed: Claimed) -> int:
+    return claimed.delivery_id
 
 
-def _row_update(outcome: Outcome, policy: Policy, now: float) -> dict[str, Any]:
-    """The delivery's next state for one result."""
+_SENT, _PENDING, _FAILED, _UNCERTAIN = "sent", "pending", "failed", "uncertain"
+
+
+def _row_update(outcome: Outcome, policy: Policy, now: float) -> tuple[Any, ...]:
+    """The delivery's next state for one result, as the parameters of _RECORD_SQL."""
     claimed, status = outcome.claimed, outcome.status
-    row: dict[str, Any] = {
-        "b_id": claimed.delivery_id,
-        "b_status": status.value,
-        "b_next": now,
-        "b_pmid": outcome.platform_message_id,
-        "b_error": outcome.error,
-        "b_uncertain": claimed.was_uncertain,
-        "b_attempts": claimed.attempts,
-        "b_now": now,
-    }
+    state, due, attempts, uncertain = _SENT, now, claimed.attempts, claimed.was_uncertain
     if status is Status.SENT:
-        return row
-    if status in FINAL_FOR_CONTACT:
-        row["b_status"] = FINAL_FOR_CONTACT[status]
+        pass
+    elif status is Status.BLOCKED or status is Status.UNSUBSCRIBED:
+        state = FINAL_FOR_CONTACT[status]
     elif status is Status.INVALID:
-        row["b_status"] = "failed"
+        state = _FAILED
     elif status is Status.RETRY_AFTER:
         # Not the member's fault nor a real attempt: wait out the window and try again.
-        row.update(
-            b_status="pending",
-            b_next=now + (outcome.retry_after or 1.0),
-            b_attempts=max(0, claimed.attempts - 1),
-        )
+        state, due, attempts = _PENDING, now + (outcome.retry_after or 1.0), attempts - 1
     elif status is Status.UNCERTAIN:
-        row["b_uncertain"] = True
-        row["b_status"] = "pending" if policy.resend else "uncertain"
+        uncertain = True
+        state = _PENDING if policy.resend else _UNCERTAIN
     elif claimed.attempts < policy.max_attempts:
-        row.update(b_status="pending", b_next=now + policy.backoff(claimed.attempts))
+        state, due = _PENDING, now + policy.backoff(claimed.attempts)
     else:
-        row["b_status"] = "failed"
-    return row
+        state = _FAILED
+    return (state, due, outcome.platform_message_id, outcome.error, uncertain,
+            max(0, attempts), now, claimed.delivery_id)
 
 
-_RECORD = (
-    update(Delivery)
-    .where(Delivery.id == bindparam("b_id"), Delivery.status == "claimed")
-    .values(
-        status=bindparam("b_status"),
-        next_attempt_at=bindparam("b_next"),
-        platform_message_id=bindparam("b_pmid"),
-        error=bindparam("b_error"),
-        was_uncertain=bindparam("b_uncertain"),
-        attempts=bindparam("b_attempts"),
-        lease_until=None,
-        updated_at=bindparam("b_now"),
-    )
+# Plain DB-API executemany: SQLAlchemy's per-row parameter processing would cost more than
+# SQLite's own work at 20,000 rows/s. Rows a recovered lease already moved are untouched.
+_RECORD_SQL = (
+    "UPDATE deliveries SET status = {p}, next_attempt_at = {p}, platform_message_id = {p}, "
+    "error = {p}, was_uncertain = {p}, attempts = {p}, lease_until = NULL, updated_at = {p} "
+    "WHERE id = {p} AND status = 'claimed'"
 )
+
+
+def driver_sql(template: str, paramstyle: str) -> str:
+    """Fill {p} markers with the driver's own positional placeholders."""
+    if paramstyle == "numeric_dollar":
+        count = template.count("{p}")
+        return template.format_map(_Numbered(count))
+    return template.format(p="?" if paramstyle == "qmark" else "%s")
+
+
+class _Numbered(dict[str, str]):
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.next = 0
+
+    def __missing__(self, key: str) -> str:
+        self.next += 1
+        return f"${self.next}"
 
 
 async def record(
@@ -190,13 +167,13 @@ async def record(
         if o.status in FINAL_FOR_CONTACT
     }
     async with engine.begin() as conn:
-        await conn.execute(_RECORD, rows)
+        await conn.exec_driver_sql(driver_sql(_RECORD_SQL, conn.dialect.paramstyle), rows)
         if gone:
             await mark_contacts(conn, gone)
     return [
         (o.claimed.run_id, o.claimed.person_id)
         for o, r in zip(outcomes, rows, strict=True)
-        if r["b_status"] in ("blocked", "unsubscribed", "failed") and o.claimed.person_id
+        if r[0] in ("blocked", "unsubscribed", "failed") and o.claimed.person_id
     ]
 
 

@@ -85,6 +85,7 @@ _COLUMNS = [
     "person_id",
     "contact_id",
     "channel",
+    "recipient",
     "status",
     "attempts",
     "next_attempt_at",
@@ -115,6 +116,7 @@ def _contact_rows(run_id: int, routing: str, channels: Sequence[str], people: An
             Contact.person_id,
             Contact.id,
             Contact.channel,
+            Contact.external_id,
             status,
             literal(0),
             literal(now),
@@ -125,6 +127,7 @@ def _contact_rows(run_id: int, routing: str, channels: Sequence[str], people: An
             Contact.person_id,
             Contact.id,
             Contact.channel,
+            Contact.external_id,
             status.label("st"),
             Contact.status.label("cs"),
             func.row_number()
@@ -142,6 +145,7 @@ def _contact_rows(run_id: int, routing: str, channels: Sequence[str], people: An
         ranked.c.person_id,
         ranked.c.id,
         ranked.c.channel,
+        ranked.c.external_id,
         ranked.c.st,
         literal(0),
         literal(now),
@@ -155,6 +159,7 @@ def _unreachable_rows(run_id: int, people: Any) -> Any:
     return select(
         literal(run_id),
         person.c.id,
+        null(),
         null(),
         null(),
         literal("skipped"),
@@ -238,6 +243,7 @@ async def failover(
             Contact.person_id,
             Contact.id,
             Contact.channel,
+            Contact.external_id,
             func.row_number()
             .over(partition_by=Contact.person_id, order_by=_rank(channels))
             .label("rn"),
@@ -256,6 +262,7 @@ async def failover(
         ranked.c.person_id,
         ranked.c.id,
         ranked.c.channel,
+        ranked.c.external_id,
         literal("pending"),
         literal(0),
         literal(time.time()),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:03:36.650360
+Create Date: 2026-11-22 08:23:28.254615
 """
 from collections.abc import Sequence
 
@@ -209,6 +209,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('channel', sa.String(length=16), nullable=True),
+    sa.Column('recipient', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=12), server_default='pending', nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('sender_id', sa.Integer(), nullable=True),
