@@ -9,7 +9,7 @@ import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -82,7 +82,7 @@ async def claim(
               "limit": limit}
     async with engine.begin() as conn:
         result = await conn.execute(text(_claim_sql(conn.dialect.name)), params)
-        rows = result.all()
+        rows = cast(list[_ClaimRow], result.all())
     # Tuple unpacking: Row attribute access costs more than the database at 20,000 rows/s.
     claimed = [
         Claimed(i, run, contact, person, recipient, attempts, bool(uncertain))
@@ -90,6 +90,9 @@ async def claim(
     ]
     claimed.sort(key=_by_id)
     return claimed
+
+
+_ClaimRow = tuple[int, int, int, int | None, str, int, bool]
 
 
 def _by_id(claimed: Claimed) -> int:
