@@ -13,7 +13,7 @@ from sandbox.limits import Clock, monotonic
 
 from .knobs import TelegramKnobs
 from .members import Members
-from .server import build_app
+from .server import TOKEN, build_app
 from .state import EmulatorState, Listener
 
 _FAULT_KNOBS = frozenset(
@@ -61,6 +61,10 @@ class TelegramEmulator:
 
     def add_bot(self, token: str, *, first_name: str = "Rupor", username: str | None = None) -> int:
         """Register a bot token ("<digits>:<chars>"); returns the bot's user id."""
+        if not TOKEN.match(token):
+            raise ValueError("a bot token looks like <digits>:<letters, digits, _ or ->")
+        if token in self._state.world.bots:
+            raise ValueError("this bot token is already registered")
         bot_id = int(token.split(":", 1)[0])
         self._state.add_bot(token, first_name, username or f"rupor_{bot_id}_bot")
         return bot_id

@@ -99,8 +99,6 @@ async def _method_route(request: web.Request) -> web.Response:
         result = await handler(ctx)
     except ApiError as exc:
         state.stats.record_error(exc.code, exc.description, isinstance(exc, ValidationError))
-        if ctx is not None and ctx.hang:
-            await state.hang(state.knobs.hang_s)
         return web.json_response(exc.payload(), status=exc.code)
     body: dict[str, Any] = {"ok": True, "result": result}
     if ctx.description:
@@ -112,6 +110,8 @@ async def _method_route(request: web.Request) -> web.Response:
 
 async def _file_route(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
+    if state.knobs.latency_s:
+        await asyncio.sleep(state.knobs.latency_s)
     try:
         _bot(state, request.match_info["token"])
     except ApiError as exc:
