@@ -45,6 +45,15 @@ max_sends_in_1s (+ _by_bot), uploads_total, upload_bytes, validation_errors (+ t
 descriptions), errors_by_code, errors, faults_injected {429, 5xx, timeouts}, updates_created,
 webhook {posts, failures}.
 
+Refusals use the Bot API server's own wording (telegram-bot-api Client.cpp, TDLib's
+parse_html): e.g. "Bad Request: message text is empty", "Bad Request: chat_id is empty",
+"Bad Request: there is no document in the request", otherwise 'Bad Request: parameter
+"<name>" is required'; "Bad Request: message is too long" / "message caption is too long"
+(UTF-16 code units after entity parsing); "Bad Request: can't parse entities: Unsupported
+start tag "x" at byte offset N"; "Bad Request: wrong file identifier/HTTP URL specified";
+"Bad Request: poll question length must not exceed 300" (poll lengths count characters, as
+TDLib does); "Bad Request: BUTTON_DATA_INVALID".
+
 Deliberate differences from Telegram (stricter, so adapter mistakes fail here):
 
 - unknown parameters -> 400 `Bad Request: unknown parameter "<name>"` (Telegram ignores them);
@@ -60,6 +69,7 @@ Deliberate differences from Telegram (stricter, so adapter mistakes fail here):
   `webhook_require_https` to refuse them) and does not probe the URL; updates are kept until
   confirmed (Telegram drops them after 24 h); HTTP URLs given as files are fetched once
   per send (Telegram caches them);
+- polls do not close by themselves at open_period/close_date (stopPoll closes them);
 - every registered member is known to every bot (Telegram answers "chat not found" for users
   a bot never met); bots read every group message (privacy mode off).
 
