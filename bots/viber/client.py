@@ -15,7 +15,8 @@ import aiohttp
 log = logging.getLogger("rupor.viber")
 
 AUTH_HEADER = "X-Viber-Auth-Token"
-# Connecting is bounded separately: a connect timeout means nothing was sent.
+# Getting a connection is bounded separately: a connect timeout means nothing was sent
+# (aiohttp raises ConnectionTimeoutError for it, a plain TimeoutError for the rest).
 CONNECT_TIMEOUT_S = 10.0
 
 
@@ -42,9 +43,9 @@ class ViberClient:
     def __init__(self, api_base: str, token: str, timeout_s: float) -> None:
         self.api_base = api_base.rstrip("/")
         self._token = token
-        self._timeout = aiohttp.ClientTimeout(
-            total=timeout_s, sock_connect=min(CONNECT_TIMEOUT_S, timeout_s)
-        )
+        connect = min(CONNECT_TIMEOUT_S, timeout_s)
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=connect,
+                                              sock_connect=connect)
         self._session: aiohttp.ClientSession | None = None
 
     @property
