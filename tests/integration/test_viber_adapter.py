@@ -196,8 +196,11 @@ async def test_billing_refusal_of_some_receivers_fails_only_them(make_viber: Mak
     assert "23" in (results[silent].error or "")
 
 
-async def test_broadcast_not_approved_falls_back_to_send_message(make_viber: Make) -> None:
-    viber = await make_viber(knobs(broadcast_approved=False))
+@pytest.mark.parametrize("refusal", [19, 20])
+async def test_broadcast_not_approved_falls_back_to_send_message(
+    make_viber: Make, refusal: int
+) -> None:
+    viber = await make_viber(knobs(broadcast_approved=False, broadcast_refusal_status=refusal))
     members = [viber.subscriber() for _ in range(3)]
     first = await viber.channel.send(members, LEAFLET)
     assert all(r.status is Status.RETRY_AFTER and r.retry_after == 1.0 for r in first)
@@ -210,7 +213,7 @@ async def test_broadcast_not_approved_falls_back_to_send_message(make_viber: Mak
     assert all(r.status is Status.SENT for r in singles)
     stats = viber.stats()
     assert stats["requests"]["broadcast_message"] == 1
-    assert stats["errors_by_status"] == {"20": 1}
+    assert stats["errors_by_status"] == {str(refusal): 1}
     assert stats["accepted_messages_by_endpoint"] == {"send_message": 3}
 
 
