@@ -144,7 +144,8 @@ def _message(event_id: str, sender: Sender, message: Any) -> tuple[InboundEvent,
     media = getattr(message, "media", None) or ""
     text = f"{caption} {media}".strip()
     if not text:
-        log.info("viber: ignoring a %s message from %s", type(message).__name__, sender)
+        log.info("viber: ignoring a %s message from %s", type(message).__name__,
+                 sender.external_id)
         return ()
     return (Text(event_id, sender, text),)
 
