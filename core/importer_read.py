@@ -18,6 +18,7 @@ CHUNK = 1 << 16
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary .xls of Excel 97-2003
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CYRILLIC = re.compile("[\u0400-\u04ff]")
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -47,7 +48,8 @@ def _scan_utf8(stream: IO[bytes]) -> bool:
         while chunk := stream.read(CHUNK):
             offset += len(chunk)
             text = decoder.decode(chunk)
-            cyrillic += sum(1 for char in text if "\u0400" <= char <= "\u04ff")
+            if cyrillic < 2 and not text.isascii():
+                cyrillic += len(CYRILLIC.findall(text, 0, 4096))
             if CONTROL.search(text):
                 raise ImportFileError("the file holds control characters: it is not a text CSV")
         decoder.decode(b"", final=True)
@@ -157,20 +159,23 @@ def _open_xlsx(path: Path) -> Iterator[MemberSource]:
     from zipfile import BadZipFile
 
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError(f"cannot read the XLSX workbook: {exc}") from None
-    try:
-        sheet = book.worksheets[0]
-        # Some writers store a wrong sheet size; without it openpyxl reads every cell.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = [cell_text(value) for value in next(rows, ())]
-        yield MemberSource(f"XLSX, sheet '{sheet.title}'", header, _xlsx_rows(rows))
-    finally:
-        book.close()
+    # A file object, so the workbook is recognised by content whatever its name ends with.
+    with path.open("rb") as stream:
+        try:
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+            raise ImportFileError(f"cannot read the XLSX workbook: {exc}") from None
+        try:
+            sheet = book.worksheets[0]
+            # Some writers store a wrong sheet size; without it openpyxl reads every cell.
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(values_only=True)
+            header = [cell_text(value) for value in next(rows, ())]
+            yield MemberSource(f"XLSX, sheet '{sheet.title}'", header, _xlsx_rows(rows))
+        finally:
+            book.close()
 
 
 @contextmanager

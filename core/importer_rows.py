@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property, partial
-from typing import TypeVar
+from functools import cached_property, lru_cache
+from typing import Any
 
 from core.audience import (
     MAX_NAME_LEN,
@@ -29,11 +29,10 @@ MAX_ID_LEN = 64
 MAX_TAG_LEN = 64
 DIGITS = re.compile(r"^\d{1,20}(?:\.0+)?$")  # "9100000.0": a float column written as text
 SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE][+-]?\d+$")
-VK_PROFILE = re.compile(r"^(?:https?://)?(?:m\.|www\.)?vk\.(?:com|ru)/(?:id(\d+)|(\S+?))/?$")
-VK_ID = re.compile(r"^id(\d+)$")
-
-
-T = TypeVar("T")
+VK_PROFILE = re.compile(
+    r"^(?:https?://)?(?:m\.|www\.)?vk\.(?:com|ru)/(?:id(\d+)|(\S+?))/?$", re.IGNORECASE
+)
+VK_ID = re.compile(r"^id(\d+)$", re.IGNORECASE)
 
 
 class RowError(ValueError):
@@ -96,8 +95,14 @@ class Columns:
     def positions(self) -> frozenset[int]:
         return frozenset(self.index.values())
 
-    def has(self, name: str) -> bool:
-        return name in self.index
+    @cached_property
+    def width(self) -> int:
+        return max(self.index.values()) + 1
+
+    @cached_property
+    def gaps(self) -> bool:
+        """Some column before the last named one has no name (its values must be empty)."""
+        return len(self.positions) < self.width
 
 
 def column_name(text: str) -> str:
@@ -175,50 +180,56 @@ def _roles(text: str) -> int:
         raise RowError(f"roles: {exc}") from None
 
 
-class _Fields:
-    """Collects every field's reason, so one pass reports all that is wrong in a row."""
+# Rows of one file repeat a few dozen organisation paths and role lists many times over.
+_org_path = lru_cache(maxsize=4096)(parse_org_path)
+_cached_roles = lru_cache(maxsize=256)(_roles)
+FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
+    "full_name": _full_name, "org_path": _org_path, "roles": _cached_roles, "tags": _tags,
+    "member_id": _member_id,
+}
 
-    def __init__(self, row: SourceRow, columns: Columns) -> None:
-        self.row, self.columns, self.reasons = row, columns, list[str]()
 
-    def text(self, name: str) -> str:
-        position = self.columns.index.get(name)
-        cells = self.row.cells
-        return cells[position].strip() if position is not None and position < len(cells) else ""
+def _stray(cells: list[str], columns: Columns) -> None:
+    named = columns.positions
+    if len(cells) <= columns.width and not columns.gaps:
+        return
+    stray = next((i for i, cell in enumerate(cells) if cell.strip() and i not in named), None)
+    if stray is not None:
+        raise RowError(f"a value in column {stray + 1}, which has no name in the header")
 
-    def parse(self, name: str, parser: Callable[[str], T]) -> T | None:
-        if not self.columns.has(name):
-            return None
-        try:
-            return parser(self.text(name))
-        except (RowError, OrgPathError) as exc:
-            self.reasons.append(str(exc))
-            return None
 
-    def contacts(self) -> tuple[tuple[str, str], ...]:
-        found: list[tuple[str, str]] = []
-        for column, channel in CONTACT_COLUMNS.items():
-            text = self.text(column)
-            if text:
-                external_id = self.parse(column, partial(CONTACT_ID_PARSERS[channel], column))
-                if external_id is not None:
-                    found.append((channel, external_id))
-        return tuple(found)
+def _contacts(texts: dict[str, str], reasons: list[str]) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    for column, channel in CONTACT_COLUMNS.items():
+        text = texts.get(column)
+        if text:
+            try:
+                found.append((channel, CONTACT_ID_PARSERS[channel](column, text)))
+            except RowError as exc:
+                reasons.append(str(exc))
+    return tuple(found)
 
 
 def parse_row(row: SourceRow, columns: Columns) -> MemberRow:
     """Validate one row; RowError lists every invalid field."""
-    named = columns.positions
-    stray = next((i for i, cell in enumerate(row.cells) if cell.strip() and i not in named), None)
-    if stray is not None:
-        raise RowError(f"a value in column {stray + 1}, which has no name in the header")
-    fields = _Fields(row, columns)
-    full_name = fields.parse("full_name", _full_name)
-    org_path = fields.parse("org_path", parse_org_path)
-    roles = fields.parse("roles", _roles)
-    tags = fields.parse("tags", _tags)
-    member_id = fields.parse("member_id", _member_id)
-    contacts = fields.contacts()
-    if fields.reasons or full_name is None or org_path is None:
-        raise RowError("; ".join(fields.reasons))
-    return MemberRow(row.line, full_name, org_path, roles, tags, member_id, contacts)
+    cells = row.cells
+    _stray(cells, columns)
+    count = len(cells)
+    texts = {
+        name: cells[i].strip() if i < count else "" for name, i in columns.index.items()
+    }
+    reasons: list[str] = []
+    parsed: dict[str, Any] = {}
+    for name, parser in FIELD_PARSERS.items():
+        if name in texts:
+            try:
+                parsed[name] = parser(texts[name])
+            except (RowError, OrgPathError) as exc:
+                reasons.append(str(exc))
+    contacts = _contacts(texts, reasons)
+    if reasons:
+        raise RowError("; ".join(reasons))
+    return MemberRow(
+        row.line, parsed["full_name"], parsed["org_path"], parsed.get("roles"),
+        parsed.get("tags"), parsed.get("member_id"), contacts,
+    )
