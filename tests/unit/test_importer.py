@@ -32,7 +32,8 @@ GYMNASIUM = f"{REGION}/Свердловский район/МБОУ «Гимна
 MEMBERS = [
     ["Иванова Анна Петровна", SCHOOL, "member,young_teacher", "5012345678", "", "", "5900000001",
      "профком"],
-    ["Петров  Пётр Ильич", SCHOOL, "председатель", "", "https://vk.com/id777", "", "5900000002", ""],
+    ["Петров  Пётр Ильич", SCHOOL, "председатель", "", "https://vk.com/id777", "", "5900000002",
+     ""],
     ["Сидорова Мария Ивановна", GYMNASIUM, "молодой педагог, член профсоюза", "123456789",
      "id888", "AbC123+/xyz==", "", "наставник, Профком"],
     ["Кузнецова Ольга Сергеевна", f"{REGION}/Свердловский район", "chair", "", "", "",
@@ -142,8 +143,10 @@ async def test_csv_builds_the_tree_people_contacts_and_import_consents(
         sidorova = people["Сидорова Мария Ивановна"].id
         assert {tag for pid, tag in tags if pid == sidorova} == {"наставник", "профком"}
         contacts = {(c.channel, c.external_id): c for c in await session.scalars(select(Contact))}
-        assert set(contacts) == {("telegram", "5012345678"), ("vk", "777"), ("telegram", "123456789"),
-                                 ("vk", "888"), ("viber", "AbC123+/xyz==")}
+        assert set(contacts) == {
+            ("telegram", "5012345678"), ("vk", "777"), ("telegram", "123456789"), ("vk", "888"),
+            ("viber", "AbC123+/xyz=="),
+        }
         assert {(c.status, c.subscribed_at) for c in contacts.values()} == {("active", NOW)}
         consents = (await session.scalars(select(Consent))).all()
     assert sorted(c.contact_id for c in consents) == sorted(c.id for c in contacts.values())
@@ -292,7 +295,9 @@ async def test_roles_and_tags_from_the_file_replace_the_stored_ones(
     async with sessions() as session:
         anna = await session.scalar(select(Person).where(Person.member_id == "5900000001"))
         assert anna is not None and anna.roles == Role.MEMBER
-        tags = set(await session.scalars(select(PersonTag.tag).where(PersonTag.person_id == anna.id)))
+        tags = set(
+            await session.scalars(select(PersonTag.tag).where(PersonTag.person_id == anna.id))
+        )
     assert tags == {"наставник"}
 
 
@@ -302,9 +307,8 @@ async def test_absent_optional_columns_leave_stored_values_alone(
     await run_import(sessions, write_csv(tmp_path / "a.csv", MEMBERS))
     before = await snapshot(sessions)
     short = [[row[0], row[1], row[6]] for row in MEMBERS]
-    report = await run_import(
-        sessions, write_csv(tmp_path / "b.csv", short, header=["full_name", "org_path", "member_id"])
-    )
+    header = ["full_name", "org_path", "member_id"]
+    report = await run_import(sessions, write_csv(tmp_path / "b.csv", short, header=header))
     assert report.people_unchanged == 5
     assert await snapshot(sessions) == before
 
