@@ -203,6 +203,10 @@ async def test_run_sandbox_console_through_a_pipe(tmp_path: Path) -> None:
         stdin.close()
 
 
+def shows(out: Collector, text: str) -> Callable[[], bool]:
+    return lambda: text in out.text()
+
+
 def telegram_ids(members: Path) -> list[int]:
     with members.open(encoding="utf-8", newline="") as file:
         return [int(row["telegram_id"]) for row in csv.DictReader(file) if row["telegram_id"]]
@@ -215,7 +219,7 @@ async def drive_console(bot: Bot, commands: Any, out: Collector, members: Path) 
 
     for member in telegram_ids(members):  # the first who has not blocked the bot
         send(f"as tg:{member}")
-        await eventually(lambda who=member: f"tg:{who}" in out.text())
+        await eventually(shows(out, f"tg:{member}"))
         with contextlib.suppress(TelegramForbiddenError):
             await bot.send_message(member, "Согласны получать рассылку?", reply_markup=CONSENT)
             break
@@ -228,8 +232,9 @@ async def drive_console(bot: Bot, commands: Any, out: Collector, members: Path) 
     assert "pressed 'Согласен'" in out.text()
     updates = await bot.get_updates(timeout=0)
     assert [u.event_type for u in updates] == ["callback_query", "message"]
-    assert updates[0].callback_query.data == "consent:yes"
-    assert updates[1].message.text == "Когда будут путёвки?"
+    press, message = updates[0].callback_query, updates[1].message
+    assert press is not None and press.data == "consent:yes"
+    assert message is not None and message.text == "Когда будут путёвки?"
     send("press 9", "frobnicate")
     await eventually(lambda: "unknown command 'frobnicate'" in out.text())
     assert "! choose 1 to 2" in out.text()
