@@ -47,42 +47,40 @@ class SandboxConfig:
 
     def toml(self) -> str:
         """[telegram] (polling), [vk] (longpoll), [viber], [server], with comment lines."""
-        public_url = f"http://{self.server_host}:{self.server_port}"
         lines = [
             "# Rupor sandbox: loopback emulators of Telegram, VK and Viber (no real messenger).",
             f"# members file: {self.members_file}",
             f"#   import it first: rupor --config THIS_FILE audience import {self.members_file}",
             "",
-            *_section(
-                "telegram",
-                {
-                    "token": self.telegram_token,
-                    "api_base": self.telegram_api_base,
-                    "mode": "polling",
-                    "staff_chat_id": self.telegram_staff_chat_id,
-                },
-            ),
-            *_section(
-                "vk",
-                {
-                    "token": self.vk_token,
-                    "group_id": self.vk_group_id,
-                    "api_base": self.vk_api_base,
-                    "mode": "longpoll",
-                    "admin_user_token": self.vk_admin_user_token,
-                },
-            ),
-            *_section(
-                "viber",
-                {
-                    "token": self.viber_token,
-                    "name": self.viber_name,
-                    "api_base": self.viber_api_base,
-                },
-            ),
-            *_section(
-                "server",
-                {"host": self.server_host, "port": self.server_port, "public_url": public_url},
-            ),
         ]
+        for name, keys in self.sections().items():
+            lines += _section(name, keys)
         return "\n".join(lines)
+
+    def sections(self) -> dict[str, dict[str, str | int | None]]:
+        """The settings as a mapping (None: leave the key out)."""
+        return {
+            "telegram": {
+                "token": self.telegram_token,
+                "api_base": self.telegram_api_base,
+                "mode": "polling",
+                "staff_chat_id": self.telegram_staff_chat_id,
+            },
+            "vk": {
+                "token": self.vk_token,
+                "group_id": self.vk_group_id,
+                "api_base": self.vk_api_base,
+                "mode": "longpoll",
+                "admin_user_token": self.vk_admin_user_token,
+            },
+            "viber": {
+                "token": self.viber_token,
+                "name": self.viber_name,
+                "api_base": self.viber_api_base,
+            },
+            "server": {
+                "host": self.server_host,
+                "port": self.server_port,
+                "public_url": f"http://{self.server_host}:{self.server_port}",
+            },
+        }
