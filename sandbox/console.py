@@ -196,7 +196,11 @@ class Console:
         self.write(f"voted {button.label!r}")
 
     def _read(self, _: str) -> None:
-        self.write(f"{self._me().read()} read receipt(s) sent")
+        me = self._me()
+        if me.platform == "telegram":
+            self.write("Telegram tells bots nothing about reading: no receipt to send")
+            return
+        self.write(f"{me.read()} read receipt(s) sent")
 
     def _block(self, _: str) -> None:
         self._me().block()
