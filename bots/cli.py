@@ -74,6 +74,26 @@ def run(app: AppContext, until_idle: bool) -> None:
     sys.exit(run_forever(settings, until_idle=until_idle))
 
 
+@cli.command("demo")
+@click.option("--dir", "base", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to create the demo's own directory (default: the current one).")
+def demo(base: Path | None) -> None:
+    """A leaflet to a simulated union of ~3,000 members, end to end; no tokens needed."""
+    from bots.demo import main as demo_main
+
+    sys.exit(demo_main(base))
+
+
+@cli.command("sandbox", context_settings={"ignore_unknown_options": True,
+                                          "allow_extra_args": True, "help_option_names": []})
+@click.pass_context
+def sandbox(ctx: click.Context) -> None:
+    """The three emulators and a simulated union until Ctrl-C (see `rupor sandbox --help`)."""
+    from sandbox.runner import main as sandbox_main
+
+    sys.exit(sandbox_main(list(ctx.args)))
+
+
 def _register_subcommands() -> None:
     from bots import cli_audience, cli_campaigns
 

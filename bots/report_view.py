@@ -89,7 +89,7 @@ def write_chart(report: ReachReport, path: Path) -> Path:
     shares = [100 * d.tally.share for d in report.districts]
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(names) + 1.8))
     bars = ax.barh(names, shares, color="#2f6db5")
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 115)  # room for the "N из M" labels
     ax.invert_yaxis()
     ax.set_xlabel("Доля членов профсоюза, до которых дошло сообщение, %")
     ax.set_title(f"Доходимость: {report.title}"[:90])

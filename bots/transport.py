@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.ports import InboundEvent, StateStore
 
@@ -46,6 +46,7 @@ class WebhookAnswer:
     events: tuple[InboundEvent, ...] = ()
 
 
+@runtime_checkable
 class WebhookReceiver(Protocol):
     webhook_path: str  # e.g. "/webhooks/telegram"
 

@@ -32,12 +32,15 @@ class WebServer:
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_get("/media/{sha}", self._media)
         self.app.router.add_get("/healthz", self._health)
+        # Adapters are built once the server's URL is known, so routes resolve at request time.
+        self.app.router.add_post("/webhooks/{channel}", self._webhook)
+        self._receivers: dict[str, WebhookReceiver] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
     def add_receivers(self, receivers: Sequence[WebhookReceiver]) -> None:
         for receiver in receivers:
-            self.app.router.add_post(receiver.webhook_path, self._webhook_for(receiver))
+            self._receivers[receiver.webhook_path] = receiver
 
     async def start(self, host: str, port: int) -> str:
         """Listen (port 0 picks a free one) and return the local base URL."""
@@ -74,22 +77,20 @@ class WebServer:
             },
         )
 
-    def _webhook_for(
-        self, receiver: WebhookReceiver
-    ) -> Callable[[web.Request], Awaitable[web.Response]]:
-        async def handle(request: web.Request) -> web.Response:
-            body = await request.read()
-            answer = await receiver.handle_webhook(request.headers, body)
-            if answer.status == 200:
-                try:
-                    for event in answer.events:
-                        await self.receive(event)
-                except Exception:
-                    # Not stored: a non-2xx makes the platform send it again.
-                    log.exception("storing a %s update failed", receiver.webhook_path)
-                    return web.Response(status=500, text="retry later")
-            return web.Response(
-                status=answer.status, text=answer.body, content_type=answer.content_type
-            )
-
-        return handle
+    async def _webhook(self, request: web.Request) -> web.Response:
+        receiver = self._receivers.get(request.path)
+        if receiver is None:
+            raise web.HTTPNotFound()
+        body = await request.read()
+        answer = await receiver.handle_webhook(request.headers, body)
+        if answer.status == 200:
+            try:
+                for event in answer.events:
+                    await self.receive(event)
+            except Exception:
+                # Not stored: a non-2xx makes the platform send it again.
+                log.exception("storing a %s update failed", receiver.webhook_path)
+                return web.Response(status=500, text="retry later")
+        return web.Response(
+            status=answer.status, text=answer.body, content_type=answer.content_type
+        )

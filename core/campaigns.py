@@ -139,7 +139,7 @@ async def load_plan(engine: AsyncEngine, run_id: int, channel: str, caps: Capabi
                 .where(CampaignRun.id == run_id)
             )
         ).one()
-        media = await _media(await session.connection(), campaign.content.get("media_id"), channel)
+        media = await _media(session, campaign.content.get("media_id"), channel)
     content = Content(
         text=str(campaign.content.get("text") or ""),
         media=media,
@@ -155,12 +155,12 @@ async def load_plan(engine: AsyncEngine, run_id: int, channel: str, caps: Capabi
     )
 
 
-async def _media(conn: AsyncConnection, media_id: Any, channel: str) -> MediaFile | None:
+async def _media(session: AsyncSession, media_id: Any, channel: str) -> MediaFile | None:
     if media_id is None:
         return None
-    row = (await conn.execute(select(Media).where(Media.id == int(media_id)))).scalar_one()
+    row = (await session.execute(select(Media).where(Media.id == int(media_id)))).scalar_one()
     ref = (
-        await conn.execute(
+        await session.execute(
             select(MediaRef.ref).where(MediaRef.media_id == row.id, MediaRef.channel == channel)
         )
     ).scalar_one_or_none()

@@ -250,7 +250,7 @@ class ChannelSender:
         delay = ready - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        await self.pacer.acquire(keys)
+        slot = await self.pacer.acquire(keys)
         try:
             results = await self.channel.send(recipients, part)
         except ChannelError as exc:
@@ -260,6 +260,8 @@ class ChannelSender:
         except Exception as exc:  # an unknown failure may still have reached the platform
             log.exception("%s: send failed unexpectedly", self.name)
             return [DeliveryResult(r, Status.UNCERTAIN, error=repr(exc)) for r in recipients]
+        finally:
+            slot.finish()  # the platform has surely seen the request by now
         return _complete(recipients, results)
 
     async def _absorb(self, run_id: int, results: Sequence[DeliveryResult]) -> None:

@@ -1,9 +1,11 @@
 """Pacers that never exceed a ceiling in any window, and pause for a platform's retry_after.
 
 A token bucket with capacity N allows 2N in some 1-second window (a full bucket plus the
-refill); a sliding log of the last N send times does not: the next send may go only one
-window after the N-th previous one. A small guard absorbs scheduling jitter between our
-clock and the platform's, so its own window count never sees N+1.
+refill). A sliding log of send *start* times is not enough either: a platform counts
+arrivals, and an earlier request delayed by the network or a busy event loop can arrive
+close to a later one. So every slot is finished when its answer comes back — a request
+has surely arrived by then — and a new call may start only one window after the answer
+to the N-th previous call. Whatever the jitter, no window at the platform can hold N+1.
 """
 
 from __future__ import annotations
@@ -15,61 +17,81 @@ from collections.abc import Callable, Hashable
 
 Clock = Callable[[], float]
 
-# Jitter between the moment we take a slot and the moment the request reaches the
-# platform (event-loop scheduling, connection reuse). 2 % of a 1 s window keeps 98 %.
-DEFAULT_GUARD_S = 0.02
+GUARD_S = 0.005  # clock granularity between our monotonic clock and the platform's
+
+
+class Slot:
+    """One call's place in every window it counts against; finish it when answered."""
+
+    __slots__ = ("start", "end", "_finished", "_clock")
+
+    def __init__(self, start: float, clock: Clock) -> None:
+        self.start = start
+        self.end: float | None = None
+        self._finished: asyncio.Event | None = None
+        self._clock = clock
+
+    def finish(self) -> None:
+        if self.end is None:
+            self.end = self._clock()
+            if self._finished is not None:
+                self._finished.set()
+
+    async def finished(self) -> None:
+        if self.end is None:
+            if self._finished is None:
+                self._finished = asyncio.Event()
+            await self._finished.wait()
 
 
 class WindowLimiter:
-    """At most `limit` slots in any `window_s` (+ guard) seconds."""
+    """At most `limit` calls whose arrivals can fall in any `window_s` seconds."""
 
-    def __init__(
-        self,
-        limit: int,
-        window_s: float = 1.0,
-        *,
-        guard_s: float = DEFAULT_GUARD_S,
-        clock: Clock = time.monotonic,
-    ) -> None:
+    def __init__(self, limit: int, window_s: float = 1.0, *, guard_s: float = GUARD_S) -> None:
         if limit < 1 or window_s <= 0:
             raise ValueError("limit must be >= 1 and window_s > 0")
         self.limit = limit
         self.span = window_s + guard_s
-        self._clock = clock
-        self._slots: deque[float] = deque(maxlen=limit)
+        self._slots: deque[Slot] = deque(maxlen=limit)
 
-    def next_free(self, now: float) -> float:
-        """The earliest time a new slot may be taken."""
+    def blocker(self, now: float) -> float | Slot:
+        """When a new call may start, or the unanswered slot it must wait for."""
         if len(self._slots) < self.limit:
             return now
-        return max(now, self._slots[0] + self.span)
+        oldest = self._slots[0]
+        if oldest.end is None:
+            return oldest
+        return max(now, oldest.end + self.span)
 
-    def take(self, at: float) -> None:
-        self._slots.append(at)
+    def take(self, slot: Slot) -> None:
+        self._slots.append(slot)
+
+    @property
+    def last(self) -> Slot | None:
+        return self._slots[-1] if self._slots else None
 
 
 class KeyedSpacing:
     """Per-key windows (per chat, per group) that forget keys once their window has passed."""
 
-    def __init__(self, limit: int, window_s: float, *, guard_s: float = DEFAULT_GUARD_S) -> None:
+    def __init__(self, limit: int, window_s: float, *, guard_s: float = GUARD_S) -> None:
         self.limit = limit
         self.window_s = window_s
         self.guard_s = guard_s
         self._keys: dict[Hashable, WindowLimiter] = {}
         self._last_sweep = 0.0
 
-    def next_free(self, key: Hashable, now: float) -> float:
+    def blocker(self, key: Hashable, now: float) -> float | Slot:
         limiter = self._keys.get(key)
-        return now if limiter is None else limiter.next_free(now)
+        return now if limiter is None else limiter.blocker(now)
 
-    def take(self, key: Hashable, at: float) -> None:
+    def take(self, key: Hashable, slot: Slot) -> None:
         limiter = self._keys.get(key)
         if limiter is None:
-            limiter = self._keys[key] = WindowLimiter(
-                self.limit, self.window_s, guard_s=self.guard_s
-            )
-        limiter.take(at)
-        self._sweep(at)
+            limiter = self._keys[key] = WindowLimiter(self.limit, self.window_s,
+                                                      guard_s=self.guard_s)
+        limiter.take(slot)
+        self._sweep(slot.start)
 
     def _sweep(self, now: float) -> None:
         # A million one-message chats must not leave a million entries behind.
@@ -77,28 +99,28 @@ class KeyedSpacing:
             return
         self._last_sweep = now
         horizon = now - self.window_s - self.guard_s
-        self._keys = {k: v for k, v in self._keys.items() if v._slots and v._slots[-1] > horizon}
+        self._keys = {k: v for k, v in self._keys.items() if _recent(v.last, horizon)}
 
     def __len__(self) -> int:
         return len(self._keys)
 
 
+def _recent(slot: Slot | None, horizon: float) -> bool:
+    return slot is not None and (slot.end is None or slot.end > horizon)
+
+
 class Pacer:
     """The pacing of one channel account: a bot-wide ceiling, per-key spacing and pauses.
 
-    `acquire(keys)` waits until a send to those keys (chat, group) fits every window and no
-    retry_after pause is running, then takes the slot. Waiters are served in order.
+    `acquire(keys)` waits until a call to those keys (chat, group) fits every window and no
+    retry_after pause is running, then returns its Slot; the caller finishes the slot when
+    the platform answered. Waiters are served in order.
     """
 
     def __init__(
-        self,
-        per_second: float,
-        *,
-        window_calls: int = 0,
-        window_s: float = 0.0,
-        per_key: dict[str, KeyedSpacing] | None = None,
-        clock: Clock = time.monotonic,
-        guard_s: float = DEFAULT_GUARD_S,
+        self, per_second: float, *, window_calls: int = 0, window_s: float = 0.0,
+        per_key: dict[str, KeyedSpacing] | None = None, clock: Clock = time.monotonic,
+        guard_s: float = GUARD_S,
     ) -> None:
         self._clock = clock
         self._global = [WindowLimiter(max(1, int(per_second)), 1.0, guard_s=guard_s)]
@@ -110,7 +132,7 @@ class Pacer:
         self.pauses = 0
 
     def pause(self, seconds: float) -> None:
-        """Stop every send for `seconds` (a platform's retry_after), from now."""
+        """Stop every call for `seconds` (a platform's retry_after), from now."""
         until = self._clock() + seconds
         if until > self._paused_until:
             self._paused_until = until
@@ -120,36 +142,47 @@ class Pacer:
     def paused_until(self) -> float:
         return self._paused_until
 
-    def _ready_at(self, now: float, keys: dict[str, Hashable]) -> float:
-        ready = max([now, self._paused_until] + [w.next_free(now) for w in self._global])
+    def _blockers(self, now: float, keys: dict[str, Hashable]) -> list[float | Slot]:
+        found: list[float | Slot] = [self._paused_until]
+        found += [w.blocker(now) for w in self._global]
         for kind, key in keys.items():
             spacing = self._per_key.get(kind)
             if spacing is not None:
-                ready = max(ready, spacing.next_free(key, now))
-        return ready
+                found.append(spacing.blocker(key, now))
+        return found
 
-    async def acquire(self, keys: dict[str, Hashable] | None = None) -> None:
+    async def acquire(self, keys: dict[str, Hashable] | None = None) -> Slot:
         keys = keys or {}
         async with self._lock:
             while True:
                 now = self._clock()
-                ready = self._ready_at(now, keys)
+                blockers = self._blockers(now, keys)
+                pending = next((b for b in blockers if isinstance(b, Slot)), None)
+                if pending is not None:
+                    await pending.finished()
+                    continue
+                ready = max(b for b in blockers if isinstance(b, float))
                 if ready <= now:
                     break
                 await asyncio.sleep(ready - now)
+            slot = Slot(now, self._clock)
             for window in self._global:
-                window.take(now)
+                window.take(slot)
             for kind, key in keys.items():
                 spacing = self._per_key.get(kind)
                 if spacing is not None:
-                    spacing.take(key, now)
+                    spacing.take(key, slot)
+            return slot
 
     def key_ready_at(self, keys: dict[str, Hashable]) -> float:
-        """When these keys' own spacing allows a send (ignores the bot-wide ceiling)."""
+        """When these keys' own spacing allows a call, as far as known now (ignores the
+        bot-wide ceiling; an unanswered call to the key counts as "not before now")."""
         now = self._clock()
         ready = now
         for kind, key in keys.items():
             spacing = self._per_key.get(kind)
             if spacing is not None:
-                ready = max(ready, spacing.next_free(key, now))
+                blocker = spacing.blocker(key, now)
+                if isinstance(blocker, float):
+                    ready = max(ready, blocker)
         return ready

@@ -1,4 +1,4 @@
-"""Writes examples/leaflet.pdf: a one-page colour information leaflet (synthetic content)."""
+"""Writes bots/assets/leaflet.pdf (the demo's leaflet): one colour page, synthetic content."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ ITEMS = [
 ]
 
 
-def main(path: Path = Path(__file__).with_name("leaflet.pdf")) -> None:
+def main(path: Path = Path(__file__).parents[1] / "bots" / "assets" / "leaflet.pdf") -> None:
     with PdfPages(path, metadata={"Title": "Информационный листок", "Author": "Rupor demo"}) as pdf:
         fig = plt.figure(figsize=(8.27, 11.69))
         fig.patch.set_facecolor("#fdf6e3")
