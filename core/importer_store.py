@@ -75,8 +75,10 @@ def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
     return (items[start:start + CHUNK] for start in range(0, len(items), CHUNK))
 
 
+PEOPLE, CONTACTS, TAGS = TABLES["people"], TABLES["contacts"], TABLES["person_tags"]
 PERSON_COLUMNS = (
-    Person.id, Person.full_name, Person.org_id, Person.member_id, Person.roles, Person.erased_at
+    PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.org_id, PEOPLE.c.member_id, PEOPLE.c.roles,
+    PEOPLE.c.erased_at,
 )
 
 
@@ -88,7 +90,7 @@ async def _by_member_id(session: AsyncSession, rows: Sequence[MemberRow]) -> dic
     ids = sorted({row.member_id for row in rows if row.member_id})
     found: dict[str, Stored] = {}
     for part in _chunks(ids):
-        result = await session.execute(select(*PERSON_COLUMNS).where(Person.member_id.in_(part)))
+        result = await session.execute(select(*PERSON_COLUMNS).where(PEOPLE.c.member_id.in_(part)))
         found.update((person.member_id or "", person) for person in map(_stored, result))
     return found
 
@@ -139,13 +141,13 @@ async def _contacts(
     found: dict[tuple[str, str], StoredContact] = {}
     for channel, ids in wanted.items():
         for part in _chunks(sorted(ids)):
-            result = await session.execute(
-                select(Contact.id, Contact.external_id, Contact.person_id, Contact.status,
-                       Person.full_name)
-                .outerjoin(Person, Person.id == Contact.person_id)
-                .where(Contact.channel == channel, Contact.external_id.in_(part))
-            )
-            for cid, external_id, person_id, status, owner in result:
+            stored: Sequence[Any] = (await session.execute(
+                select(CONTACTS.c.id, CONTACTS.c.external_id, CONTACTS.c.person_id,
+                       CONTACTS.c.status, PEOPLE.c.full_name)
+                .select_from(CONTACTS.outerjoin(PEOPLE, PEOPLE.c.id == CONTACTS.c.person_id))
+                .where(CONTACTS.c.channel == channel, CONTACTS.c.external_id.in_(part))
+            )).all()
+            for cid, external_id, person_id, status, owner in stored:
                 found[(channel, external_id)] = StoredContact(
                     cid, channel, person_id, status, owner
                 )
@@ -155,10 +157,10 @@ async def _contacts(
 async def _tags_of(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, frozenset[str]]:
     tags: dict[int, set[str]] = defaultdict(set)
     for part in _chunks(sorted(set(person_ids))):
-        result = await session.execute(
-            select(PersonTag.person_id, PersonTag.tag).where(PersonTag.person_id.in_(part))
-        )
-        for person_id, tag in result:
+        rows: Sequence[Any] = (await session.execute(
+            select(TAGS.c.person_id, TAGS.c.tag).where(TAGS.c.person_id.in_(part))
+        )).all()
+        for person_id, tag in rows:
             tags[person_id].add(tag)
     return {person_id: frozenset(tags.get(person_id, ())) for person_id in person_ids}
 
