@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audience import OrgCache
+from core.importer_plan import BatchOutcome, plan_batch
 from core.importer_read import ImportFileError, SourceRow, open_member_file
 from core.importer_rows import Columns, MemberRow, RowError, map_header, parse_row
-from core.importer_store import BatchOutcome, plan_batch, write_batch
+from core.importer_write import write_batch
 from core.models import utcnow
 
 __all__ = ["ImportFileError", "ImportReport", "RejectedRow", "import_members"]

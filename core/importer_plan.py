@@ -1,4 +1,4 @@
-"""One batch of valid member rows into the database: bulk look-ups, then bulk writes.
+"""Deciding one batch of valid member rows: bulk look-ups, then a plan per row.
 
 A person is found by member_id; failing that, by full name within the organisation (a
 nameless match gets the member_id). Contacts owned by someone else reject the row.
@@ -9,22 +9,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import TextClause, delete, insert, literal, select, text, update
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audience import IMPORT_CONSENT_VERSION, OrgCache, OrgRef
+from core.audience import OrgCache, OrgRef
 from core.importer_rows import MemberRow, RowError
-from core.models import Base, Consent, Contact, Person, PersonTag
-from core.roles import Role
+from core.models import Base
 
 CHUNK = 500  # bound parameters per IN (...): far below SQLite's and asyncpg's limits
-# Core tables for the bulk inserts: the ORM's bulk path costs more per row than the SQL.
+# Core tables: the ORM's row handling costs more per row than the SQL does.
 TABLES = Base.metadata.tables
-
 
 @dataclass(frozen=True, slots=True)
 class Stored:
@@ -71,7 +68,7 @@ class BatchOutcome:
 T = TypeVar("T")
 
 
-def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
+def chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
     return (items[start:start + CHUNK] for start in range(0, len(items), CHUNK))
 
 
@@ -89,7 +86,7 @@ def _stored(row: Any) -> Stored:
 async def _by_member_id(session: AsyncSession, rows: Sequence[MemberRow]) -> dict[str, Stored]:
     ids = sorted({row.member_id for row in rows if row.member_id})
     found: dict[str, Stored] = {}
-    for part in _chunks(ids):
+    for part in chunks(ids):
         result = await session.execute(select(*PERSON_COLUMNS).where(PEOPLE.c.member_id.in_(part)))
         found.update((person.member_id or "", person) for person in map(_stored, result))
     return found
@@ -104,7 +101,7 @@ def _named_sql(count: int, columns: str) -> TextClause:
     )
 
 
-def _named(
+def named_people(
     pairs: Iterable[tuple[int, str]], columns: str
 ) -> Iterator[tuple[TextClause, dict[str, Any]]]:
     """SELECT `columns` of the people at these (organisation id, full name) pairs, in chunks.
@@ -113,7 +110,7 @@ def _named(
     org_id IN (…) AND full_name IN (…) probes every organisation × name. Plain SQL text,
     since SQLAlchemy compiles a values() construct anew for every batch (0.2 s each).
     """
-    for part in _chunks(sorted(set(pairs))):
+    for part in chunks(sorted(set(pairs))):
         params: dict[str, Any] = {f"o{i}": org_id for i, (org_id, _) in enumerate(part)}
         params.update({f"n{i}": name for i, (_, name) in enumerate(part)})
         yield _named_sql(len(part), columns), params
@@ -125,7 +122,7 @@ async def _by_name(
     pairs = [(org.id, row.full_name) for row in rows if (org := orgs.get(row.org_path))]
     found: dict[tuple[int, str], list[Stored]] = defaultdict(list)
     columns = "p.id, p.full_name, p.org_id, p.member_id, p.roles, p.erased_at"
-    for query, params in _named(pairs, columns):
+    for query, params in named_people(pairs, columns):
         for person in map(_stored, await session.execute(query, params)):
             found[(person.org_id, person.full_name)].append(person)
     return found
@@ -140,7 +137,7 @@ async def _contacts(
             wanted[channel].add(external_id)
     found: dict[tuple[str, str], StoredContact] = {}
     for channel, ids in wanted.items():
-        for part in _chunks(sorted(ids)):
+        for part in chunks(sorted(ids)):
             stored: Sequence[Any] = (await session.execute(
                 select(CONTACTS.c.id, CONTACTS.c.external_id, CONTACTS.c.person_id,
                        CONTACTS.c.status, PEOPLE.c.full_name)
@@ -156,7 +153,7 @@ async def _contacts(
 
 async def _tags_of(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, frozenset[str]]:
     tags: dict[int, set[str]] = defaultdict(set)
-    for part in _chunks(sorted(set(person_ids))):
+    for part in chunks(sorted(set(person_ids))):
         rows: Sequence[Any] = (await session.execute(
             select(TAGS.c.person_id, TAGS.c.tag).where(TAGS.c.person_id.in_(part))
         )).all()
@@ -263,140 +260,3 @@ async def plan_batch(
     for plan in plans:
         _plan_changes(plan, orgs.get(plan.row.org_path), tags)
     return plans
-
-
-async def _insert_people(session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache,
-                         now: datetime) -> None:
-    """Insert, then read the ids back by the unique (org, name, member id key).
-
-    No RETURNING: on SQLite, ordered RETURNING makes SQLAlchemy insert row by row.
-    """
-    if not plans:
-        return
-    keys = [
-        (orgs.by_path[plan.row.org_path].id, plan.row.full_name, plan.row.member_id or "")
-        for plan in plans
-    ]
-    await session.execute(insert(TABLES["people"]), [
-        {
-            "full_name": name, "org_id": org_id, "member_id": key or None, "member_id_key": key,
-            "roles": Role.MEMBER if plan.row.roles is None else plan.row.roles,
-            "created_at": now,
-        }
-        for plan, (org_id, name, key) in zip(plans, keys, strict=True)
-    ])
-    ids: dict[tuple[Any, ...], Any] = {}
-    pairs = ((org_id, name) for org_id, name, _ in keys)
-    for query, params in _named(pairs, "p.org_id, p.full_name, p.member_id_key, p.id"):
-        result = await session.execute(query, params)
-        for org_id, name, key, person_id in result:
-            ids[(org_id, name, key)] = person_id
-    for plan, key in zip(plans, keys, strict=True):
-        plan.person_id = ids[key]
-
-
-async def _update_people(session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache) -> None:
-    params = []
-    for plan in plans:
-        if "org_id" in plan.changes:
-            plan.changes["org_id"] = orgs.by_path[plan.row.org_path].id
-        if plan.changes:
-            params.append({"id": plan.person_id, **plan.changes})
-    if params:
-        await session.execute(update(Person), params)
-
-
-async def _replace_tags(session: AsyncSession, plans: Sequence[Plan]) -> None:
-    replaced = [plan.person_id for plan in plans if plan.tags_changed]
-    for part in _chunks(replaced):
-        await session.execute(delete(PersonTag).where(PersonTag.person_id.in_(part)))
-    rows = [
-        {"person_id": plan.person_id, "tag": tag}
-        for plan in plans
-        if plan.row.tags and (plan.tags_changed or plan.person is None)
-        for tag in sorted(plan.row.tags)
-    ]
-    if rows:
-        await session.execute(insert(PersonTag), rows)
-
-
-def _consent(person_id: int, contact_id: int, channel: str, now: datetime) -> dict[str, Any]:
-    return {
-        "person_id": person_id, "contact_id": contact_id, "channel": channel,
-        "text_version": IMPORT_CONSENT_VERSION, "source": "import", "given_at": now,
-    }
-
-
-async def _insert_contacts(session: AsyncSession, plans: Sequence[Plan], now: datetime) -> int:
-    """New contacts, active, each with its consent (copied in SQL from the new rows)."""
-    new: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for plan in plans:
-        for channel, external_id in plan.new_contacts:
-            new[channel].append((plan.person_id, external_id))
-    if not new:
-        return 0
-    await session.execute(insert(TABLES["contacts"]), [
-        {
-            "person_id": person_id, "channel": channel, "external_id": external_id,
-            "kind": "user", "status": "active", "subscribed_at": now, "updated_at": now,
-        }
-        for channel, contacts in new.items()
-        for person_id, external_id in contacts
-    ])
-    consent_columns = ["person_id", "contact_id", "channel", "text_version", "source", "given_at"]
-    for channel, contacts in new.items():
-        for part in _chunks([external_id for _, external_id in contacts]):
-            await session.execute(insert(TABLES["consents"]).from_select(
-                consent_columns,
-                select(
-                    Contact.person_id, Contact.id, Contact.channel,
-                    literal(IMPORT_CONSENT_VERSION), literal("import"), Contact.subscribed_at,
-                ).where(Contact.channel == channel, Contact.external_id.in_(part)),
-            ))
-    return sum(len(contacts) for contacts in new.values())
-
-
-async def _link_contacts(session: AsyncSession, plans: Sequence[Plan], now: datetime) -> int:
-    """Attach a contact nobody owns yet; a pending one (no consent yet) becomes active."""
-    links = [(plan.person_id, contact) for plan in plans for contact in plan.linked]
-    if not links:
-        return 0
-    await session.execute(
-        update(Contact),
-        [
-            {"id": contact.id, "person_id": person_id, "updated_at": now}
-            | ({"status": "active", "subscribed_at": now} if contact.status == "pending" else {})
-            for person_id, contact in links
-        ],
-    )
-    consents = [
-        _consent(person_id, contact.id, contact.channel, now)
-        for person_id, contact in links
-        if contact.status == "pending"
-    ]
-    if consents:
-        await session.execute(insert(Consent), consents)
-    return len(links)
-
-
-async def write_batch(
-    session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache, now: datetime,
-    outcome: BatchOutcome,
-) -> None:
-    """Apply the plans: organisations, people, tags, contacts and their consents."""
-    await orgs.ensure(
-        session, [p.row.org_path for p in plans if p.person is None or "org_id" in p.changes]
-    )
-    new = [plan for plan in plans if plan.person is None]
-    for plan in plans:
-        if plan.person is not None:
-            plan.person_id = plan.person.id
-    await _insert_people(session, new, orgs, now)
-    await _update_people(session, plans, orgs)
-    await _replace_tags(session, plans)
-    outcome.contacts_created += await _insert_contacts(session, plans, now)
-    outcome.contacts_linked += await _link_contacts(session, plans, now)
-    outcome.created += len(new)
-    changed = sum(1 for p in plans if p.person is not None and (p.changes or p.tags_changed))
-    outcome.updated += changed
-    outcome.unchanged += len(plans) - len(new) - changed
