@@ -23,7 +23,7 @@ from core.outbox import Claimed, Outcome, Policy
 from core.ports import Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.ratelimit import KeyedSpacing, Pacer
 from core.replies import ClaimedReply, claim_replies, record_replies, recover_replies, reply_row
-from core.runs import failover, finish_runs
+from core.runs import finish_runs
 
 log = logging.getLogger("rupor.dispatch")
 
@@ -284,26 +284,17 @@ class ChannelSender:
         if not self._results:
             return
         batch, self._results = self._results, []
+        failover_runs = {
+            run_id: plan.channels for run_id, plan in self.plans.items()
+            if plan.routing == "failover"
+        }
         try:
-            unreached = await outbox.record(self.engine, batch, self.policy)
+            await outbox.record(self.engine, batch, self.policy, failover_runs)
         finally:
             await self.budget.release(len(batch))
-        tallies: Counter[tuple[int, Status]] = Counter(
-            (o.claimed.run_id, o.status) for o in batch
-        )
+        tallies: Counter[tuple[int, Status]] = Counter((o.claimed.run_id, o.status) for o in batch)
         for (run_id, status), count in tallies.items():
             self.progress.setdefault(run_id, Counter())[status.value] += count
-        await self._failover(unreached)
-
-    async def _failover(self, unreached: list[tuple[int, int]]) -> None:
-        per_run: dict[int, list[int]] = {}
-        for run_id, person_id in unreached:
-            plan = self.plans.get(run_id)
-            if plan is not None and plan.routing == "failover":
-                per_run.setdefault(run_id, []).append(person_id)
-        for run_id, people in per_run.items():
-            async with self.engine.begin() as conn:
-                await failover(conn, run_id, people, self.plans[run_id].channels)
 
     async def _keep_alive(self, stop: asyncio.Event) -> None:
         beats = 0

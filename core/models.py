@@ -201,9 +201,10 @@ class Delivery(Base):
             sqlite_where=sql_text("status = 'claimed'"),
             postgresql_where=sql_text("status = 'claimed'"),
         ),
-        Index("ix_deliveries_run_person", "run_id", "person_id"),
-        # Receipts match (contact, platform message id); a contact leaving cancels its rows.
-        Index("ix_deliveries_contact", "contact_id", "platform_message_id"),
+        # Receipts match (contact, platform message id) among the contact's few deliveries;
+        # a contact leaving cancels its pending rows. Not on platform_message_id: recording
+        # results would then rewrite this index for every delivery.
+        Index("ix_deliveries_contact", "contact_id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("campaign_runs.id"))

@@ -7,7 +7,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -100,6 +100,7 @@ def _by_id(claimed: Claimed) -> int:
 
 
 _SENT, _PENDING, _FAILED, _UNCERTAIN = "sent", "pending", "failed", "uncertain"
+_UNREACHED = ("blocked", "unsubscribed", "failed")
 
 
 def _row_update(outcome: Outcome, policy: Policy, now: float) -> tuple[Any, ...]:
@@ -154,14 +155,14 @@ class _Numbered(dict[str, str]):
 
 
 async def record(
-    engine: AsyncEngine, outcomes: Sequence[Outcome], policy: Policy
-) -> list[tuple[int, int]]:
-    """Write a batch's results in one transaction; contacts that left are marked.
-
-    Returns (run_id, person_id) pairs that ended unreached, for failover routing.
-    """
+    engine: AsyncEngine, outcomes: Sequence[Outcome], policy: Policy,
+    failover_runs: Mapping[int, Sequence[str]] | None = None,
+) -> None:
+    """Write a batch's results in one transaction: contacts that left are marked, and for
+    runs routed with failover (run id -> channel preference) each person who ended
+    unreached gets their next messenger queued — all or nothing."""
     if not outcomes:
-        return []
+        return
     now = time.time()
     rows = [_row_update(o, policy, now) for o in outcomes]
     gone = {
@@ -173,11 +174,23 @@ async def record(
         await conn.exec_driver_sql(driver_sql(_RECORD_SQL, conn.dialect.paramstyle), rows)
         if gone:
             await mark_contacts(conn, gone)
-    return [
-        (o.claimed.run_id, o.claimed.person_id)
-        for o, r in zip(outcomes, rows, strict=True)
-        if r[0] in ("blocked", "unsubscribed", "failed") and o.claimed.person_id
-    ]
+        if failover_runs:
+            await _fail_over(conn, outcomes, rows, failover_runs)
+
+
+async def _fail_over(
+    conn: AsyncConnection, outcomes: Sequence[Outcome], rows: list[tuple[Any, ...]],
+    failover_runs: Mapping[int, Sequence[str]],
+) -> None:
+    from core.runs import failover
+
+    people: dict[int, list[int]] = {}
+    for outcome, row in zip(outcomes, rows, strict=True):
+        run_id, person_id = outcome.claimed.run_id, outcome.claimed.person_id
+        if row[0] in _UNREACHED and person_id and run_id in failover_runs:
+            people.setdefault(run_id, []).append(person_id)
+    for run_id, persons in people.items():
+        await failover(conn, run_id, persons, failover_runs[run_id])
 
 
 async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None:

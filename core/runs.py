@@ -153,9 +153,15 @@ def _contact_rows(run_id: int, routing: str, channels: Sequence[str], people: An
     ).where(or_(ranked.c.cs != "active", ranked.c.rn == 1))
 
 
-def _unreachable_rows(run_id: int, people: Any) -> Any:
+def _unreachable_rows(run_id: int, channels: Sequence[str], people: Any) -> Any:
+    """People of the chunk with no contact on the run's channels that could be tried."""
     person = people.subquery()
-    tried = select(Delivery.id).where(Delivery.run_id == run_id, Delivery.person_id == person.c.id)
+    usable = select(Contact.id).where(
+        Contact.person_id == person.c.id,
+        Contact.kind == "user",
+        Contact.channel.in_(list(channels)),
+        Contact.status.in_(("active", "blocked", "unsubscribed")),
+    )
     return select(
         literal(run_id),
         person.c.id,
@@ -166,7 +172,7 @@ def _unreachable_rows(run_id: int, people: Any) -> Any:
         literal(0),
         literal(time.time()),
         false(),
-    ).where(~exists(tried))
+    ).where(~exists(usable))
 
 
 async def materialise(engine: AsyncEngine, run_id: int, *, chunk: int = MATERIALISE_CHUNK) -> int:
@@ -226,7 +232,7 @@ async def _chunk(
             )
             inserted += max(result.rowcount, 0)
         result = await conn.execute(
-            insert(Delivery).from_select(_COLUMNS, _unreachable_rows(run.id, people))
+            insert(Delivery).from_select(_COLUMNS, _unreachable_rows(run.id, channels, people))
         )
         return inserted + max(result.rowcount, 0)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:23:28.254615
+Create Date: 2026-11-22 08:38:42.778218
 """
 from collections.abc import Sequence
 
@@ -227,9 +227,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_claim', ['channel', 'next_attempt_at', 'run_id'], unique=False, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-        batch_op.create_index('ix_deliveries_contact', ['contact_id', 'platform_message_id'], unique=False)
+        batch_op.create_index('ix_deliveries_contact', ['contact_id'], unique=False)
         batch_op.create_index('ix_deliveries_leases', ['channel', 'lease_until', 'run_id'], unique=False, sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
-        batch_op.create_index('ix_deliveries_run_person', ['run_id', 'person_id'], unique=False)
 
     op.create_table('inbound',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -321,7 +320,6 @@ def downgrade() -> None:
 
     op.drop_table('inbound')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_run_person')
         batch_op.drop_index('ix_deliveries_leases', sqlite_where=sa.text("status = 'claimed'"), postgresql_where=sa.text("status = 'claimed'"))
         batch_op.drop_index('ix_deliveries_contact')
         batch_op.drop_index('ix_deliveries_claim', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
