@@ -1,120 +1,49 @@
-"""Member import: encodings, delimiters, XLSX, bad rows with their lines, idempotence and
-bulk size, against a real SQLite file."""
+"""Member import: the tree, people, contacts and consents it builds; encodings, delimiters
+and XLSX; idempotence; updates; volume. Against a real SQLite file (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import openpyxl
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.engine import make_url
 
 from core.audience import add_contact, org_code, parse_org_path
 from core.db import create_engine, session_factory
-from core.importer import ImportFileError, ImportReport, import_members
 from core.models import Consent, Contact, Organization, Person, PersonTag
 from core.roles import Role
-from core.schema import upgrade
-
-Sessions = async_sessionmaker[AsyncSession]
-NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-HEADER = ["full_name", "org_path", "roles", "telegram_id", "vk_id", "viber_id", "member_id", "tags"]
-REGION = "Пермская краевая организация Профсоюза образования"
-SCHOOL = f"{REGION}/Ленинский район/МАОУ «СОШ № 12»"
-GYMNASIUM = f"{REGION}/Свердловский район/МБОУ «Гимназия № 4»"
-MEMBERS = [
-    ["Иванова Анна Петровна", SCHOOL, "member,young_teacher", "5012345678", "", "", "5900000001",
-     "профком"],
-    ["Петров  Пётр Ильич", SCHOOL, "председатель", "", "https://vk.com/id777", "", "5900000002",
-     ""],
-    ["Сидорова Мария Ивановна", GYMNASIUM, "молодой педагог, член профсоюза", "123456789",
-     "id888", "AbC123+/xyz==", "", "наставник, Профком"],
-    ["Кузнецова Ольга Сергеевна", f"{REGION}/Свердловский район", "chair", "", "", "",
-     "5900000004", ""],
-    ["Нетконтактов Иван Иванович", SCHOOL, "", "", "", "", "", ""],
-]
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("importer") / "template.sqlite3"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-async def _open(template_db: Path, path: Path) -> tuple[Any, Sessions]:
-    shutil.copy(template_db, path)
-    engine = create_engine(f"sqlite:///{path}")
-    return engine, session_factory(engine)
+from tests.unit.import_support import (
+    GYMNASIUM,
+    MEMBERS,
+    NOW,
+    REGION,
+    SCHOOL,
+    Sessions,
+    bulk_rows,
+    content,
+    count,
+    run_import,
+    snapshot,
+    write_csv,
+    write_xlsx,
+)
 
 
 @pytest.fixture
-async def sessions(template_db: Path, tmp_path: Path) -> AsyncIterator[Sessions]:
-    engine, factory = await _open(template_db, tmp_path / "rupor.sqlite3")
-    yield factory
+async def other(db_url: str, tmp_path: Path) -> AsyncIterator[Sessions]:
+    """A second fresh database, for what must be the same in any database."""
+    fresh = make_url(db_url).database
+    assert fresh is not None
+    path = tmp_path / "other.sqlite3"
+    shutil.copy(fresh, path)
+    engine = create_engine(f"sqlite:///{path}")
+    yield session_factory(engine)
     await engine.dispose()
-
-
-def write_csv(
-    path: Path, rows: Sequence[Sequence[str]], *, encoding: str = "utf-8",
-    delimiter: str = ",", header: Sequence[str] = HEADER,
-) -> Path:
-    with path.open("w", encoding=encoding, newline="") as output:
-        writer = csv.writer(output, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def _excel_value(column: str, text: str) -> object:
-    """What Excel stores: numbers as floats, empty cells as nothing."""
-    if not text:
-        return None
-    if column in ("telegram_id", "vk_id", "member_id") and text.isdigit():
-        return float(text)
-    return text
-
-
-def write_xlsx(path: Path, rows: Sequence[Sequence[str]]) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append([_excel_value(c, v) for c, v in zip(HEADER, row, strict=True)])
-    book.save(path)
-    return path
-
-
-async def run_import(sessions: Sessions, path: Path, **kwargs: Any) -> ImportReport:
-    kwargs.setdefault("now", NOW)
-    return await import_members(sessions, path, **kwargs)
-
-
-SNAPSHOT_TABLES = (Organization, Person, PersonTag, Contact, Consent)
-
-
-async def snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the audience tables, every column: "changes nothing" means equal."""
-    found: dict[str, list[tuple[Any, ...]]] = {}
-    async with sessions() as session:
-        for model in SNAPSHOT_TABLES:
-            table = model.__table__
-            rows = await session.execute(select(table).order_by(*table.primary_key.columns))
-            found[table.name] = [tuple(row) for row in rows]
-    return found
-
-
-async def count(sessions: Sessions, model: Any) -> int:
-    async with sessions() as session:
-        return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
 # --- happy paths ----------------------------------------------------------------------------
@@ -225,55 +154,32 @@ async def test_csv_then_xlsx_of_the_same_people_changes_nothing(
     assert report.people_unchanged == 5 and report.contacts_created == 0
 
 
-async def content(sessions: Sessions) -> set[tuple[Any, ...]]:
-    """The audience without database ids: who is where, with which roles, tags, contacts."""
-    async with sessions() as session:
-        people = await session.execute(
-            select(Person.full_name, Organization.full_name, Person.member_id, Person.roles,
-                   PersonTag.tag, Contact.channel, Contact.external_id, Contact.status,
-                   Consent.source)
-            .join(Organization, Organization.id == Person.org_id)
-            .outerjoin(PersonTag, PersonTag.person_id == Person.id)
-            .outerjoin(Contact, Contact.person_id == Person.id)
-            .outerjoin(Consent, Consent.contact_id == Contact.id)
-        )
-        return {tuple(row) for row in people}
-
-
 async def test_small_batches_give_the_same_result(
-    sessions: Sessions, template_db: Path, tmp_path: Path
+    sessions: Sessions, other: Sessions, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "m.csv", MEMBERS)
     await run_import(sessions, path)
-    engine, other = await _open(template_db, tmp_path / "other.sqlite3")
-    try:
-        report = await run_import(other, path, batch_size=2)
-        assert report.complete and report.people_created == 5
-        assert await content(other) == await content(sessions)
-        assert len(await content(sessions)) == 10  # a row per person × tag × contact
-    finally:
-        await engine.dispose()
+    report = await run_import(other, path, batch_size=2)
+    assert report.complete and report.people_created == 5
+    assert await content(other) == await content(sessions)
+    assert len(await content(sessions)) == 10  # a row per person × tag × contact
 
 
 async def test_codes_are_the_same_in_another_database(
-    sessions: Sessions, template_db: Path, tmp_path: Path
+    sessions: Sessions, other: Sessions, tmp_path: Path
 ) -> None:
     await run_import(sessions, write_csv(tmp_path / "a.csv", MEMBERS))
-    engine, other = await _open(template_db, tmp_path / "other.sqlite3")
     elsewhere = ["Орлова Вера", "Другая областная организация/Город/Школа", "", "", "", "", "", ""]
-    try:
-        # Another union first, so the same organisations get other ids there.
-        await run_import(other, write_csv(tmp_path / "b.csv", [elsewhere]))
-        await run_import(other, write_csv(tmp_path / "c.csv", MEMBERS))
-        found: list[dict[str, tuple[str, str]]] = []
-        for factory in (sessions, other):
-            async with factory() as session:
-                rows = await session.execute(
-                    select(Organization.full_name, Organization.code, Organization.tree_path)
-                )
-                found.append({name: (code, tree) for name, code, tree in rows})
-    finally:
-        await engine.dispose()
+    # Another union first, so the same organisations get other ids there.
+    await run_import(other, write_csv(tmp_path / "b.csv", [elsewhere]))
+    await run_import(other, write_csv(tmp_path / "c.csv", MEMBERS))
+    found: list[dict[str, tuple[str, str]]] = []
+    for factory in (sessions, other):
+        async with factory() as session:
+            rows = await session.execute(
+                select(Organization.full_name, Organization.code, Organization.tree_path)
+            )
+            found.append({name: (code, tree) for name, code, tree in rows})
     assert found[0][SCHOOL][1] != found[1][SCHOOL][1]
     assert {n: c for n, (c, _) in found[0].items()} == {
         n: c for n, (c, _) in found[1].items() if not n.startswith("Другая")
@@ -382,146 +288,7 @@ async def test_several_regions_coexist(sessions: Sessions, tmp_path: Path) -> No
         ))
     assert regions == {REGION, "Свердловская областная организация"}
 
-
-# --- bad rows and bad files ------------------------------------------------------------------
-
-BAD_FILE = (
-    "full_name,org_path,roles,telegram_id,vk_id,viber_id,member_id,tags\n"         # 1
-    f"Иванова Анна,{SCHOOL},,111,,,5900000001,\n"                                # 2
-    f'Петрова Мария,{SCHOOL},,,,,,"профком,\nнаставник"\n'                       # 3-4
-    f"Сидоров Иван,{SCHOOL},,,abc,,,\n"                                          # 5
-    f"Кузнецов Пётр,{SCHOOL},,-5,,,,\n"                                          # 6
-    f"Орлова Вера,{SCHOOL},директор,,,,,\n"                                      # 7
-    f"Белов Илья,{SCHOOL}/Кабинет № 5,,,,,,\n"                                   # 8
-    f" ,{SCHOOL},,,,a b,,\n"                                                     # 9
-    f"Иванова Анна Дубль,{SCHOOL},,,,,5900000001,\n"                             # 10
-    f"Лебедева Ольга,{SCHOOL},,111,,,,\n"                                        # 11
-    f"Гусева Нина,{SCHOOL},,5.01235E+09,,,,\n"                                   # 12
-    f"Жуков Олег,{SCHOOL},,,https://vk.com/durov,,,\n"                           # 13
-    "\n"                                                                         # 14
-    f"Титова Алла,{SCHOOL},,,,,,\n"                                              # 15
-    f"Марков Юрий,{SCHOOL},,,,,,,лишнее\n"                                       # 16
-    f"Власов Игорь,{SCHOOL},,42,,,,\n"                                           # 17
-)
-
-
-async def test_bad_rows_are_rejected_whole_with_their_line_and_reason(
-    sessions: Sessions, tmp_path: Path
-) -> None:
-    owner = [["Старый Член Профсоюза", GYMNASIUM, "", "42", "", "", "", ""]]
-    await run_import(sessions, write_csv(tmp_path / "owner.csv", owner))
-    path = tmp_path / "bad.csv"
-    path.write_text(BAD_FILE, encoding="utf-8")
-    report = await run_import(sessions, path)
-    rejected = [(r.line, r.reason) for r in report.rejected]
-    assert rejected[:3] == [
-        (5, "vk_id 'abc' is not a number"),
-        (6, "telegram_id '-5' is not a number"),
-        (7, rejected[2][1]),
-    ]
-    assert rejected[2][1].startswith("roles: unknown role 'директор' (known: admin, chair")
-    assert rejected[3:] == [
-        (8, f"org_path '{SCHOOL}/Кабинет № 5' has 4 levels; at most 3 "
-            "(region/district/organisation)"),
-        (9, "full_name is empty; viber_id 'a b' must not contain spaces"),
-        (10, "the same member as line 2 (member_id 5900000001)"),
-        (11, "telegram_id 111 is also given on line 2"),
-        (12, "telegram_id '5.01235E+09' is in Excel's scientific notation, its digits are lost; "
-             "format the column as text or number and export again"),
-        (13, "vk_id 'https://vk.com/durov' is a screen name, which cannot be resolved offline; "
-             "give the numeric id (https://vk.com/id123)"),
-        (16, "a value in column 9, which has no name in the header"),
-        (17, "telegram_id 42 already belongs to another member (Старый Член Профсоюза)"),
-    ]
-    assert report.rows_read == 14  # the blank line 14 is no row
-    assert report.people_created == 3 and report.rows_imported == 3
-    async with sessions() as session:
-        names = set(await session.scalars(select(Person.full_name)))
-        rejected_contacts = await session.scalar(
-            select(func.count()).where(Contact.external_id.in_(["-5", "abc", "a b"]))
-        )
-    assert names == {"Старый Член Профсоюза", "Иванова Анна", "Петрова Мария", "Титова Алла"}
-    assert rejected_contacts == 0
-
-
-async def test_vk_id_forms_and_a_float_written_as_text(sessions: Sessions, tmp_path: Path) -> None:
-    rows = [
-        ["А Б", SCHOOL, "", "9100000.0", "vk.com/id5", "", "", ""],
-        ["В Г", SCHOOL, "", "", "https://m.vk.com/id6/", "", "", ""],
-        ["Д Е", SCHOOL, "", "", "ID7", "", "", ""],
-    ]
-    report = await run_import(sessions, write_csv(tmp_path / "m.csv", rows))
-    assert report.complete
-    async with sessions() as session:
-        ids = set((await session.execute(select(Contact.channel, Contact.external_id))).all())
-    assert ids == {("telegram", "9100000"), ("vk", "5"), ("vk", "6"), ("vk", "7")}
-
-
-async def test_a_repeated_name_without_member_id_is_one_member(
-    sessions: Sessions, tmp_path: Path
-) -> None:
-    rows = [MEMBERS[4], MEMBERS[4]]
-    report = await run_import(sessions, write_csv(tmp_path / "m.csv", rows), batch_size=1)
-    assert [(r.line, r.reason) for r in report.rejected] == [
-        (3, "the same member as line 2 (the same full name in the same organisation)")
-    ]
-
-
-async def test_an_erased_member_is_not_imported_again(sessions: Sessions, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "m.csv", [MEMBERS[0]])
-    await run_import(sessions, path)
-    async with sessions() as session, session.begin():
-        await session.execute(update(Person).values(erased_at=NOW))
-    report = await run_import(sessions, path)
-    assert [r.line for r in report.rejected] == [2]
-    assert "erased" in report.rejected[0].reason
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"full_name,org_path,telegramid\n", "unknown column 'telegramid'"),
-        (b"full_name;roles\n", "missing required column(s) org_path"),
-        (b"full_name,org_path,Full_Name\n", "column 'full_name' appears twice"),
-        (b"full_name,org_path\n\x98\x98,\x81\n", "neither UTF-8 nor Windows-1251"),
-        (b"full_name,org_path\nx,\x00y\n", "control characters"),
-        ("full_name,org_path\n".encode("utf-16"), "UTF-16"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old .xls"),
-        (b"PK\x03\x04broken", "cannot read the XLSX workbook"),
-        (b"", "missing required column(s) full_name, org_path"),
-    ],
-)
-async def test_unusable_files_are_refused_before_anything_is_written(
-    sessions: Sessions, tmp_path: Path, content: bytes, message: str
-) -> None:
-    path = tmp_path / "m.csv"
-    path.write_bytes(content)
-    with pytest.raises(ImportFileError) as caught:
-        await run_import(sessions, path)
-    assert message in str(caught.value)
-    assert await count(sessions, Organization) == 0
-
-
-async def test_a_missing_file_is_refused(sessions: Sessions, tmp_path: Path) -> None:
-    with pytest.raises(ImportFileError, match="file not found"):
-        await run_import(sessions, tmp_path / "nope.csv")
-
-
 # --- volume -----------------------------------------------------------------------------------
-
-def bulk_rows(count: int) -> list[list[str]]:
-    rows = []
-    for n in range(count):
-        district, school = divmod(n % 100, 20)
-        path = f"{REGION}/Район {district}/Школа № {school}"
-        channel = n % 4  # telegram, vk, viber, none
-        ids = [str(10_000_000 + n) if channel == 0 else "", str(n + 1) if channel == 1 else "",
-               f"viber{n}==" if channel == 2 else ""]
-        roles = "member,young_teacher" if n % 7 == 0 else "member"
-        rows.append([f"Член Профсоюза {n}", path, roles, *ids, f"59{n:08d}",
-                     "профком" if n % 10 == 0 else ""])
-    return rows
-
 
 async def test_ten_thousand_rows(sessions: Sessions, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "big.csv", bulk_rows(10_000))

@@ -1,23 +1,19 @@
 """Segment expressions: parsing (errors in Russian) and the set-based people query on a tree
-of one region, three districts and ten schools, in a real SQLite file."""
+of one region, three districts and ten schools, in a real SQLite file (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audience import OrgRef, add_contact, add_person, ensure_organization
-from core.db import create_engine, session_factory
 from core.models import Person, PersonTag, utcnow
 from core.roles import Role
-from core.schema import upgrade
 from core.segments import (
     Segment,
     SegmentError,
@@ -141,13 +137,6 @@ class Tree:
         return {m.id for m in self.members if not m.erased and keep(m)}
 
 
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("segments") / "template.sqlite3"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
 async def _school_members(
     session: AsyncSession, org: OrgRef, district: str, school: str, number: int
 ) -> list[Member]:
@@ -201,15 +190,11 @@ async def _build(session: AsyncSession) -> tuple[list[Member], dict[str, OrgRef]
 
 
 @pytest.fixture
-async def tree(template_db: Path, tmp_path: Path) -> AsyncIterator[Tree]:
-    path = tmp_path / "rupor.sqlite3"
-    shutil.copy(template_db, path)
-    engine = create_engine(f"sqlite:///{path}")
-    sessions = session_factory(engine)
+async def tree(sessions: async_sessionmaker[AsyncSession]) -> Tree:
+    """The tree in a fresh, migrated SQLite file (tests/conftest.py)."""
     async with sessions() as session, session.begin():
         members, orgs = await _build(session)
-    yield Tree(sessions, members, orgs)
-    await engine.dispose()
+    return Tree(sessions, members, orgs)
 
 
 async def _select(tree: Tree, expr: str, known_channels: list[str] | None = None) -> set[int]:
