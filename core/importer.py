@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,8 +29,9 @@ __all__ = ["ImportFileError", "ImportReport", "RejectedRow", "import_members"]
 BATCH_SIZE = 1000
 
 
-@dataclass(frozen=True)
-class RejectedRow:
+class RejectedRow(NamedTuple):
+    """A row not imported: (line in the file, why)."""
+
     line: int
     reason: str
 
