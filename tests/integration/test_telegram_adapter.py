@@ -10,6 +10,7 @@ from bots.telegram import TelegramChannel, telegram_capabilities
 from core.content import Content, parts
 from core.ports import Button, ChannelError, OutboundPoll, Span, Status
 from tests.integration.test_telegram_support import (
+    PDF,
     TgRig,
     closed_port,
     leaflet,
@@ -270,3 +271,16 @@ def test_the_adapter_is_built_from_settings_alone() -> None:
     channel = TelegramChannel.from_settings(settings_for("http://127.0.0.1:1"))
     assert channel.name == "telegram" and channel.webhook_path == "/webhooks/telegram"
     assert channel.capabilities.calls_per_second == 30.0
+
+
+async def test_a_file_over_the_upload_limit_is_invalid() -> None:
+    small = await start_rig(max_upload_bytes=1000)
+    try:
+        member = small.member()
+        big = leaflet(PDF + b"%" * 2000)
+        [result] = await small.channel().send([str(member)], part("r1p0", media=big))
+        assert result.status is Status.INVALID
+        assert result.error == "Request Entity Too Large"
+        assert small.stats()["uploads_total"] == 0
+    finally:
+        await small.close()
