@@ -59,7 +59,7 @@ def _message(event_id: str, message: Message, bot_username: str | None) -> Inbou
     if text is None or message.from_user is None or message.from_user.is_bot:
         return None
     sender = chat_sender(message.chat, message.from_user)
-    if text.startswith("/"):
+    if text.startswith("/") and text[1:2].strip():  # a lone "/" or "/ x" is plain text
         return _command(event_id, sender, text, bot_username)
     reply = message.reply_to_message
     return Text(

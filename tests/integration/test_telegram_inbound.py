@@ -47,19 +47,21 @@ async def test_polling_turns_member_actions_into_events(rig: TgRig) -> None:
     emulator.send_text(TOKEN, anna, "Когда собрание?")
     emulator.send_text(TOKEN, anna, "/Help@rupor_123456_bot  расписание ")
     emulator.send_text(TOKEN, anna, "/start")
+    emulator.send_text(TOKEN, anna, "/ это не команда")
     emulator.block_bot(TOKEN, anna)
     emulator.unblock_bot(TOKEN, anna)  # back to "member": nothing until /start
     emulator.start_bot(TOKEN, anna)
-    await eventually(lambda: len(inbox.events) == 6)
-    joined, said, asked, again, blocked, rejoined = inbox.events
+    await eventually(lambda: len(inbox.events) == 7)
+    joined, said, asked, again, slash, blocked, rejoined = inbox.events
     assert isinstance(joined, Subscribed) and joined.invite == "s42"
     assert (joined.sender.external_id, joined.sender.display_name) == (str(anna), "Анна Петрова")
     assert isinstance(said, Text) and said.text == "Когда собрание?" and not said.sender.is_group
     assert isinstance(asked, Command) and (asked.name, asked.args) == ("help", "расписание")
     assert isinstance(again, Subscribed) and again.invite is None
+    assert isinstance(slash, Text) and slash.text == "/ это не команда"
     assert isinstance(blocked, Unsubscribed) and blocked.reason == "blocked"
     assert isinstance(rejoined, Subscribed)
-    assert len({e.event_id for e in inbox.events}) == 6
+    assert len({e.event_id for e in inbox.events}) == 7
     await eventually(lambda: emulator.pending_updates(TOKEN) == [])
 
 
