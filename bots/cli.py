@@ -95,11 +95,12 @@ def sandbox(ctx: click.Context) -> None:
 
 
 def _register_subcommands() -> None:
-    from bots import cli_audience, cli_campaigns
+    from bots import cli_audience, cli_campaigns, invites
 
     cli.add_command(cli_audience.audience)
     cli.add_command(cli_campaigns.post)
     cli.add_command(cli_campaigns.campaigns)
+    cli.add_command(invites.invites)
 
 
 def main() -> None:

@@ -76,3 +76,23 @@ DIALOG = DialogTexts(
 
 # Under a poll sent as a message with one button per option, when several may be chosen.
 VK_POLL_MULTIPLE = "Можно выбрать несколько вариантов — нажмите на каждый."
+
+
+# --- Invites (bots/invites.py): the printable page of QR codes per organisation ----------
+
+INVITES_CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "viber": "Viber"}
+INVITES_HTML_HEAD = (
+    "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\">"
+    "<title>Приглашения в рассылку профсоюза</title>"
+    "<style>body{font-family:sans-serif}.card{page-break-inside:avoid;margin:1em 0;"
+    "border-bottom:1px solid #ccc}.qr{display:inline-block;margin:0 1em;text-align:center}"
+    ".qr img{width:180px;height:180px}.link{font-size:smaller;word-break:break-all}</style>"
+    "</head><body><h1>Подпишитесь на новости профсоюза</h1>"
+    "<p>Наведите камеру телефона на код вашего мессенджера.</p>"
+)
+INVITES_HTML_CARD = "<div class=\"card\"><h2>{name}</h2><p>{path}</p>{cells}</div>"
+INVITES_HTML_CELL = (
+    "<div class=\"qr\"><img src=\"{qr}\" alt=\"{channel}\"><div>{channel}</div>"
+    "<div class=\"link\">{link}</div></div>"
+)
+INVITES_HTML_TAIL = "</body></html>"
