@@ -1,0 +1,115 @@
+"""1. Ceiling ratio: sustained sends / the platform's ceiling, each channel alone and all
+three at once, measured by the emulator over the steady part of the run (arrivals between
+10 % and 90 % of the span from the first to the last accepted message).
+
+Telegram 30 messages/s; VK 20 requests/s × 100 peers = 2,000 messages/s; Viber 500
+requests / 10 s × 300 receivers = 15,000 messages/s. Goal: >= 0.97 with zero requests
+inside retry_after windows and zero rate errors (429 / VK 6 / Viber 12).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.db import Cohort, fresh_database, populate, prepare_run
+from bench.harness import Context, Figure, figure, note, rounded
+from bench.platforms import Platforms
+from bench.wiring import Rupor, SendResult, send_all, settings_for
+
+GOAL_RATIO = 0.97
+TRIM = 0.1
+# (messages per request, requests per second) at the default limits.
+CEILINGS = {"telegram": (1, 30.0), "vk": (100, 20.0), "viber": (300, 50.0)}
+FIRST_ID = {"telegram": 100_000, "vk": 1_000_000, "viber": 10_000_000}
+PREFIX = {"telegram": "T", "vk": "K", "viber": "V"}
+
+
+def audience(ctx: Context, channel: str) -> int:
+    """Members per channel: about a minute of sending in full mode, seconds in quick."""
+    sizes = {
+        "telegram": ctx.mode.pick(40, 150, 2_000),
+        "vk": ctx.mode.pick(600, 10_000, 120_000),
+        "viber": ctx.mode.pick(1_500, 60_000, 900_000),
+    }
+    return int(sizes[channel])
+
+
+def rate_errors(channel: str, stats: dict[str, Any]) -> int:
+    """Refusals for going too fast: Telegram 429, VK errors 6/9/29, Viber status 12."""
+    if channel == "telegram":
+        return int(stats.get("rate_limited", 0))
+    if channel == "vk":
+        codes = stats.get("errors_by_code", {})
+        return sum(int(codes.get(code, 0)) for code in ("6", "9", "29"))
+    return int(stats.get("status_12", 0))
+
+
+def _verdict(ratio: float | None, stats: dict[str, Any], errors: int, complete: bool
+             ) -> bool | None:
+    if not complete or stats["violations"] or errors:
+        return False
+    return None if ratio is None else ratio >= GOAL_RATIO
+
+
+def _figure(case: str, channel: str, members: int, summary: dict[str, Any],
+            sent: SendResult, materialise_s: float) -> Figure:
+    per_request, requests_per_s = CEILINGS[channel]
+    ceiling = per_request * requests_per_s
+    stats, messages, requests = summary["stats"], summary["messages"], summary["requests"]
+    ratio = messages.get("ratio")
+    errors = rate_errors(channel, stats)
+    delivered = int(stats.get("accepted_messages_total", 0))
+    met = _verdict(ratio, stats, errors, delivered == members and not sent.stalled)
+    shown = "too short to measure" if ratio is None else \
+        f"ratio {ratio:.3f} ({messages['steady_per_s']:,.1f}/{ceiling:,.0f} msgs/s)"
+    return figure(
+        "ceiling", case, f"ratio >= {GOAL_RATIO}, 0 violations, 0 rate errors, all delivered",
+        met, channel=channel, members=members, ratio=ratio,
+        sustained_per_s=rounded(messages["steady_per_s"], 1), ceiling_per_s=ceiling,
+        request_ratio=requests.get("ratio"),
+        sustained_requests_per_s=rounded(requests["steady_per_s"], 2),
+        ceiling_requests_per_s=requests_per_s, requests=requests["count"],
+        tightest_window_s=requests["tightest_s"], delivered=delivered,
+        span_s=messages["span_s"], overall_per_s=rounded(messages["overall_per_s"], 1),
+        rupor_elapsed_s=rounded(sent.elapsed_s.get(channel), 2),
+        materialise_s=rounded(materialise_s, 2), violations=stats["violations"],
+        **{"429s": errors}, statuses=sent.statuses.get(channel, {}),
+        summary=f"{channel}: {shown}, {delivered:,}/{members:,} delivered, "
+                f"{stats['violations']} violations, {errors} rate errors",
+    )
+
+
+async def run_case(ctx: Context, case: str, channels: list[str]) -> list[Figure]:
+    """One database, one emulator process, the given channels sending at once."""
+    sizes = {name: audience(ctx, name) for name in channels}
+    directory = ctx.subdir(f"ceiling-{case}")
+    url = await fresh_database(directory)
+    await populate(url, [Cohort(n, sizes[n], FIRST_ID[n], PREFIX[n]) for n in channels])
+    spec = {n: {"users": sizes[n], "first_id": FIRST_ID[n]} for n in channels}
+    platforms = await Platforms.start(spec, directory / "emulators.log")
+    try:
+        rupor = await Rupor.open(settings_for(url, platforms, channels))
+        try:
+            run = await prepare_run(rupor.engine, rupor.capabilities())
+            note(f"ceiling/{case}: {run.deliveries:,} deliveries materialised in "
+                 f"{run.materialise_s:.1f} s; sending")
+            sent = await send_all(rupor.engine, rupor.channels,
+                                  {n: rupor.policy(n) for n in channels}, sizes)
+        finally:
+            await rupor.close()
+        made = []
+        for name in channels:
+            per_request, per_s = CEILINGS[name]
+            summary = await platforms.summary(name, messages=int(per_request * per_s),
+                                              requests=int(per_s), trim=TRIM)
+            made.append(ctx.emit(_figure(case, name, sizes[name], summary, sent,
+                                         run.materialise_s)))
+        return made
+    finally:
+        await platforms.close()
+
+
+async def run(ctx: Context) -> None:
+    for channel in ("telegram", "vk", "viber"):
+        await run_case(ctx, f"{channel} alone", [channel])
+    await run_case(ctx, "all three at once", ["telegram", "vk", "viber"])
