@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.audience import org_code
 from core.models import Contact, Organization, Person
 from core.roles import Role
 
@@ -26,7 +26,7 @@ class Union:
 async def _org(
     engine: AsyncEngine, kind: str, name: str, full: str, parent: int | None, parent_path: str
 ) -> int:
-    code = kind[0] + hashlib.sha1(full.encode()).hexdigest()[:8]
+    code = org_code(tuple(full.split("/")))
     async with engine.begin() as conn:
         org_id = (
             await conn.execute(
