@@ -165,15 +165,19 @@ async def open_rig(workdir: Path, db_path: Path, *, members: int = 300, seed: in
     return Rig(sandbox, config, workdir, db_path, dict(sending or {}))
 
 
-async def import_union(rig: Rig) -> None:
-    """The members file into a fresh schema, as `rupor audience import` does."""
-    await upgrade_async(rig.db_url)
-    engine = create_engine(rig.db_url)
+async def import_members_file(db_url: str, members_file: Path) -> None:
+    """A members file into a fresh schema, as `rupor audience import` does."""
+    await upgrade_async(db_url)
+    engine = create_engine(db_url)
     try:
-        report = await import_members(session_factory(engine), rig.config.members_file)
+        report = await import_members(session_factory(engine), members_file)
     finally:
         await engine.dispose()
     assert report.complete, report.rejected[:5]
+
+
+async def import_union(rig: Rig) -> None:
+    await import_members_file(rig.db_url, rig.config.members_file)
 
 
 async def post(rig: Rig, new: NewCampaign) -> tuple[int, int]:
