@@ -163,8 +163,9 @@ class ChannelSender:
             task.add_done_callback(self._call_done)
 
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
-        claimed = Claimed(0, 0, reply.contact_id, None, reply.recipient, reply.attempts, False)
-        (result,) = await self._send_paced([reply.recipient], reply.message, [claimed])
+        # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute).
+        key = {"group" if reply.is_group else "chat": reply.recipient}
+        (result,) = await self._send_paced([reply.recipient], reply.message, key)
         await self._absorb(0, [result])
         await record_replies(self.engine, [reply_row(reply, result, time.time())])
         if result.status in outbox.FINAL_FOR_CONTACT:
@@ -221,7 +222,7 @@ class ChannelSender:
         for part in self.plans.get(plan.run_id, plan).parts:
             if not remaining:
                 break
-            results = await self._send_paced(remaining, part, group)
+            results = await self._send_paced(remaining, part)
             await self._absorb(plan.run_id, results)
             remaining = []
             for result in results:
@@ -241,11 +242,10 @@ class ChannelSender:
             self._wake.set()
 
     async def _send_paced(
-        self, recipients: list[str], part: Outbound, group: list[Claimed]
+        self, recipients: list[str], part: Outbound, keys: dict[str, Hashable] | None = None
     ) -> list[DeliveryResult]:
-        keys: dict[str, Hashable] = {}
-        if len(recipients) == 1:
-            keys = {"chat": recipients[0]}
+        if keys is None:
+            keys = {"chat": recipients[0]} if len(recipients) == 1 else {}
         ready = self.pacer.key_ready_at(keys)
         delay = ready - time.monotonic()
         if delay > 0:

@@ -63,6 +63,7 @@ class ClaimedReply:
     recipient: str
     attempts: int
     message: Outbound
+    is_group: bool = False
 
 
 _CLAIM = (
@@ -83,11 +84,10 @@ async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[C
         if not rows:
             return []
         ids = ",".join(str(int(r.contact_id)) for r in rows)
-        external: dict[int, str] = dict(
-            (await conn.execute(text(f"SELECT id, external_id FROM contacts WHERE id IN ({ids})")))
-            .tuples()
-            .all()
+        found = await conn.execute(
+            text(f"SELECT id, external_id, kind FROM contacts WHERE id IN ({ids})")
         )
+        contacts = {int(i): (str(e), k == "group") for i, e, k in found.all()}
     claimed = []
     for row in sorted(rows, key=lambda r: r.id):
         content = row.content if isinstance(row.content, dict) else _loads(row.content)
@@ -96,8 +96,9 @@ async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[C
             text=spans_from_json(content["spans"]),
             buttons=buttons_from_json(content.get("buttons") or []),
         )
+        recipient, is_group = contacts[row.contact_id]
         claimed.append(
-            ClaimedReply(row.id, row.contact_id, external[row.contact_id], row.attempts, message)
+            ClaimedReply(row.id, row.contact_id, recipient, row.attempts, message, is_group)
         )
     return claimed
 

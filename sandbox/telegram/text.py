@@ -50,7 +50,29 @@ ENTITY_TYPES = frozenset(
 )
 
 
+def _trimmed(formatted: Formatted) -> Formatted:
+    """Telegram drops leading and trailing whitespace; entities move and shrink with it."""
+    text = formatted.text
+    stripped = text.strip()
+    if stripped == text:
+        return formatted
+    lead = utf16_length(text[: len(text) - len(text.lstrip())])
+    size = utf16_length(stripped)
+    entities = []
+    for entity in formatted.entities:
+        start = max(0, entity["offset"] - lead)
+        end = min(size, entity["offset"] + entity["length"] - lead)
+        if end > start:
+            entities.append({**entity, "offset": start, "length": end - start})
+    return Formatted(stripped, entities)
+
+
 def format_text(raw: str, parse_mode: str | None, entities: list[Any] | None) -> Formatted:
+    """Apply parse_mode (HTML only) or explicit entities, then trim as Telegram does."""
+    return _trimmed(_format(raw, parse_mode, entities))
+
+
+def _format(raw: str, parse_mode: str | None, entities: list[Any] | None) -> Formatted:
     """Apply parse_mode (HTML only) or explicit entities; parse_mode wins, as in the Bot API."""
     mode = (parse_mode or "").lower()
     if mode in ("", "none"):
