@@ -164,7 +164,7 @@ class ChannelSender:
 
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
         # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute).
-        key = {"group" if reply.is_group else "chat": reply.recipient}
+        key: dict[str, Hashable] = {"group" if reply.is_group else "chat": reply.recipient}
         (result,) = await self._send_paced([reply.recipient], reply.message, key)
         await self._absorb(0, [result])
         await record_replies(self.engine, [reply_row(reply, result, time.time())])

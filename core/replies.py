@@ -87,7 +87,7 @@ async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[C
         found = await conn.execute(
             text(f"SELECT id, external_id, kind FROM contacts WHERE id IN ({ids})")
         )
-        contacts = {int(i): (str(e), k == "group") for i, e, k in found.all()}
+        contacts = {int(row[0]): (str(row[1]), row[2] == "group") for row in found.all()}
     claimed = []
     for row in sorted(rows, key=lambda r: r.id):
         content = row.content if isinstance(row.content, dict) else _loads(row.content)
