@@ -19,16 +19,12 @@ from jconfig.memory import MemoryConfig
 from requests.adapters import HTTPAdapter
 from vk_api.exceptions import TOO_MANY_RPS_CODE
 
-from core.ratelimit import Pacer
+from bots.vk.window import CallWindow
 
 API_VERSION = "5.199"
 VK_ORIGINS = ("https://api.vk.ru/", "https://api.vk.com/")
 CONNECT_TIMEOUT_S = 5.0
 DEFAULT_INSTANCES = 8
-# The core's pacer spaces sends; this guard also sees the calls the core cannot see (uploads,
-# callback-button answers, long-poll keys) and the sends that waited for an upload, so the
-# token never carries more than its ceiling in any second. In steady sending it never waits.
-DEPARTURE_GUARD_S = 0.005
 
 T = TypeVar("T")
 
@@ -104,7 +100,7 @@ class VkApiPool:
         self._clients = [vk_client(token, api_base, timeout) for _ in range(instances)]
         self._idle: asyncio.Queue[vk_api.VkApi] | None = None
         self._executor = ThreadPoolExecutor(max_workers=instances, thread_name_prefix="vk-api")
-        self._guard = Pacer(calls_per_second, guard_s=DEPARTURE_GUARD_S)
+        self._window = CallWindow(max(1, int(calls_per_second)))
 
     def _queue(self) -> asyncio.Queue[vk_api.VkApi]:
         # Created lazily: the pool is built before the event loop runs (composition root).
@@ -116,7 +112,12 @@ class VkApiPool:
 
     async def call(self, method: str, values: dict[str, Any] | None = None) -> Any:
         """One API call; the answer's `response`."""
-        return await self._run(lambda client: client.method(method, values or {}), api=True)
+
+        def call(client: vk_api.VkApi) -> Any:
+            with self._window.turn():
+                return client.method(method, values or {})
+
+        return await self._run(call)
 
     async def post_file(
         self, url: str, field: str, filename: str, content: bytes, mime: str
@@ -128,14 +129,12 @@ class VkApiPool:
             answer.raise_for_status()
             return answer.json()
 
-        return await self._run(post, api=False)
+        return await self._run(post)
 
-    async def _run(self, work: Callable[[vk_api.VkApi], T], *, api: bool) -> T:
+    async def _run(self, work: Callable[[vk_api.VkApi], T]) -> T:
         idle = self._queue()
         client = await idle.get()
         try:
-            if api:
-                await self._guard.acquire()
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, work, client)
         finally:

@@ -104,6 +104,15 @@ async def test_error_6_comes_back_as_retry_after_without_vk_api_resending(
     assert stats["violations"] == 0 and stats["accepted_messages_total"] == 0
 
 
+async def test_the_token_never_carries_more_than_20_calls_a_second(rig: VkRig) -> None:
+    members = rig.members(*range(3000, 3025))
+    channel = rig.channel()  # no core pacer here: the adapter's own window must hold
+    results = await asyncio.gather(*(channel.send([m], text()) for m in members))
+    stats = rig.emulator.stats()
+    assert {r.status for answer in results for r in answer} == {Status.SENT}
+    assert stats["max_requests_in_1s"] == 20 and stats["error_6_total"] == 0
+
+
 async def test_call_errors_map_to_statuses(make_rig: RigFactory) -> None:
     rig = await make_rig(inline_max_buttons=2)
     members = rig.members(61, 62)
