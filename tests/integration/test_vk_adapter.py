@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from bots.vk.errors import call_verdict, peer_verdict
 from core.ports import Button, ChannelError, Outbound, OutboundPoll, Span, Status
 
 try:
@@ -267,3 +268,49 @@ async def test_a_poll_is_a_question_with_one_callback_button_per_option(rig: VkR
     assert message.keyboard is not None
     payloads = [json.loads(row[0]["action"]["payload"]) for row in message.keyboard["buttons"]]
     assert payloads == [{"rupor": "vote:7:0"}, {"rupor": "vote:7:1"}, {"rupor": "vote:7:2"}]
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "wait"),
+    [
+        (901, Status.UNSUBSCRIBED, None), (902, Status.UNSUBSCRIBED, None),
+        (7, Status.UNSUBSCRIBED, None), (900, Status.BLOCKED, None), (18, Status.BLOCKED, None),
+        (10, Status.FAILED, None), (9, Status.RETRY_AFTER, 5.0), (6, Status.RETRY_AFTER, 1.0),
+        (936, Status.INVALID, None),
+    ],
+)
+def test_the_per_peer_table(code: int, status: Status, wait: float | None) -> None:
+    verdict = peer_verdict(code, "описание")
+    assert (verdict.status, verdict.retry_after) == (status, wait)
+    assert verdict.error == f"[{code}] описание"
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(6, Status.RETRY_AFTER), (9, Status.RETRY_AFTER), (29, Status.RETRY_AFTER),
+     (10, Status.FAILED), (100, Status.INVALID), (911, Status.INVALID), (914, Status.INVALID)],
+)
+def test_the_call_error_table(code: int, status: Status) -> None:
+    assert call_verdict(code, "x").status is status
+
+
+@pytest.mark.parametrize("code", [5, 7, 15, 27])
+def test_adapter_wide_call_errors_raise(code: int) -> None:
+    with pytest.raises(ChannelError):
+        call_verdict(code, "x")
+
+
+async def test_a_user_token_cannot_send_as_the_community(rig: VkRig) -> None:
+    (member,) = rig.members(4000)
+    channel = rig.channel(token=rig.emulator.knobs.admin_user_token)
+    with pytest.raises(ChannelError, match="15"):
+        await channel.send([member], text())
+    assert rig.emulator.stats()["accepted_messages_total"] == 0
+
+
+async def test_a_timed_out_upload_is_failed_not_uncertain(make_rig: RigFactory) -> None:
+    rig = await make_rig(p_timeout=1.0, hang_s=5.0)
+    (member,) = rig.members(4100)
+    results = await rig.channel(timeout_s=0.3).send([member], Outbound(key="u", media=pdf()))
+    assert results[0].status is Status.FAILED  # no message was sent: nothing is uncertain
+    assert rig.sends() == 0
