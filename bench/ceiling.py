@@ -9,6 +9,8 @@ inside retry_after windows and zero rate errors (429 / VK 6 / Viber 12).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from bench.db import Cohort, fresh_database, populate, prepare_run
@@ -34,6 +36,20 @@ def audience(ctx: Context, channel: str) -> int:
     return int(sizes[channel])
 
 
+def cpu_meter(platforms: Platforms) -> Callable[[], dict[str, float]]:
+    """CPU seconds used from now by Rupor's process (all threads) and the emulators'."""
+    began, rupor = time.perf_counter(), time.process_time()
+    emulators = platforms.cpu_s()
+
+    def used() -> dict[str, float]:
+        wall = time.perf_counter() - began
+        spent = time.process_time() - rupor
+        return {"rupor_cpu_s": spent, "rupor_cores": spent / wall if wall else 0.0,
+                "emulator_cpu_s": platforms.cpu_s() - emulators}
+
+    return used
+
+
 def rate_errors(channel: str, stats: dict[str, Any]) -> int:
     """Refusals for going too fast: Telegram 429, VK errors 6/9/29, Viber status 12."""
     if channel == "telegram":
@@ -52,7 +68,7 @@ def _verdict(ratio: float | None, stats: dict[str, Any], errors: int, complete: 
 
 
 def _figure(case: str, channel: str, members: int, summary: dict[str, Any],
-            sent: SendResult, materialise_s: float) -> Figure:
+            sent: SendResult, materialise_s: float, cpu: dict[str, float]) -> Figure:
     per_request, requests_per_s = CEILINGS[channel]
     ceiling = per_request * requests_per_s
     stats, messages, requests = summary["stats"], summary["messages"], summary["requests"]
@@ -74,6 +90,7 @@ def _figure(case: str, channel: str, members: int, summary: dict[str, Any],
         rupor_elapsed_s=rounded(sent.elapsed_s.get(channel), 2),
         materialise_s=rounded(materialise_s, 2), violations=stats["violations"],
         **{"429s": errors}, statuses=sent.statuses.get(channel, {}),
+        **{k: rounded(v, 2) for k, v in cpu.items()},
         summary=f"{channel}: {shown}, {delivered:,}/{members:,} delivered, "
                 f"{stats['violations']} violations, {errors} rate errors",
     )
@@ -93,8 +110,10 @@ async def run_case(ctx: Context, case: str, channels: list[str]) -> list[Figure]
             run = await prepare_run(rupor.engine, rupor.capabilities())
             note(f"ceiling/{case}: {run.deliveries:,} deliveries materialised in "
                  f"{run.materialise_s:.1f} s; sending")
+            cpu = cpu_meter(platforms)
             sent = await send_all(rupor.engine, rupor.channels,
                                   {n: rupor.policy(n) for n in channels}, sizes)
+            used = cpu()
         finally:
             await rupor.close()
         made = []
@@ -103,7 +122,7 @@ async def run_case(ctx: Context, case: str, channels: list[str]) -> list[Figure]
             summary = await platforms.summary(name, messages=int(per_request * per_s),
                                               requests=int(per_s), trim=TRIM)
             made.append(ctx.emit(_figure(case, name, sizes[name], summary, sent,
-                                         run.materialise_s)))
+                                         run.materialise_s, used)))
         return made
     finally:
         await platforms.close()

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.ceiling import rate_errors
+from bench.ceiling import cpu_meter, rate_errors
 from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
 from bench.platforms import Platforms
@@ -103,12 +103,12 @@ async def paid_telegram(ctx: Context) -> Figure:
                                               telegram_ceiling=PAID_CEILING))
         try:
             await prepare_run(rupor.engine, rupor.capabilities())
-            cpu = (time.process_time(), platforms.cpu_s())
+            meter = cpu_meter(platforms)
             with profiled(sibling(ctx.profile, "telegram-paid")):
                 sent = await send_all(rupor.engine, rupor.channels,
                                       {"telegram": rupor.policy("telegram")},
                                       {"telegram": count})
-            cpu = (time.process_time() - cpu[0], platforms.cpu_s() - cpu[1])
+            cpu = meter()
         finally:
             await rupor.close()
         summary = await platforms.summary("telegram", messages=PAID_CEILING,
@@ -119,7 +119,7 @@ async def paid_telegram(ctx: Context) -> Figure:
 
 
 def _paid_figure(count: int, summary: dict[str, Any], elapsed: float | None,
-                 cpu: tuple[float, float]) -> Figure:
+                 cpu: dict[str, float]) -> Figure:
     stats, messages = summary["stats"], summary["messages"]
     ratio = messages.get("ratio")
     errors = rate_errors("telegram", stats)
@@ -136,7 +136,7 @@ def _paid_figure(count: int, summary: dict[str, Any], elapsed: float | None,
         delivered=delivered, rupor_elapsed_s=rounded(elapsed, 2),
         violations=stats["violations"], **{"429s": errors},
         max_sends_in_1s=stats.get("max_sends_in_1s"),
-        rupor_cpu_s=rounded(cpu[0], 2), emulator_cpu_s=rounded(cpu[1], 2),
+        **{k: rounded(v, 2) for k, v in cpu.items()},
         summary=f"{shown}, {delivered:,}/{count:,} delivered, {errors} rate errors",
     )
 

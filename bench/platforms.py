@@ -51,7 +51,7 @@ SENDING: dict[str, Callable[[str], bool]] = {
 }
 
 
-def steady(times: array, per_window: int, window_s: float, trim: float) -> dict[str, Any]:
+def steady(times: array[float], per_window: int, window_s: float, trim: float) -> dict[str, Any]:
     """The sustained rate as the platform judges it, robust to bursts.
 
     A platform allows `per_window` arrivals in any `window_s`, so arrival i and arrival
