@@ -62,6 +62,10 @@ SMALL = UnionKnobs(
     share_unsubscribed=0.0, share_deactivated=0.0, share_unjoined=0.4,
 )
 
+# More members with two messengers, for linking.
+PAIRS = replace(SMALL, seed=5, share_telegram=0.25, share_vk=0.25, share_viber=0.2,
+                share_two=0.3)
+
 
 async def wait_for(predicate: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
     """Poll `predicate` (sync or async) until it is truthy; its value, or fail naming `what`."""
@@ -183,6 +187,19 @@ class Rig:
         actor = next(self.accounts(platform, "active"))
         self._taken.add((platform, actor.external_id))
         return actor
+
+    def pair(self, first: tuple[str, str], second: tuple[str, str]) -> tuple[Actor, Actor]:
+        """One member's two accounts: (platform, state) each, e.g. Telegram active and VK
+        never joined."""
+        for person in self.union.people:
+            a, b = person.account(first[0]), person.account(second[0])
+            if (a is not None and b is not None and len(person.org_path) == 3
+                    and (a.state, b.state) == (first[1], second[1])
+                    and (first[0], a.external_id) not in self._taken):
+                self._taken |= {(first[0], a.external_id), (second[0], b.external_id)}
+                return (self.union.find(f"{first[0]}:{a.external_id}"),
+                        self.union.find(f"{second[0]}:{b.external_id}"))
+        raise LookupError(f"no member with {first} and {second} in this union")
 
     # The database -------------------------------------------------------------------------
 
