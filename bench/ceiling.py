@@ -50,6 +50,15 @@ def cpu_meter(platforms: Platforms) -> Callable[[], dict[str, float]]:
     return used
 
 
+def refusals(channel: str, stats: dict[str, Any]) -> Any:
+    """Why the platform refused anything (for diagnosis when rate errors appear)."""
+    if channel == "telegram":
+        return stats.get("rate_limit_refusals", {})
+    if channel == "vk":
+        return stats.get("errors_by_code", {})
+    return stats.get("errors_by_status", {})
+
+
 def rate_errors(channel: str, stats: dict[str, Any]) -> int:
     """Refusals for going too fast: Telegram 429, VK errors 6/9/29, Viber status 12."""
     if channel == "telegram":
@@ -91,6 +100,7 @@ def _figure(case: str, channel: str, members: int, summary: dict[str, Any],
         materialise_s=rounded(materialise_s, 2), violations=stats["violations"],
         **{"429s": errors}, statuses=sent.statuses.get(channel, {}),
         **{k: rounded(v, 2) for k, v in cpu.items()},
+        pacer_pauses=sent.pauses.get(channel, 0), refusals=refusals(channel, stats),
         summary=f"{channel}: {shown}, {delivered:,}/{members:,} delivered, "
                 f"{stats['violations']} violations, {errors} rate errors",
     )

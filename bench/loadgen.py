@@ -4,8 +4,9 @@
                               "connections": C, "first_id": F, "members": M, "secret": S}'
 
 Posts `count` member text messages (member first_id + i % members) over `connections`
-concurrent keep-alive connections, each authenticated as the platform does it (Telegram's
-secret header; Viber's HMAC-SHA256 signature of the body), and prints one JSON line:
+concurrent keep-alive connections (stopping early after `max_s` seconds, if given), each
+authenticated as the platform does it (Telegram's secret header; Viber's HMAC-SHA256
+signature of the body), and prints one JSON line:
 statuses, updates/s over the whole run and latency percentiles in milliseconds.
 """
 
@@ -65,8 +66,8 @@ def request(spec: dict[str, Any], n: int) -> tuple[bytes, dict[str, str]]:
 
 
 async def _worker(session: aiohttp.ClientSession, spec: dict[str, Any], queue: list[int],
-                  latencies: list[float], statuses: Counter[int]) -> None:
-    while queue:
+                  latencies: list[float], statuses: Counter[int], deadline: float) -> None:
+    while queue and time.perf_counter() < deadline:
         body, headers = request(spec, queue.pop())
         began = time.perf_counter()
         async with session.post(spec["url"], data=body, headers=headers) as response:
@@ -89,7 +90,8 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         began = time.perf_counter()
-        await asyncio.gather(*(_worker(session, spec, queue, latencies, statuses)
+        deadline = began + float(spec.get("max_s", 1e9))
+        await asyncio.gather(*(_worker(session, spec, queue, latencies, statuses, deadline)
                                for _ in range(int(spec["connections"]))))
         elapsed = time.perf_counter() - began
     ordered = sorted(latencies)

@@ -108,6 +108,7 @@ class SendResult:
     elapsed_s: dict[str, float]
     statuses: dict[str, dict[str, int]]
     stalled: bool
+    pauses: dict[str, int] = field(default_factory=dict)  # retry_after pauses per channel
 
 
 def _recorded(sender: ChannelSender) -> int:
@@ -136,7 +137,8 @@ async def send_all(engine: AsyncEngine, channels: Mapping[str, Channel],
             break
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return SendResult(done, await run_statuses(engine), len(done) < len(senders))
+    pauses = {n: s.pacer.pauses for n, s in senders.items()}
+    return SendResult(done, await run_statuses(engine), len(done) < len(senders), pauses)
 
 
 async def run_statuses(engine: AsyncEngine) -> dict[str, dict[str, int]]:
