@@ -155,6 +155,15 @@ class Rig:
         finally:
             self._task, self._stop = None, None
 
+    async def restart(self) -> Suite:
+        """Stop, then start again on the same port (as a service restarts): the platforms'
+        retries reach the new process at the address they know."""
+        port = self.suite.server.port if self.suite and self.suite.server else 0
+        await self.stop()
+        server = self.settings.server.model_copy(update={"port": port})
+        self.settings = self.settings.model_copy(update={"server": server})
+        return await self.start()
+
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.stop()
@@ -314,18 +323,21 @@ async def nothing_arrives(actor: Actor, before: int, marker: str) -> None:
     assert not [t for t in texts_of(actor)[before:] if marker in t], texts_of(actor)[before:]
 
 
-def crash_on(monkeypatch: pytest.MonkeyPatch, hit: Callable[[InboundEvent], bool]) -> list[str]:
-    """Make the inbox handler die once, mid-transaction, on the first event `hit` accepts: as
-    if the process were killed after the update was stored and before it was handled and
+def crash_on(monkeypatch: pytest.MonkeyPatch,
+             hit: Callable[[InboundEvent], str | None]) -> dict[str, str]:
+    """Make the inbox handler die mid-transaction on the first event of each key `hit` gives:
+    as if the process were killed after the update was stored and before it was handled and
     acknowledged (CancelledError is no Exception: nothing on the way catches it, so the
-    webhook's platform gets no answer and a poller confirms no offset)."""
-    crashed: list[str] = []
+    webhook's platform gets no answer and a poller confirms no offset or ts). Returns
+    key -> the event id that died."""
+    crashed: dict[str, str] = {}
     original = Dialogs.handle
 
     async def handle(self: Dialogs, conn: Any, event: InboundEvent, inbound_id: int) -> None:
         await original(self, conn, event, inbound_id)
-        if not crashed and hit(event):
-            crashed.append(event.event_id)
+        key = hit(event)
+        if key is not None and key not in crashed:
+            crashed[key] = event.event_id
             raise asyncio.CancelledError("simulated kill between persisting and acknowledging")
 
     monkeypatch.setattr(Dialogs, "handle", handle)
