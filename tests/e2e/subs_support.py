@@ -26,7 +26,7 @@ from core.config import Settings, settings_from_mapping
 from core.db import create_engine, session_factory
 from core.dialogs import Dialogs
 from core.importer import import_members
-from core.models import Contact, Delivery, Inbound, Organization
+from core.models import Contact, Inbound, Organization
 from core.ports import InboundEvent
 from core.runs import materialise, start_run
 from sandbox.runner import Sandbox, SandboxOptions
@@ -254,14 +254,16 @@ class Rig:
 
     # Campaigns ----------------------------------------------------------------------------
 
-    async def campaign(self, text_: str, audience: str = "all") -> int:
+    async def campaign(self, text_: str, audience: str = "all",
+                       channels: tuple[str, ...] | None = None) -> int:
         """What `rupor post --now` does: the campaign, its run and its deliveries."""
         campaign_id = await create_campaign(
-            self.engine, NewCampaign(text=text_, audience=audience, created_by="e2e"),
+            self.engine,
+            NewCampaign(text=text_, audience=audience, channels=channels, created_by="e2e"),
             capabilities(self.settings),
         )
         run = await start_run(self.engine, campaign_id, datetime.now(UTC),
-                              self.settings.channels())
+                              list(channels or self.settings.channels()))
         await materialise(self.engine, run.run_id)
         if self.suite is not None:
             for sender in self.suite.senders.values():
@@ -343,9 +345,3 @@ def crash_on(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(Dialogs, "handle", handle)
     return crashed
 
-
-def with_mode(modes: Modes, **changes: str) -> Modes:
-    return replace(modes, **changes)
-
-
-__all__ = ["Delivery"]
