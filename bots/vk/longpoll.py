@@ -78,7 +78,10 @@ class LongPoller:
             failure_verdict(exc, sending=False)  # raises ChannelError for a bad token
             raise
         if self._ts is None:
+            # Saved at once: a process killed in its first round must resume from here, not
+            # from VK's newer ts, or the rest of that round would be lost.
             self._ts = str(self._server["ts"])
+            await self.state.set(self.state_key, self._ts)
 
     async def _round(self, http: aiohttp.ClientSession, on_event: EventHandler) -> None:
         if self._server is None:

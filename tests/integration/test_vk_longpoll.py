@@ -169,3 +169,21 @@ async def test_close_stops_polling(rig: VkRig) -> None:
     checks = rig.emulator.stats()["longpoll"]["checks"]
     assert not channel._tasks and inbox.events == []
     assert rig.emulator.stats()["longpoll"]["checks"] == checks
+
+
+async def test_a_first_round_that_dies_is_delivered_again_after_a_restart(rig: VkRig) -> None:
+    emulator, state = rig.emulator, MemoryState()
+    emulator.register_user(18)
+    dying = Inbox(fail_next=10**6)  # the process "dies" in its first round
+    first = rig.channel(state=state)
+    await first.start(dying)
+    assert state.values[ts_key(rig)] == "1"  # a fresh install keeps its starting point
+    emulator.write(18, "Первое")
+    emulator.write(18, "Второе")
+    await wait_for(lambda: dying.calls >= 1)
+    await first.close()
+
+    inbox = Inbox()
+    await rig.channel(state=state).start(inbox)
+    await wait_for(lambda: len(inbox.events) == 2)
+    assert [e.text for e in inbox.of(Text)] == ["Первое", "Второе"]
