@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -16,7 +18,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.harness import Benchmark, Context, Mode, note, table
+from bench.harness import Benchmark, Context, Mode, machine, note, table
 
 
 def benchmarks() -> dict[str, Benchmark]:
@@ -77,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     names = args.only or list(benchmarks())
     began = time.perf_counter()
+    print(json.dumps({"machine": machine(), "mode": args.mode, "benchmarks": names}), flush=True)
     with tempfile.TemporaryDirectory(prefix="rupor-bench-") as scratch:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -84,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         failed = asyncio.run(run_all(ctx, names))
     print()
     print(table(ctx.figures))
-    print(f"\n{args.mode} run: {time.perf_counter() - began:.0f} s"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\n{args.mode} run: {time.perf_counter() - began:.0f} s; load average now {load}"
           + (f"; FAILED to run: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 

@@ -7,8 +7,10 @@ notes go to stderr so that stdout stays machine-readable apart from the table.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -54,7 +56,8 @@ class Context:
     figures: list[Figure] = field(default_factory=list)
 
     def emit(self, made: Figure) -> Figure:
-        """Record a figure and print its JSON line at once."""
+        """Record a figure (with the machine's load average now) and print its JSON line."""
+        made.setdefault("load_1m", round(os.getloadavg()[0], 2))
         self.figures.append(made)
         self.out.write(json.dumps(made, ensure_ascii=False, default=_plain) + "\n")
         self.out.flush()
@@ -75,6 +78,21 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: cores, CPU model, RAM, Python, SQLite, load."""
+    import platform
+    import sqlite3
+
+    model = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo
+                      if line.startswith("model name")), "")
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"nproc": os.cpu_count(), "cpu": model or platform.processor(),
+            "ram_gib": round(ram, 1), "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "load_avg": [round(x, 2) for x in os.getloadavg()]}
 
 
 def note(text: str) -> None:
