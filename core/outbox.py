@@ -9,7 +9,7 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -21,8 +21,7 @@ HEARTBEAT_S = 10.0
 FINAL_FOR_CONTACT = {Status.BLOCKED: "blocked", Status.UNSUBSCRIBED: "unsubscribed"}
 
 
-@dataclass(frozen=True)
-class Claimed:
+class Claimed(NamedTuple):
     delivery_id: int
     run_id: int
     contact_id: int
@@ -32,8 +31,7 @@ class Claimed:
     was_uncertain: bool
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What happened to one claimed delivery."""
 
     claimed: Claimed
@@ -83,11 +81,9 @@ async def claim(
     async with engine.begin() as conn:
         result = await conn.execute(text(_claim_sql(conn.dialect.name)), params)
         rows = cast(list[_ClaimRow], result.all())
-    # Tuple unpacking: Row attribute access costs more than the database at 20,000 rows/s.
-    claimed = [
-        Claimed(i, run, contact, person, recipient, attempts, bool(uncertain))
-        for i, run, contact, person, recipient, attempts, uncertain in rows
-    ]
+    # Straight from the row tuples: per-row attribute access and dataclass construction
+    # cost more than the database itself at 20,000 rows/s (SQLite gives 0/1 for booleans).
+    claimed = [Claimed._make(row) for row in rows]
     claimed.sort(key=_by_id)
     return claimed
 
