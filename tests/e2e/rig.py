@@ -64,6 +64,7 @@ class Rig:
     workdir: Path
     db_path: Path
     sending: dict[str, Any] = field(default_factory=dict)
+    public_url: str | None = None  # where the platforms reach our server, if not directly
 
     @property
     def db_url(self) -> str:
@@ -77,6 +78,8 @@ class Rig:
         data = tomllib.loads(self.config.toml())
         data["database"] = {"url": self.db_url}
         data["sending"] = dict(self.sending)
+        if self.public_url is not None:
+            data["server"]["public_url"] = self.public_url
         return settings_from_mapping(data, source="<e2e>", environ={})
 
     def write_config(self) -> Path:
