@@ -298,6 +298,16 @@ class Rig:
 # The member's side ------------------------------------------------------------------------
 
 
+def got(actor: Actor, marker: str) -> Callable[[], bool]:
+    """A condition: the member has a message containing `marker`."""
+    return lambda: any(marker in line.text for line in actor.chat())
+
+
+def duplicates(rig: Rig) -> int:
+    """Updates the running suite's inbox recognised as already stored."""
+    return rig.suite.inbox.duplicates if rig.suite and rig.suite.inbox else 0
+
+
 def texts_of(actor: Actor) -> list[str]:
     return [line.text for line in actor.chat()]
 

@@ -54,14 +54,19 @@ async def run_invites(config: Path, *args: str) -> Result:
 
 def qr_matrix(path: Path) -> list[list[bool]]:
     """The modules of a QR PNG, read back from the centre pixel of each module."""
-    image = Image.open(path)
-    image.verify()
+    with Image.open(path) as png:
+        png.verify()
     image = Image.open(path).convert("L")
     box = invites_module.QR_BOX_PIXELS
     width = image.width // box
     assert image.width == image.height == width * box
-    return [[image.getpixel((c * box + box // 2, r * box + box // 2)) < 128  # type: ignore[operator]
-             for c in range(width)] for r in range(width)]
+    return [[_dark(image, c * box + box // 2, r * box + box // 2) for c in range(width)]
+            for r in range(width)]
+
+
+def _dark(image: Image.Image, x: int, y: int) -> bool:
+    value = image.getpixel((x, y))
+    return isinstance(value, int | float) and value < 128
 
 
 def query(link: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.subs_support import SMALL, WEBHOOKS, Rig, wait_for
+from tests.e2e.subs_support import SMALL, WEBHOOKS, Rig, got, wait_for
 
 # Nearly everyone on Telegram: about 300 subscribers and 50 who have not joined yet.
 CROWD = replace(
@@ -41,14 +41,14 @@ async def test_starts_during_a_broadcast_cause_no_429(rig: Rig) -> None:
         # Each wave of members starts the bot once the broadcast got further.
         async def progressed(after: int = wave * 5) -> bool:
             rows = await rig.deliveries(campaign)
-            return sum(r.status == "sent" for r in rows) >= after
+            return sum(1 for r in rows if r.status == "sent") >= after
 
         await wait_for(progressed, "the broadcast to progress")
         for member in newcomers[wave:wave + WAVE]:
             member.start(None)
     rows = await rig.sent(campaign, timeout=60)
-    await wait_for(lambda: all(any("согласие" in line.text for line in m.chat())
-                               for m in newcomers), "every newcomer to be answered")
+    await wait_for(lambda: all(got(m, "согласие")() for m in newcomers),
+                   "every newcomer to be answered")
     assert {r.status for r in rows} <= {"sent", "skipped"}
     assert sum(r.status == "sent" for r in rows) >= 300
     stats = rig.sandbox.telegram.stats()

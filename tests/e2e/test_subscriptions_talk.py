@@ -75,8 +75,11 @@ async def test_link_feedback_and_receipts(rigs: list[Rig], tmp_path: Path, db_ur
     assert report.total.counts["targeted"] == len(people)
     assert {(person, "telegram"), (person, "vk")} <= per_channel
 
-    # Viber: delivered then seen, and seen before delivered: both end as read.
-    viber_reader.read()
+    # Viber: delivered, then seen; and seen before delivered: both end as read.
+    token = int(line_of(viber_reader, "Листовка №1"))
+    rig.sandbox.viber.report_delivered(viber_reader.external_id, token)
+    await wait_delivery(rig, first, viber_reader, "delivered")
+    rig.sandbox.viber.report_seen(viber_reader.external_id, token)
     await wait_delivery(rig, first, viber_reader, "read")
     token = int(line_of(viber_late, "Листовка №1"))
     rig.sandbox.viber.report_seen(viber_late.external_id, token)
