@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -127,20 +128,19 @@ class Launcher:
         """Run `entry` (a console-script style function) with sys.argv[1:] = argv."""
         count = sum(1 for j in self.jobs if j.name == name)
         stem = workdir / f"{name}-{count}"
+        out, err, rc = (stem.with_suffix(s) for s in (".out", ".err", ".rc"))
         request = {"entry": entry, "argv": argv, "cwd": str(workdir),
-                   "out": f"{stem}.out", "err": f"{stem}.err", "rc": f"{stem}.rc"}
+                   "out": str(out), "err": str(err), "rc": str(rc)}
         if self.fresh:
             popen = subprocess.Popen([PYTHON, "-m", "tests.e2e.zygote", "--once",
                                       json.dumps(request)], cwd=ROOT)
-            job = Job(name, popen.pid, Path(request["out"]), Path(request["err"]),
-                      Path(request["rc"]), popen)
+            job = Job(name, popen.pid, out, err, rc, popen)
         else:
-            pid = await asyncio.to_thread(self._fork, request)
-            job = Job(name, pid, Path(request["out"]), Path(request["err"]), Path(request["rc"]))
+            job = Job(name, await asyncio.to_thread(self._fork, request), out, err, rc)
         self.jobs.append(job)
         return job
 
-    def _fork(self, request: dict[str, object]) -> int:
+    def _fork(self, request: dict[str, Any]) -> int:
         self.warm_up()
         if not self._ready.wait(READY_TIMEOUT_S):
             raise AssertionError("the e2e zygote did not become ready (imports failed?)")

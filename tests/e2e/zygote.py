@@ -18,6 +18,8 @@ the kernel reaps them and a dead child's pid disappears at once).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib
 import json
 import os
@@ -41,12 +43,21 @@ PRELOAD = (
 )
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM when the zygote ends (it ends when pytest does), so a `rupor run`
+    left behind by a killed test session stops too."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _child(request: dict[str, Any]) -> None:
     """Runs in the forked child; never returns."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     code = 1
     try:
         os.setsid()  # signals to the test's process group never reach the child by accident
+        _die_with_parent()
         os.chdir(request["cwd"])
         stdin = os.open(os.devnull, os.O_RDONLY)
         out = os.open(request["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
