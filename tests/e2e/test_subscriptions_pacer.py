@@ -1,6 +1,7 @@
 """Replies to members go through the same pacer as broadcasts: 50 members start the bot in
 the middle of a 300-chat Telegram broadcast, and the platform sees no 429 and no breach of
-its limits, while every member is answered and every delivery is sent."""
+its limits, while every member is answered; members who leave mid-way are skipped from the
+next batch on."""
 
 from __future__ import annotations
 
@@ -30,13 +31,17 @@ async def rig(tmp_path: Path, db_url: str) -> AsyncIterator[Rig]:
         await opened.close()
 
 
-async def test_starts_during_a_broadcast_cause_no_429(rig: Rig) -> None:
+async def test_starts_and_leaves_during_a_broadcast(rig: Rig) -> None:
+    """50 members start the bot while 300 chats are sent to (no 429, every one answered);
+    six members queued last leave mid-way (/stop or a block) and get nothing."""
     newcomers = [rig.newcomer("telegram") for _ in range(JOINING)]
     await rig.start()
     campaign = await rig.campaign("Листовка для всех: коллективный договор", channels=(
         "telegram",))
-    total = len(await rig.deliveries(campaign))
-    assert total >= 300
+    rows = await rig.deliveries(campaign)
+    assert sum(1 for r in rows if r.channel == "telegram") >= 300
+    queued = sorted((r for r in rows if r.status == "pending"), key=lambda r: r.id)
+    leaving = [rig.union.find(f"telegram:{r.external_id}") for r in queued[-6:]]
     for wave in range(0, JOINING, WAVE):
         # Each wave of members starts the bot once the broadcast got further.
         async def progressed(after: int = wave * 5) -> bool:
@@ -46,11 +51,18 @@ async def test_starts_during_a_broadcast_cause_no_429(rig: Rig) -> None:
         await wait_for(progressed, "the broadcast to progress")
         for member in newcomers[wave:wave + WAVE]:
             member.start(None)
+        if wave == WAVE:
+            for index, member in enumerate(leaving):
+                member.say("/stop") if index % 2 else member.block()
     rows = await rig.sent(campaign, timeout=60)
     await wait_for(lambda: all(got(m, "согласие")() for m in newcomers),
                    "every newcomer to be answered")
-    assert {r.status for r in rows} <= {"sent", "skipped"}
-    assert sum(r.status == "sent" for r in rows) >= 300
+    left = {r.external_id: r.status for r in rows if r.external_id in
+            {m.external_id for m in leaving}}
+    assert sorted(left.values()) == ["blocked"] * 3 + ["unsubscribed"] * 3
+    assert not any(got(m, "коллективный договор")() for m in leaving)
+    assert sum(1 for r in rows if r.status == "sent") == len(rows) - 6 - sum(
+        1 for r in rows if r.status == "skipped")
     stats = rig.sandbox.telegram.stats()
     assert stats["rate_limited"] == 0, stats["errors"]
     assert stats["violations"] == 0, stats["violations_by_scope"]
