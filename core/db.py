@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -76,3 +81,21 @@ def create_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> AsyncEn
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction that queues behind this process's other hot-path writers.
+
+    SQLite has one writer at a time; when two of our connections meet at its lock, its busy
+    handler sleeps in steps of 1 to 100 ms. Queueing in the event loop instead hands the
+    lock over at once. Other processes still meet at SQLite's lock (busy timeout).
+    """
+    lock = _WRITERS.get(engine)
+    if lock is None:
+        lock = _WRITERS[engine] = asyncio.Lock()
+    async with lock, engine.begin() as conn:
+        yield conn

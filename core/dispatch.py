@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import outbox
 from core.campaigns import RunPlan, load_plan, save_media_ref, with_media_ref
+from core.db import writing
 from core.outbox import Claimed, Outcome, Policy
 from core.ports import Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.ratelimit import KeyedSpacing, Pacer
@@ -169,7 +170,7 @@ class ChannelSender:
         await self._absorb(0, [result])
         await record_replies(self.engine, [reply_row(reply, result, time.time())])
         if result.status in outbox.FINAL_FOR_CONTACT:
-            async with self.engine.begin() as conn:
+            async with writing(self.engine) as conn:
                 await outbox.mark_contacts(
                     conn, {reply.contact_id: outbox.FINAL_FOR_CONTACT[result.status]}
                 )

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import ports
+from core.db import writing
 from core.models import Inbound, utcnow
 
 log = logging.getLogger("rupor.inbox")
@@ -98,7 +99,7 @@ class Inbox:
 
     async def _insert(self, event: ports.InboundEvent) -> int | None:
         channel = event.sender.channel
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             seen = (
                 await conn.execute(
                     select(Inbound.id).where(
@@ -124,7 +125,7 @@ class Inbox:
 
     async def _handle(self, inbound_id: int, event: ports.InboundEvent) -> None:
         try:
-            async with self.engine.begin() as conn:
+            async with writing(self.engine) as conn:
                 await self.handler(conn, event, inbound_id)
                 await conn.execute(
                     update(Inbound).where(Inbound.id == inbound_id).values(handled_at=utcnow())

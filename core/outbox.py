@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.db import writing
 from core.models import Contact, Delivery, Sender, utcnow
 from core.ports import Status
 
@@ -78,7 +79,7 @@ async def claim(
     now = time.time()
     params = {"sender": sender_id, "lease": now + lease_s, "now": now, "channel": channel,
               "limit": limit}
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         result = await conn.execute(text(_claim_sql(conn.dialect.name)), params)
         rows = cast(list[_ClaimRow], result.all())
     # Straight from the row tuples: per-row attribute access and dataclass construction
@@ -166,7 +167,7 @@ async def record(
         for o in outcomes
         if o.status in FINAL_FOR_CONTACT
     }
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         await conn.exec_driver_sql(driver_sql(_RECORD_SQL, conn.dialect.paramstyle), rows)
         if gone:
             await mark_contacts(conn, gone)

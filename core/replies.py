@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.db import writing
 from core.models import Reply
 from core.ports import Button, Outbound, Span
 
@@ -75,7 +76,7 @@ _CLAIM = (
 
 
 async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[ClaimedReply]:
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         rows = (
             await conn.execute(
                 text(_CLAIM), {"channel": channel, "now": time.time(), "limit": limit}
@@ -125,13 +126,13 @@ _RECORD = (
 
 async def record_replies(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
     if rows:
-        async with engine.begin() as conn:
+        async with writing(engine) as conn:
             await conn.execute(_RECORD, rows)
 
 
 async def recover_replies(engine: AsyncEngine, channel: str) -> None:
     """Replies a crash left claimed are sent again (a repeated answer is harmless)."""
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         await conn.execute(
             update(Reply)
             .where(Reply.channel == channel, Reply.status == "claimed")

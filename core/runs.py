@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from core.db import writing
 from core.models import Campaign, CampaignRun, Contact, Delivery, Person, utcnow
 from core.segments import parse_segment, resolve_segment, segment_people
 
@@ -215,7 +216,7 @@ async def _chunk(
 ) -> int:
     channels = [str(c) for c in run.channels]
     people = segment_people(resolved).where(Person.id > low, Person.id <= high)
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         # Optimistic claim of this chunk: if another process already did it, do nothing.
         moved = await conn.execute(
             update(CampaignRun)
@@ -284,7 +285,7 @@ async def finish_runs(engine: AsyncEngine) -> list[int]:
         "SELECT 1 FROM deliveries d WHERE d.run_id = campaign_runs.id "
         "AND d.status IN ('pending', 'claimed')"
     )
-    async with engine.begin() as conn:
+    async with writing(engine) as conn:
         found = await conn.execute(
             text(
                 "SELECT id FROM campaign_runs WHERE status = 'sending' "
