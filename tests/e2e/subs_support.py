@@ -335,13 +335,14 @@ async def nothing_arrives(actor: Actor, before: int, marker: str) -> None:
     assert not [t for t in texts_of(actor)[before:] if marker in t], texts_of(actor)[before:]
 
 
-def crash_on(monkeypatch: pytest.MonkeyPatch,
-             hit: Callable[[InboundEvent], str | None]) -> dict[str, str]:
+def crash_on(monkeypatch: pytest.MonkeyPatch, hit: Callable[[InboundEvent], str | None],
+             bugs: frozenset[str] = frozenset()) -> dict[str, str]:
     """Make the inbox handler die mid-transaction on the first event of each key `hit` gives:
     as if the process were killed after the update was stored and before it was handled and
     acknowledged (CancelledError is no Exception: nothing on the way catches it, so the
-    webhook's platform gets no answer and a poller confirms no offset or ts). Returns
-    key -> the event id that died."""
+    webhook's platform gets no answer and a poller confirms no offset or ts). Keys in `bugs`
+    raise a plain RuntimeError instead, as a bug in a handler would. Returns key -> the
+    event id that died."""
     crashed: dict[str, str] = {}
     original = Dialogs.handle
 
@@ -350,6 +351,8 @@ def crash_on(monkeypatch: pytest.MonkeyPatch,
         key = hit(event)
         if key is not None and key not in crashed:
             crashed[key] = event.event_id
+            if key in bugs:
+                raise RuntimeError("simulated bug in a handler")
             raise asyncio.CancelledError("simulated kill between persisting and acknowledging")
 
     monkeypatch.setattr(Dialogs, "handle", handle)
