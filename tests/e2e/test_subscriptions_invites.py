@@ -18,6 +18,7 @@ from PIL import Image
 from bots import invites as invites_module
 from bots.cli import _register_subcommands, cli
 from bots.texts import DIALOG
+from sandbox.runner import VIBER_TOKEN
 from sandbox.union import Actor
 from tests.e2e.subs_support import POLLING, Rig, answer
 
@@ -150,3 +151,9 @@ async def test_invites_for_one_district_and_unknown_organisations(rig: Rig,
     assert len(list(out.glob("*.png"))) == 3 * len(expected)
     missing = await run_invites(config, "--org", "Нет такой организации/Школа")
     assert missing.exit_code == 2 and "not found" in missing.output
+    wrong = tmp_path / "wrong-token.toml"
+    wrong.write_text(config.read_text(encoding="utf-8").replace(VIBER_TOKEN, "not-a-token"),
+                     encoding="utf-8")
+    refused = await run_invites(wrong, "--out", str(tmp_path / "none"))
+    assert refused.exit_code == 2 and "Viber" in refused.output, refused.output
+    assert not (tmp_path / "none").exists()
