@@ -23,6 +23,7 @@ import click
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bots import texts
 from bots.cli import AppContext, pass_app
@@ -182,6 +183,9 @@ async def invite_orgs(settings: Settings, org: str | None = None) -> list[Invite
                                       "from the region or its code")
                 query = query.where(Organization.tree_path.like(found.tree_path + "%"))
             rows = (await session.execute(query.order_by(Organization.full_name))).all()
+    except OperationalError as exc:  # a new or foreign database: no organisations table
+        raise InviteError(f"cannot read the organisations ({exc.orig}): import the members "
+                          "first (rupor audience import FILE)") from exc
     finally:
         await engine.dispose()
     return [InviteOrg(str(code), str(path), str(name)) for code, path, name in rows]
