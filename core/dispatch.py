@@ -94,7 +94,8 @@ class ChannelSender:
         self.sender_id = 0
         self._results: list[Outcome] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # new work may be there: stop idling
+        self._results_ready = asyncio.Event()  # a wave's worth of results: write them now
 
     @property
     def name(self) -> str:
@@ -240,7 +241,7 @@ class ChannelSender:
         ]
         self._results.extend(outcomes)
         if len(self._results) >= self.wave_size:
-            self._wake.set()
+            self._results_ready.set()
 
     async def _send_paced(
         self, recipients: list[str], part: Outbound, keys: dict[str, Hashable] | None = None
@@ -278,7 +279,8 @@ class ChannelSender:
     async def _record_loop(self, stop: asyncio.Event) -> None:
         while not (stop.is_set() and not self._tasks and not self._results):
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), FLUSH_S)
+                await asyncio.wait_for(self._results_ready.wait(), FLUSH_S)
+            self._results_ready.clear()
             await self._flush()
 
     async def _flush(self) -> None:
