@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.db import Cohort, fresh_database, populate
 from bench.harness import Context, Figure, figure, note, rounded
+from bench.overhead import profiled, sibling
 from bench.platforms import TELEGRAM_TOKEN, VIBER_TOKEN
 from bots import texts
 from bots.registry import configured
@@ -65,7 +66,7 @@ async def ledger(engine: AsyncEngine, channel: str) -> dict[str, int]:
 
 
 def _figure(channel: str, connections: int, found: dict[str, Any], stored: dict[str, int],
-            cpu: float) -> Figure:
+            cpu: float, under_profiler: bool) -> Figure:
     count = int(found["count"])
     rate = float(found["updates_per_s"])
     complete = found["statuses"] == {"200": count} and all(
@@ -75,6 +76,7 @@ def _figure(channel: str, connections: int, found: dict[str, Any], stored: dict[
         "handled and answered", rate >= GOAL_PER_S and complete, channel=channel,
         connections=connections, **found, **stored, server_cpu_s=rounded(cpu, 2),
         server_cpu_ms_per_update=rounded(1000 * cpu / count if count else None, 3),
+        profiled=under_profiler,
         summary=f"{rate:,.0f} updates/s, p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms "
                 f"({count:,} over {connections} connections)",
     )
@@ -82,7 +84,7 @@ def _figure(channel: str, connections: int, found: dict[str, Any], stored: dict[
 
 async def run(ctx: Context) -> None:
     members = int(ctx.mode.pick(20, 2_000, 20_000))
-    count = int(ctx.mode.pick(60, 20_000, 100_000))
+    count = int(ctx.mode.pick(40, 20_000, 100_000))
     max_s = float(ctx.mode.pick(30, 8, 45))  # per channel: quick mode stays under 2 minutes
     connections = int(ctx.mode.pick(8, 32, 32))
     url = await fresh_database(ctx.subdir("inbound"))
@@ -107,9 +109,11 @@ async def run(ctx: Context) -> None:
                     "connections": connections, "first_id": FIRST_ID[channel],
                     "members": members, "secret": secret, "max_s": max_s}
             cpu = time.process_time()
-            found = await loadgen(spec)
+            with profiled(sibling(ctx.profile, f"inbound-{channel}")):
+                found = await loadgen(spec)
             cpu = time.process_time() - cpu
-            ctx.emit(_figure(channel, connections, found, await ledger(engine, channel), cpu))
+            ctx.emit(_figure(channel, connections, found, await ledger(engine, channel), cpu,
+                             ctx.profile is not None))
             note(f"inbound/{channel}: {found['updates_per_s']:,.0f} updates/s")
     finally:
         for made in channels.values():

@@ -84,7 +84,7 @@ async def recording_channel(ctx: Context) -> Figure:
         deliveries=count, deliveries_per_s=round(rate), elapsed_s=rounded(elapsed, 2),
         cpu_s=rounded(cpu, 2), calls=len(channel.calls), sent=len(channel.sent),
         materialise_s=rounded(run.materialise_s, 2), statuses=sent.statuses.get("loopback"),
-        profile=str(ctx.profile) if ctx.profile else None,
+        profiled=ctx.profile is not None,
         summary=f"{rate:,.0f} deliveries/s ({count:,} in {elapsed or 0:.1f} s, "
                 f"{cpu:.1f} s CPU)",
     )
@@ -115,11 +115,12 @@ async def paid_telegram(ctx: Context) -> Figure:
                                           requests=PAID_CEILING)
     finally:
         await platforms.close()
-    return _paid_figure(count, summary, sent.elapsed_s.get("telegram"), cpu)
+    return _paid_figure(count, summary, sent.elapsed_s.get("telegram"), cpu,
+                        ctx.profile is not None)
 
 
 def _paid_figure(count: int, summary: dict[str, Any], elapsed: float | None,
-                 cpu: dict[str, float]) -> Figure:
+                 cpu: dict[str, float], under_profiler: bool) -> Figure:
     stats, messages = summary["stats"], summary["messages"]
     ratio = messages.get("ratio")
     errors = rate_errors("telegram", stats)
@@ -137,6 +138,7 @@ def _paid_figure(count: int, summary: dict[str, Any], elapsed: float | None,
         violations=stats["violations"], **{"429s": errors},
         max_sends_in_1s=stats.get("max_sends_in_1s"),
         **{k: rounded(v, 2) for k, v in cpu.items()},
+        profiled=under_profiler,
         summary=f"{shown}, {delivered:,}/{count:,} delivered, {errors} rate errors",
     )
 
