@@ -125,6 +125,8 @@ class Dialogs:
             await members.record_consent(conn, contact, self.t.consent_version, "resubscribe")
             await members.activate(conn, contact.id, None)
             return Reply(self.t.resubscribed, self._menu())
+        # A second /start without a link keeps the invite of the first one.
+        invite = invite or contact.state.get("invite")
         await members.set_state(conn, contact.id, {"step": "consent", "invite": invite})
         return Reply(
             f"{self.t.greeting}\n\n{self.t.consent}",

@@ -138,6 +138,8 @@ class ChannelSender:
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Cleared before looking for work, so a wake-up during the look is not lost.
+            self._wake.clear()
             await self._serve_replies()
             wave = self.wave_size
             self.budget.limit = 2 * wave
@@ -185,7 +187,6 @@ class ChannelSender:
     async def _idle(self, stop: asyncio.Event) -> None:
         await self._flush()
         await finish_runs(self.engine)
-        self._wake.clear()
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
         await asyncio.wait(waiters, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:

@@ -85,19 +85,21 @@ class Inbox:
     async def receive(self, event: ports.InboundEvent) -> None:
         """Store, then handle; returns once the update is safely stored (and, normally,
         handled). A duplicate of a stored update changes nothing."""
-        inbound_id = await self._store(event)
-        if inbound_id is None:
+        inbound_id, new = await self._store(event)
+        if not new:
             self.duplicates += 1
-            return
+        # A platform's retry of an update whose handling failed earlier handles it now
+        # (exactly once: _handle re-checks inside its transaction).
         await self._handle(inbound_id, event)
 
-    async def _store(self, event: ports.InboundEvent) -> int | None:
+    async def _store(self, event: ports.InboundEvent) -> tuple[int, bool]:
+        """The stored update's id, and whether this call stored it."""
         try:
             return await self._insert(event)
         except IntegrityError:  # a concurrent retry of the same update won the race
-            return None
+            return await self._insert(event)
 
-    async def _insert(self, event: ports.InboundEvent) -> int | None:
+    async def _insert(self, event: ports.InboundEvent) -> tuple[int, bool]:
         channel = event.sender.channel
         async with writing(self.engine) as conn:
             seen = (
@@ -108,7 +110,7 @@ class Inbox:
                 )
             ).scalar_one_or_none()
             if seen is not None:
-                return None
+                return int(seen), False
             result = await conn.execute(
                 insert(Inbound)
                 .values(
@@ -121,11 +123,13 @@ class Inbox:
                 )
                 .returning(Inbound.id)
             )
-            return int(result.scalar_one())
+            return int(result.scalar_one()), True
 
     async def _handle(self, inbound_id: int, event: ports.InboundEvent) -> None:
         try:
             async with writing(self.engine) as conn:
+                if not await _unhandled(conn, inbound_id):
+                    return  # handled already (a duplicate, or another worker got it first)
                 await self.handler(conn, event, inbound_id)
                 await conn.execute(
                     update(Inbound).where(Inbound.id == inbound_id).values(handled_at=utcnow())
@@ -153,3 +157,14 @@ class Inbox:
         for row in rows:
             await self._handle(int(row.id), event_from_json(dict(row.event)))
         return len(rows)
+
+
+async def _unhandled(conn: AsyncConnection, inbound_id: int) -> bool:
+    # FOR UPDATE serialises concurrent handlers on PostgreSQL; SQLite's write transaction
+    # (BEGIN IMMEDIATE) already does, and SQLAlchemy leaves the clause out there.
+    handled = (
+        await conn.execute(
+            select(Inbound.handled_at).where(Inbound.id == inbound_id).with_for_update()
+        )
+    ).one()
+    return handled[0] is None

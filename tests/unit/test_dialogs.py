@@ -277,3 +277,27 @@ async def test_receipts_move_deliveries_forward_only(engine: AsyncEngine) -> Non
             )
         ).all()
     assert statuses == [("10", "read"), ("11", "read"), ("12", "sent")]
+
+
+async def test_a_platform_retry_handles_an_update_whose_handling_failed(
+    engine: AsyncEngine,
+) -> None:
+    dialogs = Dialogs(DIALOG)
+    failures = [RuntimeError("the database went away mid-way")]
+
+    async def flaky(conn: Any, event: Any, inbound_id: int) -> None:
+        if failures:
+            raise failures.pop()
+        await dialogs.handle(conn, event, inbound_id)
+
+    inbox = Inbox(engine, flaky)
+    start = Subscribed("retry-1", Sender("telegram", "77", ""), None)
+    await inbox.receive(start)
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(Reply.id))).all() == []
+    await inbox.receive(start)  # the platform sends it again
+    await inbox.receive(start)  # and again: handled once only
+    async with engine.connect() as conn:
+        assert len((await conn.execute(select(Reply.id))).all()) == 1
+        handled = (await conn.execute(select(Inbound.handled_at))).scalars().all()
+    assert len(handled) == 1 and handled[0] is not None
