@@ -4,10 +4,14 @@ stops cleanly on SIGTERM, and `rupor run --until-idle` exits 0 once nothing is p
 from __future__ import annotations
 
 import signal
+from collections import Counter
 from pathlib import Path
 
-from tests.e2e.processes import Launcher
-from tests.e2e.rig import Rig, eventually, import_union, open_rig
+import pytest
+
+from core.campaigns import NewCampaign
+from tests.e2e.processes import Job, Launcher
+from tests.e2e.rig import Rig, eventually, import_union, open_rig, post
 
 START_TIMEOUT_S = 60.0  # a fresh interpreter (RUPOR_E2E_FRESH=1) imports aiogram first
 PICKUP_TIMEOUT_S = 20.0  # "within seconds": the senders look for new runs every second
@@ -68,5 +72,41 @@ async def test_run_until_idle_exits_0_when_nothing_is_pending(
         assert all(n == (rig.state(key) == "active") for key, n in received.items())
         assert rig.query("SELECT COUNT(*) FROM deliveries WHERE status IN "
                          "('pending', 'claimed')") == [(0,)]
+    finally:
+        await rig.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "core/dispatch.py: runs are marked done only in ChannelSender._idle (finish_runs); a "
+    "suite stopped right after its last results are recorded (SIGTERM here; also "
+    "`rupor run --until-idle`, whose watcher can stop the suite before the senders' next "
+    "idle step: seen as a flake) exits 0 with the finished run still 'sending' and its "
+    "campaign 'running' until some later start. Nothing calls finish_runs on the way out "
+    "(ChannelSender.run's finally, after the recorder's last flush, would)."))
+async def test_a_run_finished_just_before_sigterm_is_marked_done(
+    tmp_path: Path, launcher: Launcher
+) -> None:
+    rig = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", members=60, seed=6)
+    try:
+        await import_union(rig)
+        await post(rig, NewCampaign(text="Собрание профкома в четверг."))
+        active = [key for key in rig.received() if rig.state(key) == "active"]
+        job: list[Job] = []
+        accepted = Counter[str]()
+
+        def on_message(message: object) -> None:
+            accepted["all"] += 1
+            if accepted["all"] == len(active):  # the last message: stop the suite now
+                job[0].signal(signal.SIGTERM)
+
+        for emulator in (rig.sandbox.telegram, rig.sandbox.vk, rig.sandbox.viber):
+            emulator.add_bot_message_listener(on_message)
+        job.append(await launcher.start(["--config", str(rig.write_config()), "run"],
+                                        tmp_path, "run"))
+        assert await job[0].wait(START_TIMEOUT_S + PICKUP_TIMEOUT_S) == 0, job[0].output()
+        assert accepted["all"] == len(active)
+        assert rig.query("SELECT COUNT(*) FROM deliveries WHERE status IN "
+                         "('pending', 'claimed')") == [(0,)]
+        assert rig.query("SELECT status FROM campaign_runs") == [("done",)]
     finally:
         await rig.close()
