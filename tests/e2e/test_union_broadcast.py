@@ -115,8 +115,10 @@ async def test_members_who_left_are_marked_in_contacts(broadcast: Broadcast) -> 
         assert statuses[key] == expected, (key, state)
         left[state] += state != "active"
     assert left["blocked"] and left["denied"] and left["unsubscribed"] and left["deactivated"]
-    marked = Counter(s for (s, _, _) in rig.deliveries(broadcast.run_id).values())
-    assert marked["blocked"] + marked["unsubscribed"] == sum(left.values())
+    ledger = rig.deliveries(broadcast.run_id)
+    refused = {k: v for k, v in ledger.items() if v[0] in ("blocked", "unsubscribed")}
+    assert len(refused) == sum(left.values())
+    assert all(attempts == 1 for _, attempts, _ in refused.values())  # never retried
 
 
 async def test_no_rate_errors_and_no_request_inside_a_retry_window(broadcast: Broadcast) -> None:
