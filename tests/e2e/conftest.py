@@ -11,11 +11,14 @@ from tests.e2e.processes import Launcher
 _LAUNCHER = Launcher()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _warm_zygote() -> Iterator[None]:
-    """Start the zygote's imports at once, so they overlap with the in-process tests."""
-    _LAUNCHER.warm_up()
-    yield
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the zygote's imports at once when a selected test starts `rupor` processes,
+    so they overlap with the in-process tests."""
+    if any("launcher" in getattr(item, "fixturenames", ()) for item in items):
+        _LAUNCHER.warm_up()
+
+
+def pytest_sessionfinish() -> None:
     _LAUNCHER.close()
 
 
