@@ -48,6 +48,7 @@ class Suite:
     channels: dict[str, Channel] = field(default_factory=dict)
     senders: dict[str, ChannelSender] = field(default_factory=dict)
     server: WebServer | None = None
+    reader: AsyncEngine | None = None
     inbox: Inbox | None = None
     on_progress: Callable[[Suite], None] | None = None
 
@@ -58,6 +59,8 @@ class Suite:
         url = self.settings.database.url
         own_engine = self.engine is None
         self.engine = self.engine or create_engine(url)
+        # Reads (leaflets for Viber, the idle check) must not take SQLite's write lock.
+        self.reader = create_engine(url, readonly=True)
         await ensure_schema(self.engine, url)
         try:
             await self._start()
@@ -72,6 +75,7 @@ class Suite:
             await asyncio.gather(watcher, return_exceptions=True)
         finally:
             await self._close()
+            await self.reader.dispose()
             if own_engine:
                 await self.engine.dispose()
 
@@ -81,7 +85,7 @@ class Suite:
         self.inbox = Inbox(self.engine, dialogs.handle, after_commit=self._wake_all)
         public_url = self.settings.server.public_url
         if needs_server(self.settings):
-            self.server = WebServer(self.engine, self.inbox.receive)
+            self.server = WebServer(self.reader or self.engine, self.inbox.receive)
             local = await self.server.start(self.settings.server.host, self.settings.server.port)
             public_url = public_url or local
             log.info("listening on %s (public %s)", local, public_url)
@@ -121,7 +125,7 @@ class Suite:
                 self.on_progress(self)
             if not until_idle:
                 continue
-            left = await outbox.pending_count(self.engine, list(self.channels))
+            left = await outbox.pending_count(self.reader or self.engine, list(self.channels))
             quiet = quiet + 1 if left == 0 else 0
             if quiet >= 2:  # twice in a row: nothing is being recorded in between
                 stop.set()

@@ -30,6 +30,7 @@ log = logging.getLogger("rupor.dispatch")
 
 WAVE_S = 0.5  # seconds of sending claimed at once
 MAX_WAVE = 5_000  # deliveries: bounds memory and what a crash can leave uncertain
+MAX_CALLS_IN_FLIGHT = 256  # adapters keep at least this many connections open
 FLUSH_S = 0.1  # results wait at most this long before they are written
 IDLE_POLL_S = 1.0  # runs created by other processes are seen within this time
 FAULT_PAUSE_S = 30.0  # an adapter-wide fault (bad token, platform down) pauses the channel
@@ -88,7 +89,7 @@ class ChannelSender:
         self.pacer = build_pacer(channel)
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
         self.budget = _Budget(limit=2 * self.wave_size)
-        self.calls_in_flight = asyncio.Semaphore(max(4, min(256, 2 * calls)))
+        self.calls_in_flight = asyncio.Semaphore(max(4, min(MAX_CALLS_IN_FLIGHT, 2 * calls)))
         self.plans: dict[int, RunPlan] = {}
         self.progress: dict[int, Counter[str]] = {}
         self.sender_id = 0
@@ -128,6 +129,8 @@ class ChannelSender:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             stop.set()
             await asyncio.gather(recorder, return_exceptions=True)
+            # The last results may have finished a run: say so before the process ends.
+            await finish_runs(self.engine)
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
             await outbox.heartbeat(self.engine, self.sender_id, stopped=True)

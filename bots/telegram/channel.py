@@ -22,6 +22,7 @@ from aiogram.types import Update
 
 from bots.transport import ChannelDeps, WebhookAnswer
 from core.config import Settings, TelegramSettings
+from core.dispatch import MAX_CALLS_IN_FLIGHT
 from core.ports import (
     Capabilities,
     ChannelError,
@@ -56,8 +57,12 @@ class TelegramChannel:
         self.capabilities = capabilities
         self.deps = deps
         self.public_url = public_url or deps.public_url
+        # More pooled connections than the core ever has calls in flight: a call that
+        # waited for a free connection and timed out would look like a lost answer
+        # (uncertain) although it never left.
         session = AiohttpSession(
-            api=TelegramAPIServer.from_base(settings.api_base), timeout=deps.http_timeout_s
+            api=TelegramAPIServer.from_base(settings.api_base), timeout=deps.http_timeout_s,
+            limit=MAX_CALLS_IN_FLIGHT + 64,
         )
         self.bot = Bot(settings.token, session=session,
                        default=DefaultBotProperties(parse_mode=ParseMode.HTML))

@@ -146,7 +146,7 @@ class ViberChannel:
             return answer
         if answer["status"] == statuses.OK:
             return [statuses.sent(recipient, answer)]
-        return statuses.refused([recipient], answer)
+        return statuses.refused([recipient], answer, with_media="media" in message)
 
     async def _broadcast(
         self, recipients: list[str], message: dict[str, Any]
@@ -159,7 +159,7 @@ class ViberChannel:
             return statuses.broadcast(recipients, answer)
         if answer["status"] in statuses.BROADCAST_REFUSED:
             return self._fall_back(recipients, answer)
-        return statuses.refused(recipients, answer)
+        return statuses.refused(recipients, answer, with_media="media" in message)
 
     def _fall_back(self, recipients: list[str], answer: Mapping[str, Any]) -> list[DeliveryResult]:
         """Broadcasting opens only after Viber approves it (broadcast guide): send one by

@@ -15,6 +15,7 @@ from core.ports import ChannelError, DeliveryResult, Status
 log = logging.getLogger("rupor.viber")
 
 OK = 0
+BAD_DATA = 3
 TOO_MANY_REQUESTS = 12
 BROADCAST_REFUSED = frozenset({19, 20})  # cannotSendBroadcast, broadcastNotAllowed
 # Statuses about the bot account, not the member: nothing can be sent until an admin acts.
@@ -65,7 +66,9 @@ def _result(recipient: str, status: int, error: str, user_cap: bool) -> Delivery
     return DeliveryResult(recipient, PER_RECEIVER.get(status, Status.FAILED), error=error)
 
 
-def refused(recipients: Sequence[str], answer: Mapping[str, Any]) -> list[DeliveryResult]:
+def refused(
+    recipients: Sequence[str], answer: Mapping[str, Any], *, with_media: bool = False
+) -> list[DeliveryResult]:
     """A whole request refused with `status != 0` (not 19/20); ChannelError when the fault
     is the account's."""
     status = int(answer["status"])
@@ -75,6 +78,10 @@ def refused(recipients: Sequence[str], answer: Mapping[str, Any]) -> list[Delive
     # send_message's per-member cap answer carries a message_token (send_message docs);
     # the request rate limit does not.
     user_cap = status == TOO_MANY_REQUESTS and "message_token" in answer
+    if with_media and status == BAD_DATA:
+        # Viber says badData when it cannot download the file from our media server: a
+        # passing fault of ours to retry (a truly bad message fails after max attempts).
+        return [DeliveryResult(r, Status.FAILED, error=error) for r in recipients]
     return [_result(recipient, status, error, user_cap) for recipient in recipients]
 
 

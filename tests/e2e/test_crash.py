@@ -152,8 +152,8 @@ async def check_report(rig: Rig, campaign_id: int, run_id: int) -> None:
         report = await reach_report(engine, campaign_id)
     finally:
         await engine.dispose()
-    # Not report.run_status: see the xfail test in test_run_command.py.
     assert report is not None and report.run_id == run_id
+    assert report.run_status == "done"
     flagged = rig.query("SELECT COUNT(DISTINCT person_id) FROM deliveries "
                         "WHERE run_id = ? AND was_uncertain", run_id)[0][0]
     total = report.total.counts

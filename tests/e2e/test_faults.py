@@ -40,15 +40,14 @@ from tests.e2e.rig import (
     Rig,
     eventually,
     import_members_file,
-    import_union,
     open_rig,
     post,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# About 75 on Telegram: fewer sends in flight than aiogram's pool of 100 connections (see
-# the xfail test at the end for what happens with more).
+# About 75 on Telegram (the adapter's connection pool is larger than the core's calls in
+# flight: tests/integration/test_telegram_adapter.py).
 MEMBERS, SEED = 150, 3
 TEXT = "Профком напоминает: заявления на путёвки принимаются до 20-го."
 HTTP_TIMEOUT_S = 1.0
@@ -271,42 +270,6 @@ async def test_lost_answers_are_held_as_uncertain_and_never_sent_twice(
     assert counts["flagged"] == flagged_people(rig, run_id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bots/telegram/errors.py never_sent(): a send that timed out while waiting for a free "
-    "connection in aiogram's pool (AiohttpSession limit=100; ChannelSender keeps up to 256 "
-    "calls in flight at telegram_ceiling=1000) is mapped UNCERTAIN, because aiohttp's total "
-    "timeout covers the pool wait and raises a plain TimeoutError. The request never left, "
-    "so it should be FAILED and retried; under uncertain_policy='hold' those members never "
-    "get the message and the report counts them uncertain."))
-async def test_sends_that_never_left_the_connection_pool_are_not_held_as_uncertain(
-    tmp_path: Path, quick_failures: None
-) -> None:
-    # About 300 on Telegram, so the sender's first burst fills its 256 slots.
-    rig = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", members=640, seed=SEED,
-                         sending={"telegram_ceiling": 1000, "uncertain_policy": "hold"})
-    try:
-        await import_union(rig)
-        # Every Telegram answer hangs past the 1 s timeout: the first 100 sends hold the
-        # pool's connections, the others wait for one until their own deadline.
-        run_id = (await broadcast(rig, lambda: set_faults(
-            rig, "telegram", p_timeout=1.0, hang_s=3.0)))[1]
-        received, ledger = rig.received(), rig.deliveries(run_id)
-        held = [k for k, (status, _, _) in ledger.items()
-                if k[0] == "telegram" and status == "uncertain"]
-        assert len(held) > 256
-        never_left = [k for k in held if received[k] == 0]
-        assert never_left == [], f"{len(never_left)} held as uncertain, never sent"
-    finally:
-        await rig.close()
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "bots/viber/statuses.py PER_RECEIVER maps status 3 badData to INVALID, which the core "
-    "never retries. Viber answers 3 when it cannot download a file from our own media "
-    "server (sandbox/viber: 'a URL that cannot be fetched answers status 3'), a transient "
-    "fault of our side (restarting, or slow under load: seen when this machine was busy), "
-    "so every receiver of that broadcast (up to 300) ends failed after one attempt. A "
-    "failed media download should be FAILED and retried with backoff."))
 async def test_a_leaflet_viber_could_not_download_once_is_sent_again(
     rig_factory: Callable[..., Any]
 ) -> None:

@@ -7,8 +7,6 @@ import signal
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from core.campaigns import NewCampaign
 from tests.e2e.processes import Job, Launcher
 from tests.e2e.rig import Rig, eventually, import_union, open_rig, post
@@ -76,13 +74,6 @@ async def test_run_until_idle_exits_0_when_nothing_is_pending(
         await rig.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/dispatch.py: runs are marked done only in ChannelSender._idle (finish_runs); a "
-    "suite stopped right after its last results are recorded (SIGTERM here; also "
-    "`rupor run --until-idle`, whose watcher can stop the suite before the senders' next "
-    "idle step: seen as a flake) exits 0 with the finished run still 'sending' and its "
-    "campaign 'running' until some later start. Nothing calls finish_runs on the way out "
-    "(ChannelSender.run's finally, after the recorder's last flush, would)."))
 async def test_a_run_finished_just_before_sigterm_is_marked_done(
     tmp_path: Path, launcher: Launcher
 ) -> None:

@@ -284,3 +284,14 @@ async def test_a_file_over_the_upload_limit_is_invalid() -> None:
         assert small.stats()["uploads_total"] == 0
     finally:
         await small.close()
+
+
+def test_the_connection_pool_outnumbers_the_calls_in_flight() -> None:
+    """A call that timed out waiting for a pooled connection never left, yet would look like
+    a lost answer (uncertain): the pool must never be the bottleneck."""
+    from core.config import settings_from_mapping
+    from core.dispatch import MAX_CALLS_IN_FLIGHT
+
+    settings = settings_from_mapping({"telegram": {"token": "1:a"}}, environ={})
+    channel = TelegramChannel.from_settings(settings)
+    assert channel.bot.session._connector_init["limit"] > MAX_CALLS_IN_FLIGHT
