@@ -89,7 +89,10 @@ class Suite:
             local = await self.server.start(self.settings.server.host, self.settings.server.port)
             public_url = public_url or local
             log.info("listening on %s (public %s)", local, public_url)
-        deps = ChannelDeps(public_url=public_url, state=DbStateStore(self.engine))
+        deps = ChannelDeps(
+            public_url=public_url, state=DbStateStore(self.engine),
+            http_timeout_s=self.settings.sending.http_timeout_seconds,
+        )
         for name, kind in configured(self.settings).items():
             self.channels[name] = kind.build(self.settings, deps)
         if self.server is not None:
@@ -107,9 +110,11 @@ class Suite:
                 max_attempts=sending.max_attempts,
                 resend_uncertain=sending.uncertain_policy == "resend",
                 idempotent=channel.capabilities.idempotent_sends,
+                backoff_base_s=sending.retry_backoff_seconds,
             )
             self.senders[name] = ChannelSender(
-                self.engine, channel, policy, lease_s=sending.lease_seconds
+                self.engine, channel, policy, lease_s=sending.lease_seconds,
+                max_wave=sending.batch_size,
             )
 
     def _wake_all(self) -> None:

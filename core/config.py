@@ -111,7 +111,9 @@ class SendingSettings(_Section):
     uncertain_policy: Literal["resend", "hold"] = "resend"
     max_attempts: Annotated[int, Field(ge=1, le=50)] = 5
     lease_seconds: Annotated[float, Field(gt=0)] = 60.0
-    batch_size: Annotated[int, Field(ge=1, le=5000)] = 600
+    batch_size: Annotated[int, Field(ge=1, le=50_000)] = 5000
+    http_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    retry_backoff_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0
 
 
 class Settings(_Section):

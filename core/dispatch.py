@@ -83,9 +83,11 @@ class ChannelSender:
         policy: Policy,
         *,
         lease_s: float = 60.0,
+        max_wave: int = MAX_WAVE,
     ) -> None:
         caps = channel.capabilities
         self.engine, self.channel, self.policy, self.lease_s = engine, channel, policy, lease_s
+        self.max_wave = max_wave
         self.pacer = build_pacer(channel)
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
         self.budget = _Budget(limit=2 * self.wave_size)
@@ -108,7 +110,7 @@ class ChannelSender:
         (Viber drops from 300 recipients per call to 1 when broadcasting is not approved)."""
         caps = self.channel.capabilities
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-        return min(MAX_WAVE, calls * caps.max_recipients_per_call)
+        return min(self.max_wave, calls * caps.max_recipients_per_call)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish what is in flight and record it."""
