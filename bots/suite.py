@@ -154,6 +154,7 @@ def run_forever(settings: Settings, *, until_idle: bool = False) -> int:
                 loop.add_signal_handler(sig, stop.set)
         await Suite(settings).run(stop, until_idle=until_idle)
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
