@@ -15,6 +15,7 @@ from typing import Any
 
 from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
+from bench.pacing import decompose
 from bench.platforms import Platforms
 from bench.wiring import Rupor, SendResult, send_all, settings_for
 
@@ -102,6 +103,7 @@ def _figure(case: str, channel: str, members: int, summary: dict[str, Any],
         **{"429s": errors}, statuses=sent.statuses.get(channel, {}),
         **{k: rounded(v, 2) for k, v in cpu.items()},
         pacer_pauses=sent.pauses.get(channel, 0), refusals=refusals(channel, stats),
+        **decompose(sent.calls.get(channel, []), int(requests_per_s)), **sent.loop,
         summary=f"{channel}: {shown}, {delivered:,}/{members:,} delivered, "
                 f"{stats['violations']} violations, {errors} rate errors",
     )

@@ -1,4 +1,4 @@
-"""The three sandbox emulators in a process of their own, as the platforms are for Rupor.
+"""The sandbox emulators, each in a process of its own, as the platforms are for Rupor.
 
     python -m bench.platforms '{"telegram": {"users": 2000, "first_id": 100000}, ...}'
 
@@ -10,8 +10,9 @@ steady-state rate of accepted messages (a bot-message listener) and of sending r
 (aiohttp's on_response_prepare signal), both timed by the platform's own clock as they
 arrive, and the emulator's stats with the per-member tables folded into counts.
 
-The emulators run apart from Rupor so that their work never shares Rupor's event loop or
-its core: on the real platforms it does not either.
+The emulators run apart from Rupor, and apart from each other, so that their work never
+shares an event loop with Rupor or with another platform: on the real platforms it does
+not either.
 """
 
 from __future__ import annotations
@@ -210,40 +211,75 @@ async def _main(spec: dict[str, Any]) -> None:
 # The parent's side ---------------------------------------------------------------------
 
 
-class Platforms:
-    """A running child with the emulators; `base(name)` is each one's api_base."""
+async def _spawn(spec: dict[str, Any], log: Path) -> tuple[asyncio.subprocess.Process,
+                                                             dict[str, Any]]:
+    """One child serving the emulators in `spec`; returns it once it printed its URLs."""
+    with log.open("ab") as errors:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.platforms", json.dumps(spec),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=errors,
+        )
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), READY_TIMEOUT_S)
+    except TimeoutError:
+        process.kill()
+        raise
+    if not line:
+        await process.wait()
+        raise RuntimeError(f"the emulators did not start (see {log})")
+    return process, json.loads(line)
 
-    def __init__(self, process: asyncio.subprocess.Process, ready: dict[str, Any]) -> None:
-        self.process = process
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    assert process.stdin is not None
+    process.stdin.close()
+    try:
+        await asyncio.wait_for(process.wait(), 15.0)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+class Platforms:
+    """The emulators, each in a child process of its own (a busy Viber must not slow the
+    Telegram emulator's answers); `base(name)` is each one's api_base."""
+
+    def __init__(self, processes: list[asyncio.subprocess.Process],
+                 ready: dict[str, Any]) -> None:
+        self.processes = processes
         self.ready = ready
 
     @classmethod
     async def start(cls, spec: dict[str, Any], log: Path) -> Platforms:
-        with log.open("ab") as errors:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.platforms", json.dumps(spec),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=errors,
-            )
-        assert process.stdout is not None
-        try:
-            line = await asyncio.wait_for(process.stdout.readline(), READY_TIMEOUT_S)
-        except TimeoutError:
-            process.kill()
-            raise
-        if not line:
-            await process.wait()
-            raise RuntimeError(f"the emulators did not start (see {log})")
-        return cls(process, json.loads(line))
+        started = await asyncio.gather(
+            *(_spawn({name: part}, log) for name, part in spec.items()), return_exceptions=True)
+        processes = [found[0] for found in started if not isinstance(found, BaseException)]
+        failed = [found for found in started if isinstance(found, BaseException)]
+        if failed:
+            await asyncio.gather(*(_stop(p) for p in processes))
+            raise failed[0]
+        ready: dict[str, Any] = {"setup_s": {}}
+        for found in started:
+            assert not isinstance(found, BaseException)
+            ready["setup_s"].update(found[1].pop("setup_s"))
+            ready.update(found[1])
+        return cls(processes, ready)
 
     def base(self, name: str) -> str:
         return str(self.ready[name])
 
     def cpu_s(self) -> float:
-        """CPU seconds the emulator process has used so far (user + system)."""
+        """CPU seconds the emulator processes have used so far (user + system)."""
         import psutil
 
-        times = psutil.Process(self.process.pid).cpu_times()
-        return float(times.user + times.system)
+        total = 0.0
+        for process in self.processes:
+            times = psutil.Process(process.pid).cpu_times()
+            total += times.user + times.system
+        return total
 
     def setup_s(self, name: str) -> float:
         return float(self.ready["setup_s"][name])
@@ -260,15 +296,7 @@ class Platforms:
             return found
 
     async def close(self) -> None:
-        if self.process.returncode is not None:
-            return
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            await asyncio.wait_for(self.process.wait(), 15.0)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+        await asyncio.gather(*(_stop(process) for process in self.processes))
 
 
 if __name__ == "__main__":

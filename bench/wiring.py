@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.pacing import Calls, LoopLag, time_calls
 from bench.platforms import TELEGRAM_TOKEN, VIBER_TOKEN, Platforms
 from bots import texts
 from bots.registry import capabilities, configured
@@ -109,6 +110,8 @@ class SendResult:
     statuses: dict[str, dict[str, int]]
     stalled: bool
     pauses: dict[str, int] = field(default_factory=dict)  # retry_after pauses per channel
+    calls: dict[str, Calls] = field(default_factory=dict)  # (start, answer) of every call
+    loop: dict[str, float | None] = field(default_factory=dict)  # event-loop lag
 
 
 def _recorded(sender: ChannelSender) -> int:
@@ -119,6 +122,11 @@ async def send_all(engine: AsyncEngine, channels: Mapping[str, Channel],
                    policies: Mapping[str, Policy], totals: Mapping[str, int]) -> SendResult:
     """Run one ChannelSender per channel until each recorded its total (or stalled)."""
     senders = {n: ChannelSender(engine, c, policies[n]) for n, c in channels.items()}
+    calls: dict[str, Calls] = {n: [] for n in channels}
+    for name, channel in channels.items():
+        time_calls(channel, calls[name])
+    lag = LoopLag()
+    lag.start()
     stop = asyncio.Event()
     began = time.perf_counter()
     tasks = [asyncio.create_task(s.run(stop), name=f"bench-{n}") for n, s in senders.items()]
@@ -137,8 +145,10 @@ async def send_all(engine: AsyncEngine, channels: Mapping[str, Channel],
             break
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
+    loop = await lag.stop()
     pauses = {n: s.pacer.pauses for n, s in senders.items()}
-    return SendResult(done, await run_statuses(engine), len(done) < len(senders), pauses)
+    return SendResult(done, await run_statuses(engine), len(done) < len(senders), pauses,
+                      calls, loop)
 
 
 async def run_statuses(engine: AsyncEngine) -> dict[str, dict[str, int]]:
