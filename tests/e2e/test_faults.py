@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import shutil
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -24,12 +23,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-import bots.suite
 from bots.suite import Suite
-from bots.transport import ChannelDeps
 from core.campaigns import NewCampaign
 from core.db import create_engine
-from core.outbox import Policy
 from core.reach import reach_report
 from sandbox.runner import SandboxOptions
 from sandbox.union import Union
@@ -96,15 +92,14 @@ async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def quick_failures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bots.suite, "ChannelDeps",
-                        functools.partial(ChannelDeps, http_timeout_s=HTTP_TIMEOUT_S))
-    monkeypatch.setattr(bots.suite, "Policy", functools.partial(Policy, backoff_base_s=0.1))
+def quick_failures() -> None:
+    """Short answers and retries come from the settings (see make_rig)."""
 
 
 async def make_rig(template: Path, workdir: Path, **sending: Any) -> Rig:
     shutil.copyfile(template, workdir / "rupor.sqlite3")
-    sending = {"telegram_ceiling": 1000, **sending}
+    sending = {"telegram_ceiling": 1000, "http_timeout_seconds": HTTP_TIMEOUT_S,
+               "retry_backoff_seconds": 0.1, **sending}
     return await open_rig(workdir, workdir / "rupor.sqlite3", members=MEMBERS, seed=SEED,
                           sending=sending)
 
