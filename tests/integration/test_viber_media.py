@@ -47,15 +47,17 @@ async def test_an_image_goes_as_a_picture_and_a_large_one_as_a_file(make_viber: 
     assert file.type == "file" and file.fields["file_name"] == "big.jpg"
 
 
-async def test_media_our_server_cannot_serve_is_invalid_with_vibers_reason(
+async def test_media_our_server_cannot_serve_is_retried_with_vibers_reason(
     make_viber: Make,
 ) -> None:
+    """Viber's badData for a file it could not download is our server's (passing) fault:
+    FAILED, so the core retries with backoff instead of giving the members up."""
     viber = await make_viber()
     members = [viber.subscriber(), viber.subscriber()]
     media = viber.server.serve(PDF, "x.pdf", "application/pdf")
     del viber.server.files[media.sha256]
     results = await viber.channel.send(members, Outbound("p", media=media))
-    assert [r.status for r in results] == [Status.INVALID, Status.INVALID]
+    assert [r.status for r in results] == [Status.FAILED, Status.FAILED]
     assert "failed to download media" in (results[0].error or "")
     assert viber.stats()["media_fetch_failures"] == 1
     assert viber.server.media_gets[media.sha256] == 1
