@@ -17,7 +17,7 @@ from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
 from bench.pacing import decompose
 from bench.platforms import Platforms
-from bench.wiring import Rupor, SendResult, send_all, settings_for
+from bench.wiring import Rupor, SendResult, settings_for
 
 GOAL_RATIO = 0.97
 TRIM = 0.1
@@ -124,8 +124,7 @@ async def run_case(ctx: Context, case: str, channels: list[str]) -> list[Figure]
             note(f"ceiling/{case}: {run.deliveries:,} deliveries materialised in "
                  f"{run.materialise_s:.1f} s; sending")
             cpu = cpu_meter(platforms)
-            sent = await send_all(rupor.engine, rupor.channels,
-                                  {n: rupor.policy(n) for n in channels}, sizes)
+            sent = await rupor.send_all(sizes)
             used = cpu()
         finally:
             await rupor.close()

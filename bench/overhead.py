@@ -105,9 +105,7 @@ async def paid_telegram(ctx: Context) -> Figure:
             await prepare_run(rupor.engine, rupor.capabilities())
             meter = cpu_meter(platforms)
             with profiled(sibling(ctx.profile, "telegram-paid")):
-                sent = await send_all(rupor.engine, rupor.channels,
-                                      {"telegram": rupor.policy("telegram")},
-                                      {"telegram": count})
+                sent = await rupor.send_all({"telegram": count})
             cpu = meter()
         finally:
             await rupor.close()

@@ -26,7 +26,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
 from bench.platforms import TELEGRAM_TOKEN, Platforms
-from bench.wiring import Rupor, send_all, settings_for
+from bench.wiring import Rupor, settings_for
 
 TEXT = "Информационный листок за декабрь: индексация зарплаты и отпуск 56 дней."
 FIRST_ID = 100_000
@@ -42,8 +42,7 @@ async def rupor(ctx: Context, platforms: Platforms, chats: list[int]) -> float:
     wired = await Rupor.open(settings_for(url, platforms, ["telegram"]))
     try:
         await prepare_run(wired.engine, wired.capabilities(), text=TEXT)
-        sent = await send_all(wired.engine, wired.channels, {"telegram": wired.policy("telegram")},
-                              {"telegram": len(chats)})
+        sent = await wired.send_all({"telegram": len(chats)})
     finally:
         await wired.close()
     return sent.elapsed_s.get("telegram", float("nan"))

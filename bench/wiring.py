@@ -24,7 +24,7 @@ from bots import texts
 from bots.registry import capabilities, configured
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
-from core.config import Settings, settings_from_mapping
+from core.config import SendingSettings, Settings, settings_from_mapping
 from core.db import create_engine
 from core.dialogs import Dialogs
 from core.dispatch import ChannelSender
@@ -64,19 +64,22 @@ class Rupor:
 
     settings: Settings
     engine: AsyncEngine
+    reader: AsyncEngine
     channels: dict[str, Channel] = field(default_factory=dict)
     server: WebServer | None = None
 
     @classmethod
     async def open(cls, settings: Settings) -> Rupor:
-        engine = create_engine(settings.database.url)
-        rupor = cls(settings, engine)
+        url = settings.database.url
+        engine = create_engine(url)
+        rupor = cls(settings, engine, create_engine(url, readonly=True))
         inbox = Inbox(engine, Dialogs(texts.DIALOG).handle)
         public_url = None
         if settings.viber is not None:
-            rupor.server = WebServer(engine, inbox.receive)
+            rupor.server = WebServer(rupor.reader, inbox.receive)
             public_url = await rupor.server.start("127.0.0.1", 0)
-        deps = ChannelDeps(public_url=public_url, state=DbStateStore(engine))
+        deps = ChannelDeps(public_url=public_url, state=DbStateStore(engine),
+                           http_timeout_s=settings.sending.http_timeout_seconds)
         for name, kind in configured(settings).items():
             rupor.channels[name] = kind.build(settings, deps)
         if rupor.server is not None:
@@ -92,13 +95,21 @@ class Rupor:
         sending = self.settings.sending
         return Policy(max_attempts=sending.max_attempts,
                       resend_uncertain=sending.uncertain_policy == "resend",
-                      idempotent=self.channels[name].capabilities.idempotent_sends)
+                      idempotent=self.channels[name].capabilities.idempotent_sends,
+                      backoff_base_s=sending.retry_backoff_seconds)
+
+    async def send_all(self, totals: Mapping[str, int]) -> SendResult:
+        """Every channel's sender, configured as `rupor run` configures it, until done."""
+        policies = {name: self.policy(name) for name in self.channels}
+        return await send_all(self.engine, self.channels, policies, totals,
+                              self.settings.sending)
 
     async def close(self) -> None:
         for channel in self.channels.values():
             await channel.close()
         if self.server is not None:
             await self.server.close()
+        await self.reader.dispose()
         await self.engine.dispose()
 
 
@@ -119,9 +130,13 @@ def _recorded(sender: ChannelSender) -> int:
 
 
 async def send_all(engine: AsyncEngine, channels: Mapping[str, Channel],
-                   policies: Mapping[str, Policy], totals: Mapping[str, int]) -> SendResult:
-    """Run one ChannelSender per channel until each recorded its total (or stalled)."""
-    senders = {n: ChannelSender(engine, c, policies[n]) for n, c in channels.items()}
+                   policies: Mapping[str, Policy], totals: Mapping[str, int],
+                   sending: SendingSettings | None = None) -> SendResult:
+    """Run one ChannelSender per channel until each recorded its total (or stalled); the
+    lease and the wave cap come from `[sending]` (its defaults when not given)."""
+    sending = sending or SendingSettings()
+    senders = {n: ChannelSender(engine, c, policies[n], lease_s=sending.lease_seconds,
+                                max_wave=sending.batch_size) for n, c in channels.items()}
     calls: dict[str, Calls] = {n: [] for n in channels}
     for name, channel in channels.items():
         time_calls(channel, calls[name])
