@@ -43,6 +43,10 @@ async def fresh_database(directory: Path, name: str = "rupor.sqlite3") -> str:
         await asyncio.to_thread(upgrade, f"sqlite:///{template}")
         _TEMPLATE["path"] = template
     target = directory / name
+    serial = 1
+    while target.exists():  # never copy a fresh file over a database (and its WAL) in use
+        serial += 1
+        target = directory / f"{Path(name).stem}-{serial}{Path(name).suffix}"
     shutil.copyfile(_TEMPLATE["path"], target)
     return f"sqlite:///{target}"
 

@@ -119,7 +119,8 @@ class Arrivals:
 def _register_telegram(spec: dict[str, Any]) -> Any:
     from sandbox.telegram import TelegramEmulator, TelegramKnobs
 
-    emulator = TelegramEmulator(TelegramKnobs(seed=1))
+    # latency_s (default 0) delays every answer, as a distant server would.
+    emulator = TelegramEmulator(TelegramKnobs(seed=1, latency_s=float(spec.get("latency_s", 0))))
     tokens = spec.get("tokens") or [TELEGRAM_TOKEN]
     for token in tokens:
         emulator.add_bot(token)
