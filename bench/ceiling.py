@@ -129,12 +129,14 @@ async def run_case(ctx: Context, case: str, channels: list[str]) -> list[Figure]
         finally:
             await rupor.close()
         made = []
+        rss = round(platforms.rss_mb())
         for name in channels:
             per_request, per_s = CEILINGS[name]
             summary = await platforms.summary(name, messages=int(per_request * per_s),
                                               requests=int(per_s), trim=TRIM)
-            made.append(ctx.emit(_figure(case, name, sizes[name], summary, sent,
-                                         run.materialise_s, used)))
+            found = _figure(case, name, sizes[name], summary, sent, run.materialise_s, used)
+            found.update(emulator_setup_s=platforms.setup_s(name), emulators_rss_mb=rss)
+            made.append(ctx.emit(found))
         return made
     finally:
         await platforms.close()

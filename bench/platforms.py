@@ -283,7 +283,15 @@ class Platforms:
         return total
 
     def setup_s(self, name: str) -> float:
+        """Seconds the child took to build the emulator and register its members."""
         return float(self.ready["setup_s"][name])
+
+    def rss_mb(self) -> float:
+        """Resident memory of the emulator processes now, in MiB."""
+        import psutil
+
+        total = sum(int(psutil.Process(p.pid).memory_info().rss) for p in self.processes)
+        return total / 2**20
 
     async def summary(self, name: str, *, messages: int, requests: int, window_s: float = 1.0,
                       trim: float = 0.1) -> dict[str, Any]:
