@@ -129,7 +129,8 @@ def _figures(results: dict[str, dict[str, Any]], chats: int, latency_s: float
         common = {**found, "chats": chats, "wall_s": rounded(found["wall_s"], 2),
                   "wall_ratio_to_rupor": rounded(ratio, 2), "added_latency_ms": latency_s * 1000}
         case = name if not latency_s else f"{name}, {latency_s * 1000:.0f} ms latency"
-        shown = (f"{found['wall_s']:.1f} s ({ratio:.2f}x Rupor's), {found['delivered']}/{chats} "
+        versus = "" if name == "rupor" else f" ({ratio:.2f}x Rupor's)"
+        shown = (f"{found['wall_s']:.1f} s{versus}, {found['delivered']}/{chats} "
                  f"delivered, {found['429s']} 429s, {found['violations']} violations")
         if name == "rupor":
             speedup = tutorial / base if base else 0.0
