@@ -109,8 +109,12 @@ class ChannelSender:
         """Deliveries in half a second of sending; follows the adapter's current capabilities
         (Viber drops from 300 recipients per call to 1 when broadcasting is not approved)."""
         caps = self.channel.capabilities
+        per_call = caps.max_recipients_per_call
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-        return min(self.max_wave, calls * caps.max_recipients_per_call)
+        # A cap that is a multiple of the call size leaves no short call in a wave
+        # (5,000 = 16 x 300 + 200 would cost Viber one request in seventeen).
+        cap = max(per_call, self.max_wave // per_call * per_call)
+        return min(cap, calls * per_call)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish what is in flight and record it."""

@@ -36,7 +36,8 @@ def knobs(**changes: object) -> ViberKnobs:
 def test_capabilities_state_vibers_limits() -> None:
     settings = settings_from_mapping({"viber": {"token": "t"}}, environ={})
     caps = viber_capabilities(settings)
-    assert (caps.max_recipients_per_call, caps.calls_per_second) == (300, 50)
+    assert (caps.max_recipients_per_call, caps.calls_per_second) == (300, 60)
+    assert (caps.window_calls, caps.window_s) == (500, 10.0)
     assert (caps.window_calls, caps.window_s) == (500, 10.0)
     assert (caps.per_chat_interval_s, caps.per_group_interval_s) == (0, 0)
     assert not caps.native_polls and not caps.group_chats and not caps.idempotent_sends
