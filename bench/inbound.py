@@ -96,7 +96,7 @@ async def run(ctx: Context) -> None:
         "viber": {"token": VIBER_TOKEN, "api_base": UNUSED_API},
     }, source="<bench>", environ={})
     engine = create_engine(url)
-    inbox = Inbox(engine, Dialogs(texts.DIALOG).handle)
+    inbox = Inbox(engine, Dialogs(texts.DIALOG))
     server = WebServer(engine, inbox.receive)
     base = await server.start("127.0.0.1", 0)
     deps = ChannelDeps(public_url=base)
@@ -119,4 +119,5 @@ async def run(ctx: Context) -> None:
         for made in channels.values():
             await made.close()
         await server.close()
+        await inbox.close()
         await engine.dispose()

@@ -82,7 +82,7 @@ class Suite:
     async def _start(self) -> None:
         assert self.engine is not None
         dialogs = Dialogs(texts.DIALOG)
-        self.inbox = Inbox(self.engine, dialogs.handle, after_commit=self._wake_all)
+        self.inbox = Inbox(self.engine, dialogs, after_commit=self._wake_all)
         public_url = self.settings.server.public_url
         if needs_server(self.settings):
             self.server = WebServer(self.reader or self.engine, self.inbox.receive)
@@ -141,6 +141,8 @@ class Suite:
                 await channel.close()
         if self.server is not None:
             await self.server.close()
+        if self.inbox is not None:
+            await self.inbox.close()
 
 
 def run_forever(settings: Settings, *, until_idle: bool = False) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core import members
+from core import dialogs_batch, members
 from core.members import ContactRow
 from core.models import Inbound
 from core.ports import (
@@ -77,6 +77,16 @@ class Reply:
 class Dialogs:
     def __init__(self, texts: DialogTexts) -> None:
         self.t = texts
+
+    async def handle_batch(
+        self, conn: AsyncConnection, items: Sequence[tuple[int, InboundEvent]]
+    ) -> None:
+        """The inbox's batch handler: the common events set-based, the rest one by one in
+        arrival order, all inside the inbox's transaction (the same rows as `handle`)."""
+        split = await dialogs_batch.plan(conn, items)
+        await dialogs_batch.apply(conn, split, [Span(self.t.feedback_thanks)])
+        for inbound_id, event in split.slow:
+            await self.handle(conn, event, inbound_id)
 
     async def handle(self, conn: AsyncConnection, event: InboundEvent, inbound_id: int) -> None:
         """The inbox's handler: one event, inside its transaction."""

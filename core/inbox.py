@@ -1,70 +1,76 @@
-"""The inbound path: persist every update once, then handle it in its own transaction.
+"""The inbound path with group commit: every update stored once and handled, the state
+change and the reply it queues committing together, before the platform is answered.
 
-An update is stored (de-duplicated by its platform id) and committed before anything else,
-so acknowledging it to the platform can never lose it; the handler's state change and the
-reply it queues commit together; updates stored but not handled (a crash, a bug) are
-handled again at start.
+Concurrent `receive` calls are gathered by one writer task into batches; each batch is one
+write transaction (de-duplicate, store, handle, mark handled, commit), after which every
+waiter returns. One update whose handling fails is rolled back to its savepoint and stays
+stored but unhandled (handled again at start or on the platform's retry); a batch that
+cannot be stored is retried update by update, so one bad update fails only its own caller.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core import inbox_store as stored
 from core import ports
 from core.db import writing
-from core.models import Inbound, utcnow
+from core.inbox_store import EVENT_TYPES as EVENT_TYPES
+from core.inbox_store import event_from_json as event_from_json
+from core.inbox_store import event_to_json as event_to_json
 
 log = logging.getLogger("rupor.inbox")
 
-EVENT_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        ports.Subscribed,
-        ports.Unsubscribed,
-        ports.Text,
-        ports.Command,
-        ports.ButtonPress,
-        ports.PollAnswer,
-        ports.Receipt,
-    )
-}
+MAX_BATCH = 500  # updates per write transaction: bounds its time and its statements' size
+
+Item = tuple[int, ports.InboundEvent]  # (inbound id, event)
 
 
 class Handler(Protocol):
+    """Handles one event inside the inbox's transaction."""
+
     async def __call__(
         self, conn: AsyncConnection, event: ports.InboundEvent, inbound_id: int
     ) -> None: ...
 
 
-def event_to_json(event: ports.InboundEvent) -> dict[str, Any]:
-    data = dataclasses.asdict(event)
-    data["type"] = type(event).__name__
-    return data
+@runtime_checkable
+class BatchHandler(Protocol):
+    """Handles stored events (oldest first) inside the inbox's transaction; raising rolls
+    back all of them, after which the inbox hands them over again one at a time."""
+
+    async def handle_batch(self, conn: AsyncConnection, items: Sequence[Item]) -> None: ...
 
 
-def event_from_json(data: dict[str, Any]) -> ports.InboundEvent:
-    fields = dict(data)
-    cls = EVENT_TYPES[fields.pop("type")]
-    fields["sender"] = ports.Sender(**fields["sender"])
-    if "option_ids" in fields:
-        fields["option_ids"] = tuple(fields["option_ids"])
-    event: ports.InboundEvent = cls(**fields)
-    return event
+class OneByOne:
+    """A BatchHandler that calls a single-event Handler for each event in turn."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    async def handle_batch(self, conn: AsyncConnection, items: Sequence[Item]) -> None:
+        for inbound_id, event in items:
+            await self.handler(conn, event, inbound_id)
 
 
-def _text_of(event: ports.InboundEvent) -> str | None:
-    if isinstance(event, ports.Text):
-        return event.text
-    if isinstance(event, ports.Command):
-        return f"/{event.name} {event.args}".strip()
-    return None
+class InboxClosed(Exception):
+    """The inbox stopped before the update was stored: the platform must send it again."""
+
+
+@dataclass
+class _Outcome:
+    handled: int = 0
+    duplicates: int = 0
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+Waiting = tuple[ports.InboundEvent, "asyncio.Future[None]"]
 
 
 class Inbox:
@@ -73,98 +79,142 @@ class Inbox:
     def __init__(
         self,
         engine: AsyncEngine,
-        handler: Handler,
+        handler: Handler | BatchHandler,
         after_commit: Callable[[], Awaitable[None] | None] | None = None,
+        *,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         self.engine = engine
-        self.handler = handler
+        self.handler: BatchHandler = (
+            handler if isinstance(handler, BatchHandler) else OneByOne(handler)
+        )
         self.after_commit = after_commit
+        self.max_batch = max_batch
         self.duplicates = 0
         self.handled = 0
+        self.transactions = 0  # committed batches (a figure for tests and benchmarks)
+        self._pending: list[Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False
 
     async def receive(self, event: ports.InboundEvent) -> None:
-        """Store, then handle; returns once the update is safely stored (and, normally,
-        handled). A duplicate of a stored update changes nothing."""
-        inbound_id, new = await self._store(event)
-        if not new:
-            self.duplicates += 1
-        # A platform's retry of an update whose handling failed earlier handles it now
-        # (exactly once: _handle re-checks inside its transaction).
-        await self._handle(inbound_id, event)
+        """Return once the update is durably stored and (normally) handled, together with
+        whatever else was pending; a duplicate of a stored update changes nothing. Raises
+        when it could not be stored (the caller must not acknowledge it)."""
+        if self._closed:
+            raise InboxClosed("the inbox is closed")
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((event, waiter))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain(), name="inbox-writer")
+        await waiter
 
-    async def _store(self, event: ports.InboundEvent) -> tuple[int, bool]:
-        """The stored update's id, and whether this call stored it."""
-        try:
-            return await self._insert(event)
-        except IntegrityError:  # a concurrent retry of the same update won the race
-            return await self._insert(event)
-
-    async def _insert(self, event: ports.InboundEvent) -> tuple[int, bool]:
-        channel = event.sender.channel
-        async with writing(self.engine) as conn:
-            seen = (
-                await conn.execute(
-                    select(Inbound.id).where(
-                        Inbound.channel == channel, Inbound.platform_event_id == event.event_id
-                    )
-                )
-            ).scalar_one_or_none()
-            if seen is not None:
-                return int(seen), False
-            result = await conn.execute(
-                insert(Inbound)
-                .values(
-                    channel=channel,
-                    platform_event_id=event.event_id,
-                    kind=type(event).__name__,
-                    text=_text_of(event),
-                    event=event_to_json(event),
-                    received_at=utcnow(),
-                )
-                .returning(Inbound.id)
-            )
-            return int(result.scalar_one()), True
-
-    async def _handle(self, inbound_id: int, event: ports.InboundEvent) -> None:
-        try:
-            async with writing(self.engine) as conn:
-                if not await _unhandled(conn, inbound_id):
-                    return  # handled already (a duplicate, or another worker got it first)
-                await self.handler(conn, event, inbound_id)
-                await conn.execute(
-                    update(Inbound).where(Inbound.id == inbound_id).values(handled_at=utcnow())
-                )
-        except Exception:
-            # Stored, so not lost: it is handled again at the next start.
-            log.exception("handling inbound %s failed; it will be retried at start", inbound_id)
+    async def close(self) -> None:
+        """Accept no more updates; finish those already accepted, then end the writer."""
+        self._closed = True
+        writer = self._writer
+        if writer is None:
             return
-        self.handled += 1
+        try:
+            await asyncio.shield(writer)
+        except asyncio.CancelledError:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            raise
+
+    async def _drain(self) -> None:
+        """The writer: commit batches until nothing is pending (a new receive restarts it)."""
+        batch: list[Waiting] = []
+        try:
+            while self._pending:
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                await self._commit(batch)
+                batch = []
+        finally:  # cancelled mid-way: nobody may wait forever
+            for _, waiter in batch + self._pending:
+                if not waiter.done():
+                    waiter.set_exception(InboxClosed("the inbox stopped before storing it"))
+            self._pending.clear()
+
+    async def _commit(self, batch: list[Waiting]) -> None:
+        try:
+            outcome = await self._store_and_handle(batch)
+        except Exception as exc:
+            if len({stored.key_of(event) for event, _ in batch}) > 1:
+                log.warning("storing a batch of %s updates failed; one by one", len(batch))
+                for waiting in batch:
+                    await self._commit([waiting])
+                return
+            log.exception("storing an update failed; the platform will send it again")
+            for _, waiter in batch:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        self.transactions += 1
+        self.handled += outcome.handled
+        self.duplicates += outcome.duplicates
+        for _, waiter in batch:
+            if not waiter.done():  # a caller that gave up (cancelled) no longer waits
+                waiter.set_result(None)
+        if outcome.handled:
+            await self._after_commit()
+
+    async def _store_and_handle(self, batch: list[Waiting]) -> _Outcome:
+        unique: dict[stored.Key, ports.InboundEvent] = {}
+        for event, _ in batch:
+            unique.setdefault(stored.key_of(event), event)
+        outcome = _Outcome(duplicates=len(batch) - len(unique))
+        async with writing(self.engine) as conn:
+            seen = await stored.known(conn, unique)
+            outcome.duplicates += sum(1 for event, _ in batch if stored.key_of(event) in seen)
+            fresh = [event for key, event in unique.items() if key not in seen]
+            new_ids = await stored.store(conn, fresh)
+            # A platform's retry of an update whose handling failed earlier handles it now.
+            todo = [(seen[key].inbound_id, unique[key]) for key in seen if not seen[key].handled]
+            todo += [(new_ids[stored.key_of(event)], event) for event in fresh]
+            todo.sort(key=lambda item: item[0])
+            done = await self._handle(conn, todo)
+            await stored.mark_handled(conn, done)
+        outcome.handled = len(done)
+        return outcome
+
+    async def _handle(self, conn: AsyncConnection, items: Sequence[Item]) -> list[int]:
+        """Handle the items, each failure isolated; the ids of those handled."""
+        if not items:
+            return []
+        try:
+            async with conn.begin_nested():
+                await self.handler.handle_batch(conn, items)
+            return [inbound_id for inbound_id, _ in items]
+        except Exception:
+            if len(items) == 1:
+                # Stored, so not lost: it is handled again at start or on a retry.
+                log.exception("handling inbound %s failed; it will be retried", items[0][0])
+                return []
+        done: list[int] = []
+        for item in items:
+            done += await self._handle(conn, [item])
+        return done
+
+    async def handle_stored(self) -> int:
+        """Handle updates a crash left stored but not handled, oldest first; how many were
+        found (those whose handling fails again stay for the next start)."""
+        found, after = 0, 0
+        while True:
+            async with writing(self.engine) as conn:
+                items = await stored.unhandled(conn, after, self.max_batch)
+                if not items:
+                    return found
+                done = await self._handle(conn, items)
+                await stored.mark_handled(conn, done)
+            found, after = found + len(items), items[-1][0]
+            self.handled += len(done)
+            if done:
+                await self._after_commit()
+
+    async def _after_commit(self) -> None:
         if self.after_commit is not None:
             maybe = self.after_commit()
             if maybe is not None:
                 await maybe
-
-    async def handle_stored(self) -> int:
-        """Handle updates a crash left stored but not handled, oldest first."""
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(Inbound.id, Inbound.event)
-                    .where(Inbound.handled_at.is_(None))
-                    .order_by(Inbound.id)
-                )
-            ).all()
-        for row in rows:
-            await self._handle(int(row.id), event_from_json(dict(row.event)))
-        return len(rows)
-
-
-async def _unhandled(conn: AsyncConnection, inbound_id: int) -> bool:
-    # FOR UPDATE serialises concurrent handlers on PostgreSQL; SQLite's write transaction
-    # (BEGIN IMMEDIATE) already does, and SQLAlchemy leaves the clause out there.
-    handled = (
-        await conn.execute(
-            select(Inbound.handled_at).where(Inbound.id == inbound_id).with_for_update()
-        )
-    ).one()
-    return handled[0] is None
