@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import inbox_store as stored
@@ -139,7 +140,10 @@ class Inbox:
 
     async def _commit(self, batch: list[Waiting]) -> None:
         try:
-            outcome = await self._store_and_handle(batch)
+            try:
+                outcome = await self._store_and_handle(batch)
+            except IntegrityError:  # another process stored some of them first (PostgreSQL)
+                outcome = await self._store_and_handle(batch)
         except Exception as exc:
             if len({stored.key_of(event) for event, _ in batch}) > 1:
                 log.warning("storing a batch of %s updates failed; one by one", len(batch))
