@@ -60,6 +60,16 @@ class OneByOne:
             await self.handler(conn, event, inbound_id)
 
 
+class _HandlerFailed(Exception):
+    """The batch handler raised: its transaction rolls back and the batch is redone."""
+
+    def __init__(self, cause: Exception, items: Sequence[Item]) -> None:
+        super().__init__(repr(cause))
+        self.cause = cause
+        # A lone update that failed is known to fail: the redo stores it without handling.
+        self.known_bad = {stored.key_of(items[0][1])} if len(items) == 1 else set()
+
+
 class InboxClosed(Exception):
     """The inbox stopped before the update was stored: the platform must send it again."""
 
@@ -140,10 +150,7 @@ class Inbox:
 
     async def _commit(self, batch: list[Waiting]) -> None:
         try:
-            try:
-                outcome = await self._store_and_handle(batch)
-            except IntegrityError:  # another process stored some of them first (PostgreSQL)
-                outcome = await self._store_and_handle(batch)
+            outcome = await self._attempt(batch)
         except Exception as exc:
             if len({stored.key_of(event) for event, _ in batch}) > 1:
                 log.warning("storing a batch of %s updates failed; one by one", len(batch))
@@ -164,7 +171,24 @@ class Inbox:
         if outcome.handled:
             await self._after_commit()
 
-    async def _store_and_handle(self, batch: list[Waiting]) -> _Outcome:
+    async def _attempt(self, batch: list[Waiting]) -> _Outcome:
+        """One transaction for the batch; after a handler failure the batch is redone with
+        every update in its own savepoint, after a store race (PostgreSQL) once more."""
+        careful, raced, bad = False, False, set[stored.Key]()
+        while True:
+            try:
+                return await self._store_and_handle(batch, careful, bad)
+            except _HandlerFailed as failed:
+                log.warning("handling a batch failed (%r); one update at a time", failed.cause)
+                careful, bad = True, failed.known_bad
+            except IntegrityError:  # another process stored some of them first
+                if raced:
+                    raise
+                raced = True
+
+    async def _store_and_handle(
+        self, batch: list[Waiting], careful: bool, bad: set[stored.Key]
+    ) -> _Outcome:
         unique: dict[stored.Key, ports.InboundEvent] = {}
         for event, _ in batch:
             unique.setdefault(stored.key_of(event), event)
@@ -173,52 +197,76 @@ class Inbox:
             seen = await stored.known(conn, unique)
             outcome.duplicates += sum(1 for event, _ in batch if stored.key_of(event) in seen)
             fresh = [event for key, event in unique.items() if key not in seen]
-            new_ids = await stored.store(conn, fresh)
+            # Optimistically stored as handled: if handling fails, this transaction rolls
+            # back whole and the batch is redone carefully, so no such row is ever committed.
+            new_ids = await stored.store(conn, fresh, handled=not careful)
             # A platform's retry of an update whose handling failed earlier handles it now.
-            todo = [(seen[key].inbound_id, unique[key]) for key in seen if not seen[key].handled]
-            todo += [(new_ids[stored.key_of(event)], event) for event in fresh]
-            todo.sort(key=lambda item: item[0])
-            done = await self._handle(conn, todo)
-            await stored.mark_handled(conn, done)
-        outcome.handled = len(done)
+            retried = [(seen[k].inbound_id, unique[k]) for k in seen if not seen[k].handled]
+            todo = retried + [(new_ids[stored.key_of(event)], event) for event in fresh]
+            todo = sorted((i for i in todo if stored.key_of(i[1]) not in bad), key=_first)
+            marked = set() if careful else set(new_ids.values())
+            outcome.handled = await self._handle(conn, todo, careful, marked)
         return outcome
 
-    async def _handle(self, conn: AsyncConnection, items: Sequence[Item]) -> list[int]:
-        """Handle the items, each failure isolated; the ids of those handled."""
+    async def _handle(
+        self, conn: AsyncConnection, items: Sequence[Item], careful: bool, marked: set[int]
+    ) -> int:
+        """Handle the items and mark them handled (but those in `marked`); how many were.
+        Careful: each in its own savepoint, failures left unhandled. Else all or nothing."""
         if not items:
-            return []
+            return 0
+        if careful:
+            done = [item[0] for item in items if await self._handle_one(conn, item)]
+        else:
+            try:
+                await self.handler.handle_batch(conn, items)
+            except Exception as exc:
+                raise _HandlerFailed(exc, items) from exc
+            done = [inbound_id for inbound_id, _ in items]
+        await stored.mark_handled(conn, [i for i in done if i not in marked])
+        return len(done)
+
+    async def _handle_one(self, conn: AsyncConnection, item: Item) -> bool:
         try:
             async with conn.begin_nested():
-                await self.handler.handle_batch(conn, items)
-            return [inbound_id for inbound_id, _ in items]
+                await self.handler.handle_batch(conn, [item])
         except Exception:
-            if len(items) == 1:
-                # Stored, so not lost: it is handled again at start or on a retry.
-                log.exception("handling inbound %s failed; it will be retried", items[0][0])
-                return []
-        done: list[int] = []
-        for item in items:
-            done += await self._handle(conn, [item])
-        return done
+            # Stored, so not lost: it is handled again at start or on the platform's retry.
+            log.exception("handling inbound %s failed; it will be retried", item[0])
+            return False
+        return True
 
     async def handle_stored(self) -> int:
         """Handle updates a crash left stored but not handled, oldest first; how many were
         found (those whose handling fails again stay for the next start)."""
         found, after = 0, 0
         while True:
-            async with writing(self.engine) as conn:
-                items = await stored.unhandled(conn, after, self.max_batch)
-                if not items:
-                    return found
-                done = await self._handle(conn, items)
-                await stored.mark_handled(conn, done)
+            items, handled = await self._handle_stored_batch(after)
+            if not items:
+                return found
             found, after = found + len(items), items[-1][0]
-            self.handled += len(done)
-            if done:
+            self.handled += handled
+            if handled:
                 await self._after_commit()
+
+    async def _handle_stored_batch(self, after: int) -> tuple[list[Item], int]:
+        careful, bad = False, set[stored.Key]()
+        while True:
+            try:
+                async with writing(self.engine) as conn:
+                    items = await stored.unhandled(conn, after, self.max_batch)
+                    todo = [item for item in items if stored.key_of(item[1]) not in bad]
+                    return items, await self._handle(conn, todo, careful, set())
+            except _HandlerFailed as failed:
+                log.warning("handling stored updates failed (%r); one at a time", failed.cause)
+                careful, bad = True, failed.known_bad
 
     async def _after_commit(self) -> None:
         if self.after_commit is not None:
             maybe = self.after_commit()
             if maybe is not None:
                 await maybe
+
+
+def _first(item: Item) -> int:
+    return item[0]

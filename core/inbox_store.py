@@ -106,8 +106,11 @@ async def known(conn: AsyncConnection, keys: Iterable[Key]) -> dict[Key, Known]:
 _INSERT = insert(Inbound).returning(Inbound.id, Inbound.channel, Inbound.platform_event_id)
 
 
-async def store(conn: AsyncConnection, events: Sequence[ports.InboundEvent]) -> dict[Key, int]:
-    """Insert the updates (none of them stored yet) in one statement; their ids by key."""
+async def store(
+    conn: AsyncConnection, events: Sequence[ports.InboundEvent], *, handled: bool
+) -> dict[Key, int]:
+    """Insert the updates (none of them stored yet) in one statement, marked handled now
+    or not; their ids by key."""
     if not events:
         return {}
     now = utcnow()
@@ -119,6 +122,7 @@ async def store(conn: AsyncConnection, events: Sequence[ports.InboundEvent]) -> 
             "text": text_of(event),
             "event": event_to_json(event),
             "received_at": now,
+            "handled_at": now if handled else None,
         }
         for event in events
     ]
