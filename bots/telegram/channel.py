@@ -9,7 +9,6 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
@@ -36,6 +35,7 @@ from core.ports import (
 
 from .capabilities import paid_broadcast, telegram_capabilities
 from .inbound import ALLOWED_UPDATES, callback_id, translate
+from .lean import LeanSession
 from .media import LeafletFiles
 from .outbound import Outbox
 from .polling import UpdatePoller, retrying
@@ -60,7 +60,7 @@ class TelegramChannel:
         # More pooled connections than the core ever has calls in flight: a call that
         # waited for a free connection and timed out would look like a lost answer
         # (uncertain) although it never left.
-        session = AiohttpSession(
+        session = LeanSession(
             api=TelegramAPIServer.from_base(settings.api_base), timeout=deps.http_timeout_s,
             limit=MAX_CALLS_IN_FLIGHT + 64,
         )

@@ -8,6 +8,7 @@ import re
 
 from aiogram import Bot
 from aiogram.exceptions import AiogramError
+from aiogram.methods import SendMessage
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -21,6 +22,7 @@ from core.content import render_html
 from core.ports import Button, DeliveryResult, Outbound, OutboundPoll, PollSent, Status
 
 from .errors import is_stale_file, result_for
+from .lean import LeanSession, PreparedText
 from .media import LeafletFiles, as_photo, file_id_of
 
 log = logging.getLogger("rupor.telegram")
@@ -30,6 +32,8 @@ MAX_CALLBACK_BYTES = 64
 # An upload may take longer than an ordinary call: allow for a slow uplink.
 UPLOAD_BYTES_PER_S = 256 * 1024
 _NUMERIC = re.compile(r"^-?\d+$")
+# Text parts kept encoded: a run's parts plus recent replies; older ones are encoded again.
+PREPARED_PARTS = 64
 
 
 class BadContent(ValueError):
@@ -71,20 +75,22 @@ class Outbox:
         # None leaves the parameter out of the request: only paid broadcasts send it.
         self.paid: bool | None = True if paid else None
         self.http_timeout_s = http_timeout_s
+        # id(part) -> (part, its encoding); the part is kept so that its id is not reused.
+        self._prepared: dict[int, tuple[Outbound, PreparedText]] = {}
 
     async def send(self, recipient: str, msg: Outbound) -> DeliveryResult:
         """Send one part to one chat; every failure becomes a status (ChannelError excepted)."""
         try:
-            markup = keyboard(msg.buttons)
             if msg.media is None:
-                message, ref = await self._text(chat_ref(recipient), msg, markup), None
+                message_id, ref = await self._text(chat_ref(recipient), msg), None
             else:
-                message, ref = await self._media(chat_ref(recipient), msg, markup)
+                message, ref = await self._media(chat_ref(recipient), msg, keyboard(msg.buttons))
+                message_id = message.message_id
         except BadContent as exc:
             return DeliveryResult(recipient, Status.INVALID, error=str(exc))
         except AiogramError as exc:
             return result_for(recipient, exc)
-        return DeliveryResult(recipient, Status.SENT, str(message.message_id), media_ref=ref)
+        return DeliveryResult(recipient, Status.SENT, str(message_id), media_ref=ref)
 
     async def send_poll(self, recipient: str, poll: OutboundPoll) -> PollSent:
         """A native poll; non-anonymous, or Telegram sends no poll_answer updates."""
@@ -103,14 +109,27 @@ class Outbox:
         sent = DeliveryResult(recipient, Status.SENT, str(message.message_id))
         return PollSent(recipient, sent, message.poll.id if message.poll else None)
 
-    async def _text(self, chat: int | str, msg: Outbound, markup: InlineKeyboardMarkup | None
-                    ) -> Message:
+    async def _text(self, chat: int | str, msg: Outbound) -> int:
+        """sendMessage through the lean path: the part is rendered and encoded once."""
+        sent = await self.bot(self.prepared(msg).to(chat))
+        return sent.message_id
+
+    def prepared(self, msg: Outbound) -> PreparedText:
+        """The text part as aiogram's sendMessage request, encoded (BadContent if empty)."""
+        found = self._prepared.get(id(msg))
+        if found is not None and found[0] is msg:
+            return found[1]
         text = render_html(msg.text)
         if not text.strip():
             raise BadContent("the message has neither text nor a file")
-        return await self.bot.send_message(
-            chat, text, reply_markup=markup, allow_paid_broadcast=self.paid
-        )
+        request = SendMessage(chat_id=0, text=text, reply_markup=keyboard(msg.buttons),
+                              allow_paid_broadcast=self.paid)
+        assert isinstance(self.bot.session, LeanSession)
+        prepared = self.bot.session.prepare_text(self.bot, request)
+        if len(self._prepared) >= PREPARED_PARTS:
+            del self._prepared[next(iter(self._prepared))]
+        self._prepared[id(msg)] = (msg, prepared)
+        return prepared
 
     async def _media(self, chat: int | str, msg: Outbound, markup: InlineKeyboardMarkup | None
                      ) -> tuple[Message, str | None]:
