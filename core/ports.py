@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,10 @@ class Status(StrEnum):
     UNCERTAIN = "uncertain"  # may have reached the platform (a read timeout)
 
 
-@dataclass(frozen=True)
-class DeliveryResult:
+class DeliveryResult(NamedTuple):
+    """One recipient's outcome of a send (a tuple: adapters make one per recipient, up to
+    15,000 a second for Viber, where a frozen dataclass costs several times more)."""
+
     recipient: str
     status: Status
     platform_message_id: str | None = None

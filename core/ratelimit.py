@@ -18,6 +18,8 @@ from collections.abc import Callable, Hashable
 Clock = Callable[[], float]
 
 GUARD_S = 0.005  # clock granularity between our monotonic clock and the platform's
+# How far calls may run ahead of the even spacing (window / limit) before they wait.
+SMOOTH_TOLERANCE_S = 0.05
 
 
 class Slot:
@@ -115,6 +117,11 @@ class Pacer:
     `acquire(keys)` waits until a call to those keys (chat, group) fits every window and no
     retry_after pause is running, then returns its Slot; the caller finishes the slot when
     the platform answered. Waiters are served in order.
+
+    Calls are also spread evenly at the tightest window's average rate (a cell rate
+    algorithm that lets them run at most SMOOTH_TOLERANCE_S ahead). The windows alone would
+    let N calls start at once: the platform then answers them one after another, and the
+    (N+1)-th call waits for the answer to the first plus the queue behind it, every window.
     """
 
     def __init__(
@@ -126,6 +133,8 @@ class Pacer:
         self._global = [WindowLimiter(max(1, int(per_second)), 1.0, guard_s=guard_s)]
         if window_calls and window_s:
             self._global.append(WindowLimiter(window_calls, window_s, guard_s=guard_s))
+        self._spacing = max((w.span - guard_s) / w.limit for w in self._global)
+        self._next = 0.0  # the theoretical start of the next call when evenly spaced
         self._per_key = per_key or {}
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
@@ -143,7 +152,7 @@ class Pacer:
         return self._paused_until
 
     def _blockers(self, now: float, keys: dict[str, Hashable]) -> list[float | Slot]:
-        found: list[float | Slot] = [self._paused_until]
+        found: list[float | Slot] = [self._paused_until, self._next - SMOOTH_TOLERANCE_S]
         found += [w.blocker(now) for w in self._global]
         for kind, key in keys.items():
             spacing = self._per_key.get(kind)
@@ -166,6 +175,7 @@ class Pacer:
                     break
                 await asyncio.sleep(ready - now)
             slot = Slot(now, self._clock)
+            self._next = max(self._next, now) + self._spacing
             for window in self._global:
                 window.take(slot)
             for kind, key in keys.items():

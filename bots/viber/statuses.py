@@ -94,6 +94,8 @@ def broadcast(recipients: Sequence[str], answer: Mapping[str, Any]) -> list[Deli
     """Per-receiver results of a broadcast answered with status 0."""
     failed = _failed_list(answer.get("failed_list"))
     token = _token(answer.get("message_token"))
+    if not failed:  # the usual answer: one token for every receiver
+        return [DeliveryResult(r, Status.SENT, token) for r in recipients]
     results = []
     for recipient in recipients:
         entry = failed.get(recipient)
@@ -120,6 +122,8 @@ def _raise_when_all_refused_for_the_account(
     results: list[DeliveryResult], failed: dict[str, tuple[int, str]]
 ) -> None:
     """Billing refusals for every receiver stop the channel; for some, only they fail."""
+    if not failed:
+        return
     refused_for_account = [r.recipient for r in results if failed.get(r.recipient, (0,))[0]
                            in ACCOUNT_WIDE]
     if not refused_for_account:
