@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import dialogs_batch, members
@@ -78,14 +78,18 @@ class Dialogs:
     def __init__(self, texts: DialogTexts) -> None:
         self.t = texts
 
+    def handle_common(
+        self, conn: Connection, items: Sequence[tuple[int, InboundEvent]]
+    ) -> list[tuple[int, InboundEvent]]:
+        """The inbox's set-based step: member feedback and receipts, the same rows `handle`
+        gives them; returns the other events, oldest first, for `handle_batch`."""
+        return dialogs_batch.handle_common(conn, items, [Span(self.t.feedback_thanks)])
+
     async def handle_batch(
         self, conn: AsyncConnection, items: Sequence[tuple[int, InboundEvent]]
     ) -> None:
-        """The inbox's batch handler: the common events set-based, the rest one by one in
-        arrival order, all inside the inbox's transaction (the same rows as `handle`)."""
-        split = await dialogs_batch.plan(conn, items)
-        await dialogs_batch.apply(conn, split, [Span(self.t.feedback_thanks)])
-        for inbound_id, event in split.slow:
+        """The inbox's one-by-one step: each event in turn, inside the inbox's transaction."""
+        for inbound_id, event in items:
             await self.handle(conn, event, inbound_id)
 
     async def handle(self, conn: AsyncConnection, event: InboundEvent, inbound_id: int) -> None:

@@ -1,27 +1,35 @@
 """The inbound path with group commit: every update stored once and handled, the state
 change and the reply it queues committing together, before the platform is answered.
 
-Concurrent `receive` calls are gathered by one writer task into batches; each batch is one
-write transaction (de-duplicate, store, handle, mark handled, commit), after which every
-waiter returns. One update whose handling fails is rolled back to its savepoint and stays
-stored but unhandled (handled again at start or on the platform's retry); a batch that
-cannot be stored is retried update by update, so one bad update fails only its own caller.
+Concurrent `receive` calls are gathered by one writer task into batches. A batch is one
+write transaction — de-duplicate, store, handle the common events set-based, mark them
+handled, commit — run whole in one worker thread on SQLite (core.db.sqlite_twin). Events
+that need the per-event dialogue code are stored in it and handled right after in a second
+transaction, before their callers return; a crash in between leaves them stored but not
+handled, which `handle_stored` (at start) or the platform's retry handles.
+
+Failures stay with their update: a handler that raises rolls its transaction back, and
+the batch is redone with every update in its own savepoint (a lone update that failed is
+stored and left unhandled); a batch that cannot be stored is retried update by update, so
+only the caller of a bad update gets the exception (the webhook answers 500).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import inbox_store as stored
 from core import ports
-from core.db import writing
+from core.db import sqlite_twin, write_lock, writing
 from core.inbox_store import EVENT_TYPES as EVENT_TYPES
 from core.inbox_store import event_from_json as event_from_json
 from core.inbox_store import event_to_json as event_to_json
@@ -31,6 +39,7 @@ log = logging.getLogger("rupor.inbox")
 MAX_BATCH = 500  # updates per write transaction: bounds its time and its statements' size
 
 Item = tuple[int, ports.InboundEvent]  # (inbound id, event)
+T = TypeVar("T")
 
 
 class Handler(Protocol):
@@ -43,10 +52,16 @@ class Handler(Protocol):
 
 @runtime_checkable
 class BatchHandler(Protocol):
-    """Handles stored events (oldest first) inside the inbox's transaction; raising rolls
-    back all of them, after which the inbox hands them over again one at a time."""
+    """Handles stored events in two steps, each inside an inbox transaction."""
 
-    async def handle_batch(self, conn: AsyncConnection, items: Sequence[Item]) -> None: ...
+    def handle_common(self, conn: Connection, items: Sequence[Item]) -> Sequence[Item]:
+        """Handle set-based (synchronously, in the batch's transaction) what needs no
+        per-event code; return the other items, oldest first."""
+        ...
+
+    async def handle_batch(self, conn: AsyncConnection, items: Sequence[Item]) -> None:
+        """Handle these items (oldest first); raising rolls all of them back."""
+        ...
 
 
 class OneByOne:
@@ -55,13 +70,20 @@ class OneByOne:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
 
+    def handle_common(self, conn: Connection, items: Sequence[Item]) -> Sequence[Item]:
+        return items
+
     async def handle_batch(self, conn: AsyncConnection, items: Sequence[Item]) -> None:
         for inbound_id, event in items:
             await self.handler(conn, event, inbound_id)
 
 
+class InboxClosed(Exception):
+    """The inbox stopped before the update was stored: the platform must send it again."""
+
+
 class _HandlerFailed(Exception):
-    """The batch handler raised: its transaction rolls back and the batch is redone."""
+    """The handler raised: its transaction rolls back and the work is redone carefully."""
 
     def __init__(self, cause: Exception, items: Sequence[Item]) -> None:
         super().__init__(repr(cause))
@@ -70,15 +92,13 @@ class _HandlerFailed(Exception):
         self.known_bad = {stored.key_of(items[0][1])} if len(items) == 1 else set()
 
 
-class InboxClosed(Exception):
-    """The inbox stopped before the update was stored: the platform must send it again."""
-
-
 @dataclass
-class _Outcome:
-    handled: int = 0
+class _Stored:
+    """What a batch's store transaction did."""
+
     duplicates: int = 0
-    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    handled: int = 0
+    left: list[Item] = field(default_factory=list)  # stored, for the per-event step
 
 
 Waiting = tuple[ports.InboundEvent, "asyncio.Future[None]"]
@@ -103,10 +123,12 @@ class Inbox:
         self.max_batch = max_batch
         self.duplicates = 0
         self.handled = 0
-        self.transactions = 0  # committed batches (a figure for tests and benchmarks)
+        self.batches = 0  # batches stored (a figure for tests and benchmarks)
         self._pending: list[Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
+        self._twin: Engine | None = None
+        self._twin_checked = False
 
     async def receive(self, event: ports.InboundEvent) -> None:
         """Return once the update is durably stored and (normally) handled, together with
@@ -124,17 +146,37 @@ class Inbox:
         """Accept no more updates; finish those already accepted, then end the writer."""
         self._closed = True
         writer = self._writer
-        if writer is None:
-            return
         try:
-            await asyncio.shield(writer)
+            if writer is not None:
+                await asyncio.shield(writer)
         except asyncio.CancelledError:
+            assert writer is not None
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
             raise
+        finally:
+            if self._twin is not None:
+                self._twin.dispose()
+
+    async def handle_stored(self) -> int:
+        """Handle updates a crash left stored but not handled, oldest first; how many were
+        found (those whose handling fails again stay for the next start)."""
+        found, after = 0, 0
+        while True:
+            items = await stored.unhandled(self.engine, after, self.max_batch)
+            if not items:
+                return found
+            found, after = found + len(items), items[-1][0]
+            # Run through the batch path: stored and not handled, they are handled now.
+            done = await self._attempt([event for _, event in items])
+            self.handled += done.handled
+            if done.handled:
+                await self._after_commit()
+
+    # The writer --------------------------------------------------------------------------
 
     async def _drain(self) -> None:
-        """The writer: commit batches until nothing is pending (a new receive restarts it)."""
+        """Commit batches until nothing is pending (a new receive starts a new writer)."""
         batch: list[Waiting] = []
         try:
             while self._pending:
@@ -150,7 +192,7 @@ class Inbox:
 
     async def _commit(self, batch: list[Waiting]) -> None:
         try:
-            outcome = await self._attempt(batch)
+            outcome = await self._attempt([event for event, _ in batch])
         except Exception as exc:
             if len({stored.key_of(event) for event, _ in batch}) > 1:
                 log.warning("storing a batch of %s updates failed; one by one", len(batch))
@@ -162,7 +204,7 @@ class Inbox:
                 if not waiter.done():
                     waiter.set_exception(exc)
             return
-        self.transactions += 1
+        self.batches += 1
         self.handled += outcome.handled
         self.duplicates += outcome.duplicates
         for _, waiter in batch:
@@ -171,13 +213,26 @@ class Inbox:
         if outcome.handled:
             await self._after_commit()
 
-    async def _attempt(self, batch: list[Waiting]) -> _Outcome:
-        """One transaction for the batch; after a handler failure the batch is redone with
-        every update in its own savepoint, after a store race (PostgreSQL) once more."""
+    async def _after_commit(self) -> None:
+        if self.after_commit is not None:
+            maybe = self.after_commit()
+            if maybe is not None:
+                await maybe
+
+    # One batch ---------------------------------------------------------------------------
+
+    async def _attempt(self, events: list[ports.InboundEvent]) -> _Stored:
+        """Store and handle the events; after a handler failure the batch is redone with
+        nothing set-based, after a store race (PostgreSQL) once more."""
+        unique: dict[stored.Key, ports.InboundEvent] = {}
+        for event in events:
+            unique.setdefault(stored.key_of(event), event)
         careful, raced, bad = False, False, set[stored.Key]()
         while True:
+            work = functools.partial(self._store, events, unique, careful, bad)
             try:
-                return await self._store_and_handle(batch, careful, bad)
+                outcome = await self._in_transaction(work)
+                break
             except _HandlerFailed as failed:
                 log.warning("handling a batch failed (%r); one update at a time", failed.cause)
                 careful, bad = True, failed.known_bad
@@ -185,34 +240,62 @@ class Inbox:
                 if raced:
                     raise
                 raced = True
-
-    async def _store_and_handle(
-        self, batch: list[Waiting], careful: bool, bad: set[stored.Key]
-    ) -> _Outcome:
-        unique: dict[stored.Key, ports.InboundEvent] = {}
-        for event, _ in batch:
-            unique.setdefault(stored.key_of(event), event)
-        outcome = _Outcome(duplicates=len(batch) - len(unique))
-        async with writing(self.engine) as conn:
-            seen = await stored.known(conn, unique)
-            outcome.duplicates += sum(1 for event, _ in batch if stored.key_of(event) in seen)
-            fresh = [event for key, event in unique.items() if key not in seen]
-            # Optimistically stored as handled: if handling fails, this transaction rolls
-            # back whole and the batch is redone carefully, so no such row is ever committed.
-            new_ids = await stored.store(conn, fresh, handled=not careful)
-            # A platform's retry of an update whose handling failed earlier handles it now.
-            retried = [(seen[k].inbound_id, unique[k]) for k in seen if not seen[k].handled]
-            todo = retried + [(new_ids[stored.key_of(event)], event) for event in fresh]
-            todo = sorted((i for i in todo if stored.key_of(i[1]) not in bad), key=_first)
-            marked = set() if careful else set(new_ids.values())
-            outcome.handled = await self._handle(conn, todo, careful, marked)
+        if outcome.left:
+            outcome.handled += await self._handle_left(outcome.left, careful)
         return outcome
 
-    async def _handle(
-        self, conn: AsyncConnection, items: Sequence[Item], careful: bool, marked: set[int]
-    ) -> int:
-        """Handle the items and mark them handled (but those in `marked`); how many were.
-        Careful: each in its own savepoint, failures left unhandled. Else all or nothing."""
+    def _store(
+        self,
+        events: list[ports.InboundEvent],
+        unique: dict[stored.Key, ports.InboundEvent],
+        careful: bool,
+        bad: set[stored.Key],
+        conn: Connection,
+    ) -> _Stored:
+        """The batch's transaction (synchronous: one worker thread on SQLite)."""
+        seen = stored.known(conn, unique)
+        fresh = [event for key, event in unique.items() if key not in seen]
+        new_ids = stored.store(conn, fresh, handled=False)
+        # A platform's retry of an update whose handling failed earlier handles it now.
+        todo = [(seen[k].inbound_id, unique[k]) for k in seen if not seen[k].handled]
+        todo += [(new_ids[stored.key_of(event)], event) for event in fresh]
+        todo = sorted((i for i in todo if stored.key_of(i[1]) not in bad), key=_first)
+        left = todo if careful else self._common(conn, todo)
+        waiting = {inbound_id for inbound_id, _ in left}
+        done = [inbound_id for inbound_id, _ in todo if inbound_id not in waiting]
+        stored.mark_handled(conn, done)
+        duplicates = len(events) - len(unique)
+        duplicates += sum(1 for event in events if stored.key_of(event) in seen)
+        return _Stored(duplicates, len(done), list(left))
+
+    def _common(self, conn: Connection, items: list[Item]) -> Sequence[Item]:
+        if not items:
+            return []
+        try:
+            return self.handler.handle_common(conn, items)
+        except Exception as exc:
+            raise _HandlerFailed(exc, items) from exc
+
+    async def _handle_left(self, left: list[Item], careful: bool) -> int:
+        """The per-event step for stored updates; how many were handled. Failures are
+        logged, never raised: the updates are stored, so they are not lost."""
+        bad = set[stored.Key]()
+        while True:
+            try:
+                async with writing(self.engine) as conn:
+                    still = await stored.still_unhandled(conn, [i for i, _ in left])
+                    todo = [i for i in left if i[0] in still and stored.key_of(i[1]) not in bad]
+                    return await self._handle(conn, todo, careful)
+            except _HandlerFailed as failed:
+                log.warning("handling updates failed (%r); one at a time", failed.cause)
+                careful, bad = True, failed.known_bad
+            except Exception:
+                log.exception("handling %s stored updates failed; retried at start", len(left))
+                return 0
+
+    async def _handle(self, conn: AsyncConnection, items: list[Item], careful: bool) -> int:
+        """Handle the items and mark them handled: each in its own savepoint when careful
+        (failures left unhandled), else all or nothing."""
         if not items:
             return 0
         if careful:
@@ -223,7 +306,7 @@ class Inbox:
             except Exception as exc:
                 raise _HandlerFailed(exc, items) from exc
             done = [inbound_id for inbound_id, _ in items]
-        await stored.mark_handled(conn, [i for i in done if i not in marked])
+        await stored.mark_handled_async(conn, done)
         return len(done)
 
     async def _handle_one(self, conn: AsyncConnection, item: Item) -> bool:
@@ -236,36 +319,22 @@ class Inbox:
             return False
         return True
 
-    async def handle_stored(self) -> int:
-        """Handle updates a crash left stored but not handled, oldest first; how many were
-        found (those whose handling fails again stay for the next start)."""
-        found, after = 0, 0
-        while True:
-            items, handled = await self._handle_stored_batch(after)
-            if not items:
-                return found
-            found, after = found + len(items), items[-1][0]
-            self.handled += handled
-            if handled:
-                await self._after_commit()
+    async def _in_transaction(self, work: Callable[[Connection], T]) -> T:
+        """`work` in one write transaction: whole in a worker thread on a SQLite file,
+        through run_sync (statement by statement) elsewhere."""
+        if not self._twin_checked:
+            self._twin, self._twin_checked = sqlite_twin(self.engine), True
+        twin = self._twin
+        if twin is None:
+            async with writing(self.engine) as conn:
+                return await conn.run_sync(work)
+        async with write_lock(self.engine):
+            return await asyncio.to_thread(_transaction, twin, work)
 
-    async def _handle_stored_batch(self, after: int) -> tuple[list[Item], int]:
-        careful, bad = False, set[stored.Key]()
-        while True:
-            try:
-                async with writing(self.engine) as conn:
-                    items = await stored.unhandled(conn, after, self.max_batch)
-                    todo = [item for item in items if stored.key_of(item[1]) not in bad]
-                    return items, await self._handle(conn, todo, careful, set())
-            except _HandlerFailed as failed:
-                log.warning("handling stored updates failed (%r); one at a time", failed.cause)
-                careful, bad = True, failed.known_bad
 
-    async def _after_commit(self) -> None:
-        if self.after_commit is not None:
-            maybe = self.after_commit()
-            if maybe is not None:
-                await maybe
+def _transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with engine.begin() as conn:
+        return work(conn)
 
 
 def _first(item: Item) -> int:

@@ -1,5 +1,9 @@
 """The inbound table in bulk, inside the caller's write transaction: which updates are
-known, store the new ones, mark handled ones — a few statements per batch of updates."""
+known, store the new ones, mark handled ones — a few statements per batch of updates.
+
+The batch statements are synchronous (the inbox runs a batch's transaction whole in one
+worker thread, or through run_sync on PostgreSQL); the async ones serve the updates
+handled one by one."""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import ports
 from core.models import Inbound, utcnow
@@ -78,36 +82,44 @@ def text_of(event: ports.InboundEvent) -> str | None:
     return None
 
 
-async def known(conn: AsyncConnection, keys: Iterable[Key]) -> dict[Key, Known]:
+# Statements built once: building one per batch (coercing every id of an IN list) cost
+# more CPU than executing it.
+_KNOWN = (
+    select(Inbound.id, Inbound.platform_event_id, Inbound.handled_at)
+    .where(
+        Inbound.channel == bindparam("k_channel"),
+        Inbound.platform_event_id.in_(bindparam("k_ids", expanding=True)),
+    )
+    .with_for_update()
+)
+_HANDLED = (
+    update(Inbound)
+    .where(Inbound.id.in_(bindparam("h_ids", expanding=True)))
+    .values(handled_at=bindparam("h_at"))
+)
+
+
+def known(conn: Connection, keys: Iterable[Key]) -> dict[Key, Known]:
     """The stored updates among `keys`, locked until commit (FOR UPDATE serialises handlers
     on PostgreSQL; SQLite's BEGIN IMMEDIATE already does, and SQLAlchemy omits the clause)."""
     by_channel: dict[str, list[str]] = {}
     for channel, event_id in keys:
         by_channel.setdefault(channel, []).append(event_id)
-    if not by_channel:
-        return {}
-    query = (
-        select(Inbound.id, Inbound.channel, Inbound.platform_event_id, Inbound.handled_at)
-        .where(
-            or_(
-                *(
-                    and_(Inbound.channel == channel, Inbound.platform_event_id.in_(ids))
-                    for channel, ids in by_channel.items()
-                )
+    found: dict[Key, Known] = {}
+    for channel, event_ids in by_channel.items():
+        rows = conn.execute(_KNOWN, {"k_channel": channel, "k_ids": event_ids})
+        for row in rows.all():
+            found[(channel, row.platform_event_id)] = Known(
+                int(row.id), row.handled_at is not None
             )
-        )
-        .with_for_update()
-    )
-    rows = (await conn.execute(query)).all()
-    return {(r.channel, r.platform_event_id): Known(int(r.id), r.handled_at is not None)
-            for r in rows}
+    return found
 
 
 _INSERT = insert(Inbound).returning(Inbound.id, Inbound.channel, Inbound.platform_event_id)
 
 
-async def store(
-    conn: AsyncConnection, events: Sequence[ports.InboundEvent], *, handled: bool
+def store(
+    conn: Connection, events: Sequence[ports.InboundEvent], *, handled: bool
 ) -> dict[Key, int]:
     """Insert the updates (none of them stored yet) in one statement, marked handled now
     or not; their ids by key."""
@@ -126,28 +138,41 @@ async def store(
         }
         for event in events
     ]
-    result = await conn.execute(_INSERT, rows)
+    result = conn.execute(_INSERT, rows)
     return {(r.channel, r.platform_event_id): int(r.id) for r in result.all()}
 
 
-async def mark_handled(conn: AsyncConnection, inbound_ids: Sequence[int]) -> None:
+def mark_handled(conn: Connection, inbound_ids: Sequence[int]) -> None:
     if inbound_ids:
-        await conn.execute(
-            update(Inbound).where(Inbound.id.in_(inbound_ids)).values(handled_at=utcnow())
-        )
+        conn.execute(_HANDLED, {"h_ids": list(inbound_ids), "h_at": utcnow()})
+
+
+async def mark_handled_async(conn: AsyncConnection, inbound_ids: Sequence[int]) -> None:
+    if inbound_ids:
+        await conn.execute(_HANDLED, {"h_ids": list(inbound_ids), "h_at": utcnow()})
+
+
+async def still_unhandled(conn: AsyncConnection, inbound_ids: Sequence[int]) -> set[int]:
+    """Which of these stored updates nobody has handled yet, locked until commit."""
+    rows = await conn.execute(
+        select(Inbound.id)
+        .where(Inbound.id.in_(inbound_ids), Inbound.handled_at.is_(None))
+        .with_for_update()
+    )
+    return {int(inbound_id) for inbound_id in rows.scalars()}
 
 
 async def unhandled(
-    conn: AsyncConnection, after: int, limit: int
+    engine: AsyncEngine, after: int, limit: int
 ) -> list[tuple[int, ports.InboundEvent]]:
-    """Stored updates not handled yet with ids above `after`, oldest first, locked."""
-    rows = (
-        await conn.execute(
-            select(Inbound.id, Inbound.event)
-            .where(Inbound.handled_at.is_(None), Inbound.id > after)
-            .order_by(Inbound.id)
-            .limit(limit)
-            .with_for_update()
-        )
-    ).all()
+    """Stored updates not handled yet with ids above `after`, oldest first."""
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(Inbound.id, Inbound.event)
+                .where(Inbound.handled_at.is_(None), Inbound.id > after)
+                .order_by(Inbound.id)
+                .limit(limit)
+            )
+        ).all()
     return [(int(row.id), event_from_json(dict(row.event))) for row in rows]

@@ -7,7 +7,6 @@ together with the reply it queues).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -221,13 +220,13 @@ async def apply_receipt(conn: AsyncConnection, contact_id: int, receipt: Receipt
         int(receipt.platform_message_id) if receipt.up_to else receipt.platform_message_id
     )
     result = await conn.execute(
-        text(_receipt_sql(target, receipt.up_to)),
+        text(receipt_sql(target, receipt.up_to)),
         {"target": target, "cid": contact_id, "pmid": value},
     )
     return max(result.rowcount, 0)
 
 
-def _receipt_sql(target: str, up_to: bool) -> str:
+def receipt_sql(target: str, up_to: bool) -> str:
     before = ("sent", "delivered", "uncertain") if target == "read" else ("sent", "uncertain")
     statuses = ", ".join(f"'{s}'" for s in before)
     # VK message_read: every message up to this id was read.
@@ -239,52 +238,3 @@ def _receipt_sql(target: str, up_to: bool) -> str:
         f"AND platform_message_id IS NOT NULL AND status IN ({statuses}) AND {condition}"
     )
 
-
-# The same changes for many members at once (the inbox's set-based path) -----------------
-
-
-async def contacts_of(
-    conn: AsyncConnection, senders: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], ContactRow]:
-    """The existing contacts of these (channel, external id) senders, in one query each
-    channel; senders without a contact are absent (contact_for would create them)."""
-    by_channel: dict[str, list[str]] = {}
-    for channel, external_id in senders:
-        by_channel.setdefault(channel, []).append(external_id)
-    found: dict[tuple[str, str], ContactRow] = {}
-    for channel, external_ids in by_channel.items():
-        rows = await conn.execute(
-            select(
-                Contact.id, Contact.external_id, Contact.person_id, Contact.status,
-                Contact.dialog_state,
-            ).where(Contact.channel == channel, Contact.external_id.in_(external_ids))
-        )
-        for row in rows.all():
-            found[(channel, row.external_id)] = ContactRow(
-                int(row.id), row.person_id, row.status, dict(row.dialog_state or {}), channel
-            )
-    return found
-
-
-async def touch(conn: AsyncConnection, contact_ids: Sequence[int]) -> None:
-    """What contact_for records for a known sender: their latest inbound time."""
-    if contact_ids:
-        await conn.execute(
-            update(Contact).where(Contact.id.in_(contact_ids)).values(last_inbound_at=utcnow())
-        )
-
-
-async def apply_receipts(conn: AsyncConnection, receipts: Sequence[tuple[int, Receipt]]) -> None:
-    """apply_receipt for each (contact id, receipt), one executemany per kind of receipt.
-    Receipts only move deliveries forward, so their order does not change the result."""
-    groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
-    for contact_id, receipt in receipts:
-        target = "read" if receipt.kind == "read" else "delivered"
-        pmid: int | str = (
-            int(receipt.platform_message_id) if receipt.up_to else receipt.platform_message_id
-        )
-        groups.setdefault((target, receipt.up_to), []).append(
-            {"target": target, "cid": contact_id, "pmid": pmid}
-        )
-    for (target, up_to), params in groups.items():
-        await conn.execute(text(_receipt_sql(target, up_to)), params)

@@ -61,7 +61,7 @@ async def test_concurrent_updates_share_transactions_and_are_each_handled_once(
     assert await counts(engine) == {"stored": 120, "handled": 120, "feedback": 120,
                                     "replies": 120}
     assert inbox.handled == 120 and inbox.duplicates == 0
-    assert inbox.transactions == 3  # 50 + 50 + 20: everything pending, capped
+    assert inbox.batches == 3  # 50 + 50 + 20: everything pending, capped
     await inbox.close()
 
 
@@ -172,7 +172,7 @@ async def test_a_single_event_handler_still_works_batched(engine: AsyncEngine) -
     inbox = Inbox(engine, handler)
     starts = [Subscribed(f"s{n}", Sender("vk", str(n), ""), None) for n in range(5)]
     assert await receive_all(inbox, starts) == [None] * 5
-    assert seen == ["s0", "s1", "s2", "s3", "s4"] and inbox.transactions == 1
+    assert seen == ["s0", "s1", "s2", "s3", "s4"] and inbox.batches == 1
     assert (await counts(engine))["replies"] == 5
     await inbox.close()
 

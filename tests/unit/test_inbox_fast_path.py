@@ -135,7 +135,7 @@ async def test_the_set_based_path_leaves_the_same_rows_as_one_by_one(
     for event in EVENTS:
         await slow.receive(event)
     fast = Inbox(batched, Dialogs(DIALOG))
-    assert await _receive_together(fast, EVENTS) and fast.transactions == 1
+    assert await _receive_together(fast, EVENTS) and fast.batches == 1
     assert slow.handled == fast.handled == len(EVENTS) - 1
     expected, got = await snapshot(one_by_one), await snapshot(batched)
     assert got == expected
@@ -162,7 +162,7 @@ async def test_the_batch_splits_common_events_from_the_rest(
     engine, _ = twins
     items = list(enumerate(EVENTS[:-1], start=1))
     async with engine.begin() as conn:
-        split = await plan(conn, items)
+        split = await conn.run_sync(plan, items)
         await conn.rollback()
     assert [inbound_id for inbound_id, _ in split.feedback] == [1, 2, 3, 6]
     assert [receipt.event_id for _, receipt in split.receipts] == ["4", "5", "7", "8"]
