@@ -21,7 +21,7 @@ from core import outbox
 from core.campaigns import RunPlan, load_plan, save_media_ref, with_media_ref
 from core.db import writing
 from core.outbox import Claimed, Outcome, Policy
-from core.ports import Channel, ChannelError, DeliveryResult, Outbound, Status
+from core.ports import Capabilities, Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.ratelimit import KeyedSpacing, Pacer
 from core.replies import ClaimedReply, claim_replies, record_replies, recover_replies, reply_row
 from core.runs import finish_runs
@@ -31,9 +31,32 @@ log = logging.getLogger("rupor.dispatch")
 WAVE_S = 0.5  # seconds of sending claimed at once
 MAX_WAVE = 5_000  # deliveries: bounds memory and what a crash can leave uncertain
 MAX_CALLS_IN_FLIGHT = 256  # adapters keep at least this many connections open
+IN_FLIGHT_S = 1.0  # seconds of sending a sender may hold claimed (at least two waves)
 FLUSH_S = 0.1  # results wait at most this long before they are written
 IDLE_POLL_S = 1.0  # runs created by other processes are seen within this time
 FAULT_PAUSE_S = 30.0  # an adapter-wide fault (bad token, platform down) pauses the channel
+
+
+def wave_size(caps: Capabilities, max_wave: int = MAX_WAVE) -> int:
+    """Deliveries claimed at once: half a second of sending, at most `max_wave`."""
+    per_call = caps.max_recipients_per_call
+    calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
+    # A cap that is a multiple of the call size leaves no short call in a wave
+    # (5,000 = 16 x 300 + 200 would cost Viber one request in seventeen).
+    cap = max(per_call, max_wave // per_call * per_call)
+    return min(cap, calls * per_call)
+
+
+def in_flight_limit(caps: Capabilities, max_wave: int = MAX_WAVE) -> int:
+    """Deliveries a sender holds claimed but unrecorded (what a crash can leave uncertain):
+    two waves, and whole waves enough for IN_FLIGHT_S of sending at the sustained ceiling,
+    so claiming and recording never leave the pacer without work while answers are slow."""
+    wave = wave_size(caps, max_wave)
+    calls_per_s = caps.calls_per_second
+    if caps.window_calls and caps.window_s:
+        calls_per_s = min(calls_per_s, caps.window_calls / caps.window_s)
+    per_s = calls_per_s * caps.max_recipients_per_call
+    return wave * max(2, math.ceil(per_s * IN_FLIGHT_S / wave))
 
 
 def build_pacer(channel: Channel) -> Pacer:
@@ -90,7 +113,7 @@ class ChannelSender:
         self.max_wave = max_wave
         self.pacer = build_pacer(channel)
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-        self.budget = _Budget(limit=2 * self.wave_size)
+        self.budget = _Budget(limit=in_flight_limit(caps, max_wave))
         self.calls_in_flight = asyncio.Semaphore(max(4, min(MAX_CALLS_IN_FLIGHT, 2 * calls)))
         self.plans: dict[int, RunPlan] = {}
         self.progress: dict[int, Counter[str]] = {}
@@ -108,13 +131,7 @@ class ChannelSender:
     def wave_size(self) -> int:
         """Deliveries in half a second of sending; follows the adapter's current capabilities
         (Viber drops from 300 recipients per call to 1 when broadcasting is not approved)."""
-        caps = self.channel.capabilities
-        per_call = caps.max_recipients_per_call
-        calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-        # A cap that is a multiple of the call size leaves no short call in a wave
-        # (5,000 = 16 x 300 + 200 would cost Viber one request in seventeen).
-        cap = max(per_call, self.max_wave // per_call * per_call)
-        return min(cap, calls * per_call)
+        return wave_size(self.channel.capabilities, self.max_wave)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish what is in flight and record it."""
@@ -151,7 +168,7 @@ class ChannelSender:
             self._wake.clear()
             await self._serve_replies()
             wave = self.wave_size
-            self.budget.limit = 2 * wave
+            self.budget.limit = in_flight_limit(self.channel.capabilities, self.max_wave)
             await self.budget.reserve(wave)
             batch = await outbox.claim(self.engine, self.name, self.sender_id, wave, self.lease_s)
             unused = wave - len(batch)

@@ -74,17 +74,26 @@ async def broadcast_message(
     audience = platform.audience
     token = audience.new_token()
     failed_list = []
+    # Decided once per call: encoding the draft per receiver cost a third of a broadcast.
+    personal = has_placeholders(draft)
     for receiver in receivers:
         try:
             user = audience.check_receiver(receiver, draft)
         except Refusal as refusal:
             failed_list.append(refusal.failed_entry(receiver))
             continue
-        audience.deliver(user, personalised(draft, user), token, "broadcast_message")
+        message = personalised(draft, user) if personal else draft
+        audience.deliver(user, message, token, "broadcast_message")
     platform.stats.broadcasts += 1
     platform.stats.broadcast_sizes.append(len(receivers))
     platform.stats.broadcast_failed_receivers += len(failed_list)
     return {"status": 0, "status_message": "ok", "message_token": token, "failed_list": failed_list}
+
+
+def has_placeholders(draft: MessageDraft) -> bool:
+    """Whether the draft uses any broadcast placeholder (replaced per receiver)."""
+    encoded = json.dumps([draft.fields, draft.tracking_data], ensure_ascii=False)
+    return any(placeholder in encoded for placeholder in PLACEHOLDERS)
 
 
 def personalised(draft: MessageDraft, user: ViberUser) -> MessageDraft:

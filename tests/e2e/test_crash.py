@@ -72,9 +72,15 @@ class AtKill:
 
 
 def in_flight_bound(caps: Capabilities) -> int:
-    """Deliveries a sender may hold claimed but unrecorded: two waves (core/dispatch.py)."""
+    """Deliveries a sender may hold claimed but unrecorded (core/dispatch.py): whole waves
+    of half a second of sending, two of them or enough for one second at the ceiling."""
+    per_call = caps.max_recipients_per_call
     calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-    return 2 * min(MAX_WAVE, calls * caps.max_recipients_per_call)
+    wave = min(MAX_WAVE // per_call * per_call, calls * per_call)
+    calls_per_s = caps.calls_per_second
+    if caps.window_calls:
+        calls_per_s = min(calls_per_s, caps.window_calls / caps.window_s)
+    return wave * max(2, math.ceil(calls_per_s * per_call / wave))
 
 
 def listen(rig: Rig, channel: str, listener: KillSwitch) -> None:
