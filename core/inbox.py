@@ -255,7 +255,9 @@ class Inbox:
         """The batch's transaction (synchronous: one worker thread on SQLite)."""
         seen = stored.known(conn, unique)
         fresh = [event for key, event in unique.items() if key not in seen]
-        new_ids = stored.store(conn, fresh, handled=False)
+        # Stored already marked handled unless careful: the common step handles nearly all
+        # of them in this transaction, and the few it leaves are unmarked below.
+        new_ids = stored.store(conn, fresh, handled=not careful)
         # A platform's retry of an update whose handling failed earlier handles it now.
         todo = [(seen[k].inbound_id, unique[k]) for k in seen if not seen[k].handled]
         todo += [(new_ids[stored.key_of(event)], event) for event in fresh]
@@ -263,7 +265,9 @@ class Inbox:
         left = todo if careful else self._common(conn, todo)
         waiting = {inbound_id for inbound_id, _ in left}
         done = [inbound_id for inbound_id, _ in todo if inbound_id not in waiting]
-        stored.mark_handled(conn, done)
+        marked = set() if careful else set(new_ids.values())
+        stored.mark_handled(conn, [i for i in done if i not in marked])
+        stored.mark_handled(conn, [i for i in waiting if i in marked], handled=False)
         duplicates = len(events) - len(unique)
         duplicates += sum(1 for event in events if stored.key_of(event) in seen)
         return _Stored(duplicates, len(done), list(left))

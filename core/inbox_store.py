@@ -142,9 +142,9 @@ def store(
     return {(r.channel, r.platform_event_id): int(r.id) for r in result.all()}
 
 
-def mark_handled(conn: Connection, inbound_ids: Sequence[int]) -> None:
+def mark_handled(conn: Connection, inbound_ids: Sequence[int], handled: bool = True) -> None:
     if inbound_ids:
-        conn.execute(_HANDLED, {"h_ids": list(inbound_ids), "h_at": utcnow()})
+        conn.execute(_HANDLED, {"h_ids": list(inbound_ids), "h_at": utcnow() if handled else None})
 
 
 async def mark_handled_async(conn: AsyncConnection, inbound_ids: Sequence[int]) -> None:
