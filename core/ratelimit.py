@@ -18,8 +18,11 @@ from collections.abc import Callable, Hashable
 Clock = Callable[[], float]
 
 GUARD_S = 0.005  # clock granularity between our monotonic clock and the platform's
-# How far calls may run ahead of the even spacing (window / limit) before they wait.
+# How far calls may run ahead of the even spacing before they wait, and how much faster
+# than the window's average the spacing is: a call that started late (a busy event loop)
+# is caught up within the windows instead of being lost for good.
 SMOOTH_TOLERANCE_S = 0.05
+SMOOTH_CATCH_UP = 1.1
 
 
 class Slot:
@@ -118,7 +121,7 @@ class Pacer:
     retry_after pause is running, then returns its Slot; the caller finishes the slot when
     the platform answered. Waiters are served in order.
 
-    Calls are also spread evenly at the tightest window's average rate (a cell rate
+    Calls are also spread evenly at about the tightest window's average rate (a cell rate
     algorithm that lets them run at most SMOOTH_TOLERANCE_S ahead). The windows alone would
     let N calls start at once: the platform then answers them one after another, and the
     (N+1)-th call waits for the answer to the first plus the queue behind it, every window.
@@ -133,7 +136,7 @@ class Pacer:
         self._global = [WindowLimiter(max(1, int(per_second)), 1.0, guard_s=guard_s)]
         if window_calls and window_s:
             self._global.append(WindowLimiter(window_calls, window_s, guard_s=guard_s))
-        self._spacing = max((w.span - guard_s) / w.limit for w in self._global)
+        self._spacing = max((w.span - guard_s) / w.limit for w in self._global) / SMOOTH_CATCH_UP
         self._next = 0.0  # the theoretical start of the next call when evenly spaced
         self._per_key = per_key or {}
         self._paused_until = 0.0
