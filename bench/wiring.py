@@ -22,6 +22,7 @@ from bench.pacing import Calls, LoopLag, time_calls
 from bench.platforms import TELEGRAM_TOKEN, VIBER_TOKEN, Platforms
 from bots import texts
 from bots.registry import capabilities, configured
+from bots.suite import freeze_heap, thaw_heap
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import SendingSettings, Settings, settings_from_mapping
@@ -86,6 +87,7 @@ class Rupor:
             receivers = [c for c in rupor.channels.values() if isinstance(c, WebhookReceiver)]
             rupor.server.add_receivers(receivers)
             await rupor.channels["viber"].start(inbox.receive)  # set_webhook, checked at once
+        freeze_heap()  # as rupor run does once it has started
         return rupor
 
     def capabilities(self) -> dict[str, Capabilities]:
@@ -111,6 +113,7 @@ class Rupor:
             await self.server.close()
         await self.reader.dispose()
         await self.engine.dispose()
+        thaw_heap()
 
 
 @dataclass
