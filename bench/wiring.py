@@ -104,7 +104,7 @@ class Rupor:
         """Every channel's sender, configured as `rupor run` configures it, until done."""
         policies = {name: self.policy(name) for name in self.channels}
         return await send_all(self.engine, self.channels, policies, totals,
-                              self.settings.sending)
+                              self.settings.sending, reader=self.reader)
 
     async def close(self) -> None:
         for channel in self.channels.values():
@@ -134,12 +134,14 @@ def _recorded(sender: ChannelSender) -> int:
 
 async def send_all(engine: AsyncEngine, channels: Mapping[str, Channel],
                    policies: Mapping[str, Policy], totals: Mapping[str, int],
-                   sending: SendingSettings | None = None) -> SendResult:
+                   sending: SendingSettings | None = None,
+                   reader: AsyncEngine | None = None) -> SendResult:
     """Run one ChannelSender per channel until each recorded its total (or stalled); the
     lease and the wave cap come from `[sending]` (its defaults when not given)."""
     sending = sending or SendingSettings()
     senders = {n: ChannelSender(engine, c, policies[n], lease_s=sending.lease_seconds,
-                                max_wave=sending.batch_size) for n, c in channels.items()}
+                                max_wave=sending.batch_size, reader=reader)
+               for n, c in channels.items()}
     calls: dict[str, Calls] = {n: [] for n in channels}
     for name, channel in channels.items():
         time_calls(channel, calls[name])

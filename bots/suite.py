@@ -131,7 +131,7 @@ class Suite:
             )
             self.senders[name] = ChannelSender(
                 self.engine, channel, policy, lease_s=sending.lease_seconds,
-                max_wave=sending.batch_size,
+                max_wave=sending.batch_size, reader=self.reader,
             )
         freeze_heap()
 

@@ -23,7 +23,14 @@ from core.db import writing
 from core.outbox import Claimed, Outcome, Policy
 from core.ports import Capabilities, Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.ratelimit import KeyedSpacing, Pacer
-from core.replies import ClaimedReply, claim_replies, record_replies, recover_replies, reply_row
+from core.replies import (
+    ClaimedReply,
+    claim_replies,
+    record_replies,
+    recover_replies,
+    replies_due,
+    reply_row,
+)
 from core.runs import finish_runs
 
 log = logging.getLogger("rupor.dispatch")
@@ -107,10 +114,14 @@ class ChannelSender:
         *,
         lease_s: float = 60.0,
         max_wave: int = MAX_WAVE,
+        reader: AsyncEngine | None = None,
     ) -> None:
+        """`reader`: a read-only engine on the same database for the cheap checks a busy
+        loop makes (SQLite: spares the write lock); the writing engine if None."""
         caps = channel.capabilities
         self.engine, self.channel, self.policy, self.lease_s = engine, channel, policy, lease_s
         self.max_wave = max_wave
+        self.reader = reader
         self.pacer = build_pacer(channel)
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
         self.budget = _Budget(limit=in_flight_limit(caps, max_wave))
@@ -185,6 +196,8 @@ class ChannelSender:
 
     async def _serve_replies(self) -> None:
         """Answers to members go first, through the same pacer as the campaigns."""
+        if not await replies_due(self.reader or self.engine, self.name):
+            return
         quota = max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2))
         for reply in await claim_replies(self.engine, self.name, quota):
             await self.calls_in_flight.acquire()
@@ -212,7 +225,7 @@ class ChannelSender:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         await self._flush()
-        await finish_runs(self.engine)
+        await finish_runs(self.engine, self.reader)
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
         await asyncio.wait(waiters, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:

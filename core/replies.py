@@ -75,6 +75,20 @@ _CLAIM = (
 )
 
 
+_DUE = (
+    "SELECT 1 FROM replies WHERE channel = :channel AND status = 'pending' "
+    "AND next_attempt_at <= :now LIMIT 1"
+)
+
+
+async def replies_due(engine: AsyncEngine, channel: str) -> bool:
+    """Whether any reply of the channel is due: a cheap read (pass a read-only engine) that
+    spares the write lock on every turn of a busy sender's loop."""
+    async with engine.connect() as conn:
+        found = await conn.execute(text(_DUE), {"channel": channel, "now": time.time()})
+        return found.first() is not None
+
+
 async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[ClaimedReply]:
     async with writing(engine) as conn:
         rows = (

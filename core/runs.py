@@ -279,19 +279,24 @@ async def failover(
     return max(result.rowcount, 0)
 
 
-async def finish_runs(engine: AsyncEngine) -> list[int]:
-    """Mark sending runs with nothing pending or claimed as done; return their ids."""
-    open_rows = (
-        "SELECT 1 FROM deliveries d WHERE d.run_id = campaign_runs.id "
-        "AND d.status IN ('pending', 'claimed')"
-    )
+_FINISHED = text(
+    "SELECT id FROM campaign_runs WHERE status = 'sending' AND NOT EXISTS ("
+    "SELECT 1 FROM deliveries d WHERE d.run_id = campaign_runs.id "
+    "AND d.status IN ('pending', 'claimed'))"
+)
+
+
+async def finish_runs(engine: AsyncEngine, reader: AsyncEngine | None = None) -> list[int]:
+    """Mark sending runs with nothing pending or claimed as done; return their ids.
+
+    With a read-only `reader`, the write lock is taken only when some run looks finished
+    (idle senders call this every second while another channel is still sending)."""
+    if reader is not None:
+        async with reader.connect() as conn:
+            if (await conn.execute(_FINISHED)).first() is None:
+                return []
     async with writing(engine) as conn:
-        found = await conn.execute(
-            text(
-                "SELECT id FROM campaign_runs WHERE status = 'sending' "
-                f"AND NOT EXISTS ({open_rows})"
-            )
-        )
+        found = await conn.execute(_FINISHED)
         ids = [int(row[0]) for row in found.all()]
         if ids:
             await conn.execute(
