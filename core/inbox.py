@@ -8,10 +8,12 @@ that need the per-event dialogue code are stored in it and handled right after i
 transaction, before their callers return; a crash in between leaves them stored but not
 handled, which `handle_stored` (at start) or the platform's retry handles.
 
-Failures stay with their update: a handler that raises rolls its transaction back, and
-the batch is redone with every update in its own savepoint (a lone update that failed is
-stored and left unhandled); a batch that cannot be stored is retried update by update, so
-only the caller of a bad update gets the exception (the webhook answers 500).
+Failures stay with their update: if the set-based step raises, the batch's transaction
+rolls back and the batch is redone with every update going through the per-event step,
+where each update has its own savepoint (one that fails stays stored, not handled; one
+whose handler raises CancelledError passes it to its own caller alone). A batch that cannot
+be stored is retried update by update, so only the caller of a bad update gets the
+exception (the webhook answers 500, the platform retries).
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class _Stored:
     duplicates: int = 0
     handled: int = 0
     left: list[Item] = field(default_factory=list)  # stored, for the per-event step
+    interrupted: set[stored.Key] = field(default_factory=set)  # by the per-event step
 
 
 Waiting = tuple[ports.InboundEvent, "asyncio.Future[None]"]
@@ -207,8 +210,12 @@ class Inbox:
         self.batches += 1
         self.handled += outcome.handled
         self.duplicates += outcome.duplicates
-        for _, waiter in batch:
-            if not waiter.done():  # a caller that gave up (cancelled) no longer waits
+        for event, waiter in batch:
+            if waiter.done():  # a caller that gave up (cancelled) no longer waits
+                continue
+            if stored.key_of(event) in outcome.interrupted:
+                waiter.cancel()
+            else:
                 waiter.set_result(None)
         if outcome.handled:
             await self._after_commit()
@@ -241,7 +248,8 @@ class Inbox:
                     raise
                 raced = True
         if outcome.left:
-            outcome.handled += await self._handle_left(outcome.left, careful)
+            handled, outcome.interrupted = await self._handle_left(outcome.left)
+            outcome.handled += handled
         return outcome
 
     def _store(
@@ -280,43 +288,43 @@ class Inbox:
         except Exception as exc:
             raise _HandlerFailed(exc, items) from exc
 
-    async def _handle_left(self, left: list[Item], careful: bool) -> int:
-        """The per-event step for stored updates; how many were handled. Failures are
-        logged, never raised: the updates are stored, so they are not lost."""
-        bad = set[stored.Key]()
-        while True:
-            try:
-                async with writing(self.engine) as conn:
-                    still = await stored.still_unhandled(conn, [i for i, _ in left])
-                    todo = [i for i in left if i[0] in still and stored.key_of(i[1]) not in bad]
-                    return await self._handle(conn, todo, careful)
-            except _HandlerFailed as failed:
-                log.warning("handling updates failed (%r); one at a time", failed.cause)
-                careful, bad = True, failed.known_bad
-            except Exception:
-                log.exception("handling %s stored updates failed; retried at start", len(left))
-                return 0
+    async def _handle_left(self, left: list[Item]) -> tuple[int, set[stored.Key]]:
+        """The per-event step for stored updates, each in its own savepoint (these are the
+        rare events: commands, dialogue steps); how many were handled, and the updates
+        whose handling was interrupted. Failures are logged, never raised: the updates
+        are stored, so they are handled at start or on the platform's retry."""
+        done: list[int] = []
+        interrupted: set[stored.Key] = set()
+        try:
+            async with writing(self.engine) as conn:
+                still = await stored.still_unhandled(conn, [i for i, _ in left])
+                for item in left:
+                    if item[0] not in still:
+                        continue  # another process handled it in between
+                    verdict = await self._handle_one(conn, item)
+                    if verdict is True:
+                        done.append(item[0])
+                    elif verdict is None:
+                        interrupted.add(stored.key_of(item[1]))
+                await stored.mark_handled_async(conn, done)
+        except Exception:
+            log.exception("handling %s stored updates failed; retried at start", len(left))
+            return 0, interrupted
+        return len(done), interrupted
 
-    async def _handle(self, conn: AsyncConnection, items: list[Item], careful: bool) -> int:
-        """Handle the items and mark them handled: each in its own savepoint when careful
-        (failures left unhandled), else all or nothing."""
-        if not items:
-            return 0
-        if careful:
-            done = [item[0] for item in items if await self._handle_one(conn, item)]
-        else:
-            try:
-                await self.handler.handle_batch(conn, items)
-            except Exception as exc:
-                raise _HandlerFailed(exc, items) from exc
-            done = [inbound_id for inbound_id, _ in items]
-        await stored.mark_handled_async(conn, done)
-        return len(done)
-
-    async def _handle_one(self, conn: AsyncConnection, item: Item) -> bool:
+    async def _handle_one(self, conn: AsyncConnection, item: Item) -> bool | None:
+        """Handled (True), failed (False) or interrupted by a CancelledError raised inside
+        the handler, not by cancelling the writer (None: its caller gets the CancelledError,
+        as if the handler had run in the caller's own task)."""
         try:
             async with conn.begin_nested():
                 await self.handler.handle_batch(conn, [item])
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise
+            log.warning("handling inbound %s was interrupted; it stays stored", item[0])
+            return None
         except Exception:
             # Stored, so not lost: it is handled again at start or on the platform's retry.
             log.exception("handling inbound %s failed; it will be retried", item[0])

@@ -214,3 +214,26 @@ def test_stored_events_read_back_as_they_were_and_as_asdict_wrote_them() -> None
         assert event_from_json(json.loads(json.dumps(stored))) == event
         earlier = {**dataclasses.asdict(event), "type": type(event).__name__}
         assert json.dumps(stored, sort_keys=True) == json.dumps(earlier, sort_keys=True)
+
+
+async def test_a_handler_interrupted_mid_way_fails_only_its_own_caller(
+    engine: AsyncEngine,
+) -> None:
+    """A CancelledError inside a handler (a kill between storing and acknowledging, as the
+    e2e tests simulate it) reaches that update's caller alone; the update stays stored."""
+    dialogs = Dialogs(DIALOG)
+
+    async def killed_on_s2(conn: AsyncConnection, event: InboundEvent, inbound_id: int) -> None:
+        await dialogs.handle(conn, event, inbound_id)
+        if event.event_id == "s2":
+            raise asyncio.CancelledError("killed")
+
+    inbox = Inbox(engine, killed_on_s2)
+    starts = [Subscribed(f"s{n}", Sender("vk", str(n), ""), None) for n in range(4)]
+    results = await receive_all(inbox, starts)
+    assert [type(r).__name__ for r in results] == ["NoneType", "NoneType", "CancelledError",
+                                                   "NoneType"]
+    assert await counts(engine) == {"stored": 4, "handled": 3, "feedback": 0, "replies": 3}
+    assert await Inbox(engine, dialogs).handle_stored() == 1
+    assert (await counts(engine))["replies"] == 4
+    await inbox.close()
