@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from core.config import async_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -126,3 +127,25 @@ def sqlite_twin(engine: AsyncEngine) -> Engine | None:
     event.listen(twin, "connect", _manual_transactions)
     event.listen(twin, "begin", _begin_immediate)
     return twin
+
+
+_TWINS: weakref.WeakKeyDictionary[AsyncEngine, Engine | None] = weakref.WeakKeyDictionary()
+
+
+async def in_write_transaction(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
+    """`work` in one write transaction, queued behind this process's other writers: on a
+    SQLite file whole in a worker thread (one thread hop, and the event loop keeps running
+    while the rows are built), elsewhere through run_sync, statement by statement."""
+    if engine not in _TWINS:
+        _TWINS[engine] = sqlite_twin(engine)
+    twin = _TWINS[engine]
+    if twin is None:
+        async with writing(engine) as conn:
+            return await conn.run_sync(work)
+    async with write_lock(engine):
+        return await asyncio.to_thread(_run_in_transaction, twin, work)
+
+
+def _run_in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with engine.begin() as conn:
+        return work(conn)

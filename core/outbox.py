@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.db import writing
+from core.db import in_write_transaction, writing
 from core.models import Contact, Delivery, Sender, utcnow
 from core.ports import Status
 
@@ -79,14 +79,17 @@ async def claim(
     now = time.time()
     params = {"sender": sender_id, "lease": now + lease_s, "now": now, "channel": channel,
               "limit": limit}
-    async with writing(engine) as conn:
-        result = await conn.execute(text(_claim_sql(conn.dialect.name)), params)
+
+    def work(conn: Connection) -> list[Claimed]:
+        result = conn.execute(text(_claim_sql(conn.dialect.name)), params)
         rows = cast(list[_ClaimRow], result.all())
-    # Straight from the row tuples: per-row attribute access and dataclass construction
-    # cost more than the database itself at 20,000 rows/s (SQLite gives 0/1 for booleans).
-    claimed = [Claimed._make(row) for row in rows]
-    claimed.sort(key=_by_id)
-    return claimed
+        # Straight from the row tuples: per-row attribute access and dataclass construction
+        # cost more than the database itself at 20,000 rows/s (SQLite gives 0/1 for booleans).
+        claimed = [Claimed._make(row) for row in rows]
+        claimed.sort(key=_by_id)
+        return claimed
+
+    return await in_write_transaction(engine, work)
 
 
 _ClaimRow = tuple[int, int, int, int | None, str, int, bool]
@@ -161,18 +164,38 @@ async def record(
     if not outcomes:
         return
     now = time.time()
+    if not failover_runs or not any(o.claimed.run_id in failover_runs for o in outcomes):
+        # The common case, whole in one unit of work (on SQLite in a worker thread, so the
+        # event loop keeps pacing calls while thousands of rows are built and written).
+        await in_write_transaction(engine, lambda conn: _record_plain(conn, outcomes, policy, now))
+        return
     rows = [_row_update(o, policy, now) for o in outcomes]
-    gone = {
-        o.claimed.contact_id: FINAL_FOR_CONTACT[o.status]
-        for o in outcomes
-        if o.status in FINAL_FOR_CONTACT
-    }
+    gone = _gone(outcomes)
     async with writing(engine) as conn:
         await conn.exec_driver_sql(driver_sql(_RECORD_SQL, conn.dialect.paramstyle), rows)
         if gone:
             await mark_contacts(conn, gone)
         if failover_runs:
             await _fail_over(conn, outcomes, rows, failover_runs)
+
+
+def _gone(outcomes: Sequence[Outcome]) -> dict[int, str]:
+    return {
+        o.claimed.contact_id: FINAL_FOR_CONTACT[o.status]
+        for o in outcomes
+        if o.status in FINAL_FOR_CONTACT
+    }
+
+
+def _record_plain(
+    conn: Connection, outcomes: Sequence[Outcome], policy: Policy, now: float
+) -> None:
+    rows = [_row_update(o, policy, now) for o in outcomes]
+    conn.exec_driver_sql(driver_sql(_RECORD_SQL, conn.dialect.paramstyle), rows)
+    gone = _gone(outcomes)
+    if gone:
+        for statement, params in _mark_statements(gone):
+            conn.execute(statement, params)
 
 
 async def _fail_over(
@@ -192,19 +215,26 @@ async def _fail_over(
 
 async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None:
     """Contacts that blocked or left: no campaign reaches them from the next batch on."""
+    for statement, params in _mark_statements(statuses):
+        await conn.execute(statement, params)
+
+
+def _mark_statements(statuses: dict[int, str]) -> list[tuple[Any, list[dict[str, Any]]]]:
     params = [{"c_id": cid, "c_status": status} for cid, status in statuses.items()]
-    await conn.execute(
-        update(Contact)
-        .where(Contact.id == bindparam("c_id"))
-        .values(status=bindparam("c_status"), updated_at=utcnow()),
-        params,
-    )
-    await conn.execute(
-        update(Delivery)
-        .where(Delivery.contact_id == bindparam("c_id"), Delivery.status == "pending")
-        .values(status=bindparam("c_status"), updated_at=time.time()),
-        params,
-    )
+    return [
+        (
+            update(Contact)
+            .where(Contact.id == bindparam("c_id"))
+            .values(status=bindparam("c_status"), updated_at=utcnow()),
+            params,
+        ),
+        (
+            update(Delivery)
+            .where(Delivery.contact_id == bindparam("c_id"), Delivery.status == "pending")
+            .values(status=bindparam("c_status"), updated_at=time.time()),
+            params,
+        ),
+    ]
 
 
 # Senders and leases -------------------------------------------------------------------
