@@ -3,9 +3,9 @@ change and the reply it queues committing together, before the platform is answe
 
 Concurrent `receive` calls are gathered by one writer task into batches. A batch is one
 write transaction — de-duplicate, store, handle the common events set-based, mark them
-handled, commit — run whole in one worker thread on SQLite (core.db.sqlite_twin). Events
-that need the per-event dialogue code are stored in it and handled right after in a second
-transaction, before their callers return; a crash in between leaves them stored but not
+handled, commit — run whole in one worker thread on SQLite (core.db.in_write_transaction).
+Events that need the per-event dialogue code are stored in it and handled right after in a
+second transaction, before their callers return; a crash in between leaves them stored but not
 handled, which `handle_stored` (at start) or the platform's retry handles.
 
 Failures stay with their update: if the set-based step raises, the batch's transaction
@@ -23,15 +23,15 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import inbox_store as stored
 from core import ports
-from core.db import sqlite_twin, write_lock, writing
+from core.db import in_write_transaction, writing
 from core.inbox_store import EVENT_TYPES as EVENT_TYPES
 from core.inbox_store import event_from_json as event_from_json
 from core.inbox_store import event_to_json as event_to_json
@@ -41,7 +41,6 @@ log = logging.getLogger("rupor.inbox")
 MAX_BATCH = 500  # updates per write transaction: bounds its time and its statements' size
 
 Item = tuple[int, ports.InboundEvent]  # (inbound id, event)
-T = TypeVar("T")
 
 
 class Handler(Protocol):
@@ -130,8 +129,6 @@ class Inbox:
         self._pending: list[Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
-        self._twin: Engine | None = None
-        self._twin_checked = False
 
     async def receive(self, event: ports.InboundEvent) -> None:
         """Return once the update is durably stored and (normally) handled, together with
@@ -149,17 +146,14 @@ class Inbox:
         """Accept no more updates; finish those already accepted, then end the writer."""
         self._closed = True
         writer = self._writer
+        if writer is None:
+            return
         try:
-            if writer is not None:
-                await asyncio.shield(writer)
-        except asyncio.CancelledError:
-            assert writer is not None
+            await asyncio.shield(writer)
+        except asyncio.CancelledError:  # stopped while draining: stop the writer too
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
             raise
-        finally:
-            if self._twin is not None:
-                self._twin.dispose()
 
     async def handle_stored(self) -> int:
         """Handle updates a crash left stored but not handled, oldest first; how many were
@@ -238,7 +232,7 @@ class Inbox:
         while True:
             work = functools.partial(self._store, events, unique, careful, bad)
             try:
-                outcome = await self._in_transaction(work)
+                outcome = await in_write_transaction(self.engine, work)
                 break
             except _HandlerFailed as failed:
                 log.warning("handling a batch failed (%r); one update at a time", failed.cause)
@@ -330,23 +324,6 @@ class Inbox:
             log.exception("handling inbound %s failed; it will be retried", item[0])
             return False
         return True
-
-    async def _in_transaction(self, work: Callable[[Connection], T]) -> T:
-        """`work` in one write transaction: whole in a worker thread on a SQLite file,
-        through run_sync (statement by statement) elsewhere."""
-        if not self._twin_checked:
-            self._twin, self._twin_checked = sqlite_twin(self.engine), True
-        twin = self._twin
-        if twin is None:
-            async with writing(self.engine) as conn:
-                return await conn.run_sync(work)
-        async with write_lock(self.engine):
-            return await asyncio.to_thread(_transaction, twin, work)
-
-
-def _transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
-    with engine.begin() as conn:
-        return work(conn)
 
 
 def _first(item: Item) -> int:
