@@ -39,6 +39,7 @@ from .lean import LeanSession
 from .media import LeafletFiles
 from .outbound import Outbox
 from .polling import UpdatePoller, retrying
+from .quick import quick_event
 from .webhook import WEBHOOK_PATH, authentic, parse_update
 
 log = logging.getLogger("rupor.telegram")
@@ -114,6 +115,9 @@ class TelegramChannel:
         """401 without the right secret header, 400 for a body that is not an update."""
         if not authentic(headers, self.settings.webhook_secret):
             return WebhookAnswer(status=401, body="unauthorized")
+        quick = quick_event(body, self.username)
+        if quick is not None:
+            return WebhookAnswer(events=(quick,))
         update = parse_update(body, self.bot)
         if update is None:
             return WebhookAnswer(status=400, body="not a Telegram update")

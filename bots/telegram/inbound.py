@@ -60,7 +60,7 @@ def _message(event_id: str, message: Message, bot_username: str | None) -> Inbou
         return None
     sender = chat_sender(message.chat, message.from_user)
     if text.startswith("/") and text[1:2].strip():  # a lone "/" or "/ x" is plain text
-        return _command(event_id, sender, text, bot_username)
+        return command_or_start(event_id, sender, text, bot_username)
     reply = message.reply_to_message
     return Text(
         event_id, sender, text,
@@ -69,7 +69,7 @@ def _message(event_id: str, message: Message, bot_username: str | None) -> Inbou
     )
 
 
-def _command(event_id: str, sender: Sender, text: str, bot_username: str | None
+def command_or_start(event_id: str, sender: Sender, text: str, bot_username: str | None
              ) -> InboundEvent | None:
     head, _, args = text.partition(" ")
     name, _, addressee = head[1:].partition("@")
