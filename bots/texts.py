@@ -96,3 +96,30 @@ INVITES_HTML_CELL = (
     "<div class=\"link\">{link}</div></div>"
 )
 INVITES_HTML_TAIL = "</body></html>"
+
+
+# --- Member attachments in the feedback inbox (bots/attachments.py) ----------------------
+
+# What the staff read in the inbox for a file or object a member sent; `kind` is the
+# adapters' common name for it, detail (file name, duration, emoji) is added when known.
+ATTACHMENT_LABELS = {
+    "photo": "фото",
+    "document": "документ",
+    "voice": "голосовое сообщение",
+    "audio": "аудио",
+    "video": "видео",
+    "video_note": "видеосообщение",
+    "animation": "GIF-анимация",
+    "sticker": "стикер",
+    "location": "геопозиция",
+    "contact": "контакт",
+    "poll": "опрос",
+    "wall": "запись со стены",
+    "link": "ссылка",
+    "other": "вложение",
+}
+# "[документ: zayavlenie.pdf]", "[голосовое сообщение, 0:12]", "[стикер 👍]"
+ATTACHMENT_WITH_DETAIL = {"voice": "[{label}, {detail}]", "audio": "[{label}, {detail}]",
+                          "video": "[{label}, {detail}]", "video_note": "[{label}, {detail}]",
+                          "sticker": "[{label} {detail}]"}
+ATTACHMENT_DETAIL_DEFAULT = "[{label}: {detail}]"

@@ -126,7 +126,7 @@ class Dialogs:
         if isinstance(event, ButtonPress):
             return await self._button(conn, contact, event.payload)
         if isinstance(event, Text):
-            return await self._text(conn, contact, event.text, inbound_id)
+            return await self._text(conn, contact, event, inbound_id)
         return None
 
     # Joining -----------------------------------------------------------------------------
@@ -277,10 +277,12 @@ class Dialogs:
         return Reply(self.t.link_code.format(code=code, minutes=minutes))
 
     async def _text(
-        self, conn: AsyncConnection, contact: ContactRow, text: str, inbound_id: int
+        self, conn: AsyncConnection, contact: ContactRow, event: Text, inbound_id: int
     ) -> Reply | None:
         if contact.state.get("step") == "name":
-            return await self._named(conn, contact, text)
+            if event.attachment is not None:  # a photo of the union card is no typed name
+                return Reply(self.t.ask_name)
+            return await self._named(conn, contact, event.text)
         if contact.status != "active":
             return await self._start(conn, contact, None)
         await conn.execute(

@@ -158,6 +158,9 @@ class Text:
     text: str
     reply_to: str | None = None  # platform message id this answers (staff group replies)
     author_id: str | None = None  # who wrote it inside a group chat
+    # A file the member sent, as "<channel>:<kind>:<platform handle>" (telegram:photo:<file_id>,
+    # vk:doc:<owner_id>_<id>, viber:picture:<url>); `text` then describes it for the staff.
+    attachment: str | None = None
 
 
 @dataclass(frozen=True)

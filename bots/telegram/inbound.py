@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
 from aiogram.types import PollAnswer as TgPollAnswer
 
+from bots.attachments import combined
 from core.ports import (
     ButtonPress,
     Command,
@@ -19,6 +20,8 @@ from core.ports import (
     Text,
     Unsubscribed,
 )
+
+from .attachments import attachment_of
 
 CHANNEL = "telegram"
 # What the bot asks Telegram for (getUpdates / setWebhook allowed_updates).
@@ -56,16 +59,21 @@ def translate(update: Update, bot_username: str | None = None) -> InboundEvent |
 
 def _message(event_id: str, message: Message, bot_username: str | None) -> InboundEvent | None:
     text = message.text if message.text is not None else message.caption
-    if text is None or message.from_user is None or message.from_user.is_bot:
+    if message.from_user is None or message.from_user.is_bot:
         return None
     sender = chat_sender(message.chat, message.from_user)
-    if text.startswith("/") and text[1:2].strip():  # a lone "/" or "/ x" is plain text
+    if text is not None and text.startswith("/") and text[1:2].strip():  # a lone "/" is text
         return command_or_start(event_id, sender, text, bot_username)
+    found = attachment_of(message) if message.text is None else None
+    if text is None and found is None:
+        return None  # a service message (a member joined, a title changed)
+    said, ref = combined(text, [found] if found is not None else [])
     reply = message.reply_to_message
     return Text(
-        event_id, sender, text,
+        event_id, sender, said,
         reply_to=str(reply.message_id) if reply is not None else None,
         author_id=str(message.from_user.id) if sender.is_group else None,
+        attachment=ref,
     )
 
 

@@ -18,6 +18,7 @@ from viberbot.api.messages import TextMessage
 from viberbot.api.viber_requests import create_request
 
 from bots import texts
+from bots.attachments import combined
 from bots.transport import WebhookAnswer
 from core.ports import (
     ButtonPress,
@@ -30,6 +31,7 @@ from core.ports import (
     Unsubscribed,
 )
 
+from .attachments import attachment_of
 from .outbound import PAYLOAD_PREFIX, START_PREFIX, welcome_body
 
 log = logging.getLogger("rupor.viber")
@@ -139,7 +141,9 @@ def translate(event: str, payload: Mapping[str, Any], request: Any) -> tuple[Inb
     token = payload.get("message_token", "")
     if event == "message":
         sender = _sender(request.sender)
-        return _message(f"message:{token}:{sender.external_id}", sender, request.message)
+        message = payload.get("message")
+        return _message(f"message:{token}:{sender.external_id}", sender, request.message,
+                        message if isinstance(message, Mapping) else {})
     if event == "subscribed":
         sender = _sender(request.user)
         return (Subscribed(f"subscribed:{token}:{sender.external_id}", sender),)
@@ -166,11 +170,16 @@ def _sender(profile: Any) -> Sender:
     return Sender(CHANNEL, profile.id, profile.name or "")
 
 
-def _message(event_id: str, sender: Sender, message: Any) -> tuple[InboundEvent, ...]:
+def _message(event_id: str, sender: Sender, message: Any, raw: Mapping[str, Any]
+             ) -> tuple[InboundEvent, ...]:
     if isinstance(message, TextMessage):
         return (_text_event(event_id, sender, message.text or ""),)
     caption = getattr(message, "text", None) or ""
-    media = getattr(message, "media", None) or ""
+    found = attachment_of(raw)
+    if found is not None:
+        text, ref = combined(caption, [found])
+        return (Text(event_id, sender, text, attachment=ref),)
+    media = getattr(message, "media", None) or ""  # a url message: the link is the text
     text = f"{caption} {media}".strip()
     if not text:
         log.info("viber: ignoring a %s message from %s", type(message).__name__,

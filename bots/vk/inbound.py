@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bots.attachments import combined
+from bots.vk.attachments import attachments_of
 from bots.vk.outgoing import CHAT_PEER_START
 from core.ports import (
     ButtonPress,
@@ -73,28 +75,29 @@ def _message_new(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
     message = obj.get("message") or {}
     peer_id = int(message.get("peer_id") or message.get("from_id") or 0)
     sender = _sender(peer_id)
-    text = _MENTION.sub("", str(message.get("text") or "")).strip()
+    words = _MENTION.sub("", str(message.get("text") or "")).strip()
     payload = _rupor(message.get("payload"))
     if payload is not None:
         return [ButtonPress(event_id, sender, payload, message_id=str(message.get("id")))]
     # VK's "Начать" button sends {"command": "start"} (dev.vk.com/ru/api/bots/development/keyboard).
-    starts = _decode(message.get("payload")) == {"command": "start"} or text.lower() in _START
+    starts = _decode(message.get("payload")) == {"command": "start"} or words.lower() in _START
     events: list[InboundEvent] = []
     if message.get("ref"):
         # The member came through an invite link vk.me/club...?ref=<organisation code>.
         events.append(Subscribed(event_id, sender, invite=str(message["ref"])))
-        if starts or not text:
+        if starts or not (words or message.get("attachments") or message.get("geo")):
             return events
         event_id = f"{event_id}:text"  # the second event of one update needs its own id
     if starts:
         return [Command(event_id, sender, "start")]
-    return events + [_said(event_id, sender, message, text)]
+    return events + [_said(event_id, sender, message, words)]
 
 
-def _said(event_id: str, sender: Sender, message: dict[str, Any], text: str) -> InboundEvent:
-    command = command_of(event_id, sender, text)
+def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) -> InboundEvent:
+    command = command_of(event_id, sender, words)
     if command is not None:
-        return command
+        return command  # a caption that is a command acts as one, as on Telegram
+    text, files = combined(words, attachments_of(message))
     reply = message.get("reply_message") or {}
     author = message.get("from_id")
     return Text(
@@ -103,6 +106,7 @@ def _said(event_id: str, sender: Sender, message: dict[str, Any], text: str) -> 
         text,
         reply_to=message_ref_of(reply) if reply else None,
         author_id=str(author) if sender.is_group and author else None,
+        attachment=files,
     )
 
 

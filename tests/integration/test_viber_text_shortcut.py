@@ -80,4 +80,8 @@ def test_other_messages_still_go_through_viberbot() -> None:
     payload["message"] = {"type": "picture", "text": "Фото", "media": "https://x/y.jpg"}
     got = answer(payload)
     assert got.status == 200
-    assert [e.text for e in got.events] == ["Фото https://x/y.jpg"]  # type: ignore[union-attr]
+    # The picture is described for the inbox, its URL kept as the attachment (attachments brief).
+    assert [e.text for e in got.events] == ["Фото\n[фото]"]  # type: ignore[union-attr]
+    assert [e.attachment for e in got.events] == [  # type: ignore[union-attr]
+        "viber:picture:https://x/y.jpg"
+    ]
