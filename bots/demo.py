@@ -117,7 +117,7 @@ async def _prepare(settings: Settings, members_file: Path) -> int:
 async def _send(settings: Settings) -> float:
     totals = await _deliveries_per_channel(settings)
     say("Sending at the platforms' ceilings (Telegram 30/s, VK 20 requests/s × 100, "
-        "Viber 50 requests/s × 300):")
+        "Viber 500 requests per 10 s × 300):")
     started = time.monotonic()
     stop = asyncio.Event()
     suite = Suite(settings, on_progress=Progress(totals))
