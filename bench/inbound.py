@@ -87,7 +87,7 @@ def _figure(channel: str, connections: int, found: dict[str, Any], stored: dict[
 async def run(ctx: Context) -> None:
     members = int(ctx.mode.pick(20, 2_000, 20_000))
     count = int(ctx.mode.pick(40, 20_000, 100_000))
-    max_s = float(ctx.mode.pick(30, 8, 45))  # per channel: quick mode stays under 2 minutes
+    max_s = float(ctx.mode.pick(30, 6, 45))  # per channel: quick mode stays under 2 minutes
     # Telegram opens up to 40 webhook connections by default (setWebhook max_connections).
     connections = int(ctx.mode.pick(8, 40, 40))
     url = await fresh_database(ctx.subdir("inbound"))
