@@ -17,15 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.db import REGION
 from core.db import create_engine, session_factory
 from core.importer import import_members
 from core.schema import upgrade
 
-REGION = "Пермская краевая организация Профсоюза образования"
 HEADER = ["full_name", "org_path", "roles", "telegram_id", "vk_id", "viber_id", "member_id", "tags"]
 
 
 def write_members(path: Path, count: int) -> None:
+    """Rows round-robin over 100 schools; 3 in 4 with a messenger id; all with a card number."""
     with path.open("w", encoding="utf-8", newline="") as output:
         writer = csv.writer(output)
         writer.writerow(HEADER)

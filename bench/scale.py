@@ -15,15 +15,15 @@ Quick mode runs smaller sizes and judges them against the same goals as rates
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.db import REGION, Cohort, fresh_database, populate, prepare_run
+from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
+from bench.import_members import write_members
 from bench.overhead import LOOPBACK
 from core.db import create_engine
 
@@ -93,25 +93,6 @@ async def memory(ctx: Context, sizes: list[int], ready: dict[int, str]) -> None:
                             f"{large:.0f} MB ({growth:+.0%})"))
 
 
-def write_members_csv(path: Path, rows: int) -> None:
-    """Rows round-robin over 100 schools; 3 in 4 with a messenger id; all with a card number."""
-    with path.open("w", encoding="utf-8", newline="") as output:
-        writer = csv.writer(output)
-        writer.writerow(["full_name", "org_path", "roles", "telegram_id", "vk_id", "viber_id",
-                         "member_id", "tags"])
-        for n in range(rows):
-            district, school = divmod(n % 100, 20)
-            channel = n % 4
-            writer.writerow([
-                f"Член Профсоюза {n}", f"{REGION}/Район {district}/Школа № {school}",
-                "member,young_teacher" if n % 7 == 0 else "member",
-                str(10_000_000 + n) if channel == 0 else "",
-                str(n + 1) if channel == 1 else "",
-                f"viber{n}==" if channel == 2 else "",
-                f"59{n:08d}", "профком" if n % 10 == 0 else "",
-            ])
-
-
 def rupor_command() -> list[str]:
     script = Path(sys.executable).with_name("rupor")
     return [str(script)] if script.exists() else [
@@ -121,7 +102,7 @@ def rupor_command() -> list[str]:
 async def import_csv(ctx: Context, rows: int) -> Figure:
     directory = ctx.subdir("import")
     members = directory / f"members-{rows}.csv"
-    write_members_csv(members, rows)
+    write_members(members, rows)
     url = await fresh_database(directory, "import.sqlite3")
     config = directory / "config.toml"
     config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.e2e.processes import Launcher
+from tests.e2e.subs_support import Rig
 
 _LAUNCHER = Launcher()
 
@@ -27,3 +28,12 @@ def launcher() -> Iterator[Launcher]:
     """Starts `rupor …` child processes; kills any a test left running."""
     yield _LAUNCHER
     _LAUNCHER.stop_jobs()
+
+
+@pytest.fixture
+async def rigs() -> AsyncIterator[list[Rig]]:
+    """Rigs a subscription test opens (append them); closed when the test ends."""
+    opened: list[Rig] = []
+    yield opened
+    for rig in opened:
+        await rig.close()

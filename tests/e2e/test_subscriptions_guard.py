@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,14 +37,6 @@ from tests.e2e.subs_support import (
 )
 
 TG_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-@pytest.fixture
-async def rigs() -> AsyncIterator[list[Rig]]:
-    opened: list[Rig] = []
-    yield opened
-    for rig in opened:
-        await rig.close()
 
 
 async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:

@@ -6,24 +6,13 @@ member left does not reach them; "Подписаться снова" (or startin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bots.texts import DIALOG
 from sandbox.union import Actor
 from tests.e2e.subs_support import BOTH, Modes, Rig, answer, nothing_arrives, texts_of
 
 PLATFORMS = ("telegram", "vk", "viber")
-
-
-@pytest.fixture
-async def rigs() -> AsyncIterator[list[Rig]]:
-    opened: list[Rig] = []
-    yield opened
-    for rig in opened:
-        await rig.close()
 
 
 async def stop_by_us(rig: Rig, actor: Actor) -> None:

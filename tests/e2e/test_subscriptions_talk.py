@@ -6,24 +6,14 @@ order."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from core.models import Inbound
 from core.reach import reach_report
 from sandbox.union import Actor
 from tests.e2e.subs_support import BOTH, PAIRS, Modes, Rig, answer, wait_for
-
-
-@pytest.fixture
-async def rigs() -> AsyncIterator[list[Rig]]:
-    opened: list[Rig] = []
-    yield opened
-    for rig in opened:
-        await rig.close()
 
 
 async def link(telegram: Actor, vk: Actor) -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from bench.__main__ import benchmarks, main
 from bench.harness import Context, Mode, figure, percentile, table
+from bench.import_members import write_members
 from bench.platforms import fold, steady
-from bench.scale import write_members_csv
 
 REQUIRED = {"bench": str, "case": str, "goal": str, "summary": str}
 
@@ -103,7 +103,7 @@ def test_table_lists_every_figure_with_its_verdict(tmp_path: Path) -> None:
 
 def test_members_csv_has_the_importer_columns(tmp_path: Path) -> None:
     path = tmp_path / "members.csv"
-    write_members_csv(path, 8)
+    write_members(path, 8)
     header, *rows = path.read_text(encoding="utf-8").splitlines()
     assert header == "full_name,org_path,roles,telegram_id,vk_id,viber_id,member_id,tags"
     assert len(rows) == 8
