@@ -1,6 +1,6 @@
 """How long `rupor audience import` takes on SQLite: a fresh import, then the same file again.
 
-    python bench/import_members.py [ROWS ...]      (default: 10000 100000)
+    python -m bench.import_members [ROWS ...]      (default: 10000 100000)
 
 Rows are spread round-robin over 100 schools (the worst case for look-ups by name: every
 batch touches every school); three in four have a messenger id, all have a member_id.
