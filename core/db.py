@@ -132,13 +132,18 @@ def sqlite_twin(engine: AsyncEngine) -> Engine | None:
 _TWINS: weakref.WeakKeyDictionary[AsyncEngine, Engine | None] = weakref.WeakKeyDictionary()
 
 
+def sqlite_twin_of(engine: AsyncEngine) -> Engine | None:
+    """The engine's synchronous twin (made once, then kept with the engine), or None."""
+    if engine not in _TWINS:
+        _TWINS[engine] = sqlite_twin(engine)
+    return _TWINS[engine]
+
+
 async def in_write_transaction(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
     """`work` in one write transaction, queued behind this process's other writers: on a
     SQLite file whole in a worker thread (one thread hop, and the event loop keeps running
     while the rows are built), elsewhere through run_sync, statement by statement."""
-    if engine not in _TWINS:
-        _TWINS[engine] = sqlite_twin(engine)
-    twin = _TWINS[engine]
+    twin = sqlite_twin_of(engine)
     if twin is None:
         async with writing(engine) as conn:
             return await conn.run_sync(work)

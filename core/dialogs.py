@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import dialogs_batch, members
+from core.inbox_sql import InboxStatements
 from core.members import ContactRow
 from core.models import Inbound
 from core.ports import (
@@ -79,11 +80,11 @@ class Dialogs:
         self.t = texts
 
     def handle_common(
-        self, conn: Connection, items: Sequence[tuple[int, InboundEvent]]
+        self, sql: InboxStatements, items: Sequence[tuple[int, InboundEvent]]
     ) -> list[tuple[int, InboundEvent]]:
         """The inbox's set-based step: member feedback and receipts, the same rows `handle`
         gives them; returns the other events, oldest first, for `handle_batch`."""
-        return dialogs_batch.handle_common(conn, items, [Span(self.t.feedback_thanks)])
+        return dialogs_batch.handle_common(sql, items, [Span(self.t.feedback_thanks)])
 
     async def handle_batch(
         self, conn: AsyncConnection, items: Sequence[tuple[int, InboundEvent]]

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
-
+from core.inbox_sql import InboxStatements, ReplyRow
 from core.members import ContactRow, receipt_sql
-from core.models import Contact, Inbound, Reply, utcnow
+from core.models import utcnow
 from core.ports import InboundEvent, Receipt, Span, Text
 from core.replies import buttons_to_json, spans_to_json
 
@@ -39,10 +38,12 @@ class Plan:
     slow: list[Item] = field(default_factory=list)
 
 
-def handle_common(conn: Connection, items: Sequence[Item], thanks: Sequence[Span]) -> list[Item]:
+def handle_common(
+    sql: InboxStatements, items: Sequence[Item], thanks: Sequence[Span]
+) -> list[Item]:
     """Handle the common events of the batch; the others, oldest first, are returned."""
-    found = plan(conn, items)
-    apply(conn, found, thanks)
+    found = plan(sql, items)
+    apply(sql, found, thanks)
     return found.slow
 
 
@@ -57,14 +58,14 @@ def _settled(contact: ContactRow, events: Sequence[InboundEvent]) -> bool:
     return contact.status == "active" and not contact.state.get("step")
 
 
-def plan(conn: Connection, items: Sequence[Item]) -> Plan:
+def plan(sql: InboxStatements, items: Sequence[Item]) -> Plan:
     """Split the batch with one lookup of the senders' contacts."""
     by_sender: dict[SenderKey, list[Item]] = {}
     for item in items:
         sender = item[1].sender
         by_sender.setdefault((sender.channel, sender.external_id), []).append(item)
     candidates = [key for key, its in by_sender.items() if all(_simple(e) for _, e in its)]
-    contacts = contacts_of(conn, candidates) if candidates else {}
+    contacts = contacts_of(sql, candidates) if candidates else {}
     result = Plan()
     for key, its in by_sender.items():
         contact = contacts.get(key)
@@ -82,23 +83,7 @@ def plan(conn: Connection, items: Sequence[Item]) -> Plan:
     return result
 
 
-# Statements built once: building one per batch (coercing every id of an IN list) cost
-# more CPU than executing it.
-_CONTACTS = select(
-    Contact.id, Contact.external_id, Contact.person_id, Contact.status, Contact.dialog_state
-).where(
-    Contact.channel == bindparam("c_channel"),
-    Contact.external_id.in_(bindparam("c_ids", expanding=True)),
-)
-_TOUCH = (
-    update(Contact)
-    .where(Contact.id.in_(bindparam("t_ids", expanding=True)))
-    .values(last_inbound_at=bindparam("t_at"))
-)
-_REPLY = insert(Reply)
-
-
-def contacts_of(conn: Connection, senders: Sequence[SenderKey]) -> dict[SenderKey, ContactRow]:
+def contacts_of(sql: InboxStatements, senders: Sequence[SenderKey]) -> dict[SenderKey, ContactRow]:
     """The existing contacts of these senders, one query per channel; senders without a
     contact are absent (members.contact_for would create them)."""
     by_channel: dict[str, list[str]] = {}
@@ -106,51 +91,32 @@ def contacts_of(conn: Connection, senders: Sequence[SenderKey]) -> dict[SenderKe
         by_channel.setdefault(channel, []).append(external_id)
     found: dict[SenderKey, ContactRow] = {}
     for channel, external_ids in by_channel.items():
-        rows = conn.execute(_CONTACTS, {"c_channel": channel, "c_ids": external_ids})
-        for row in rows.all():
+        for row in sql.contacts(channel, external_ids):
             found[(channel, row.external_id)] = ContactRow(
-                int(row.id), row.person_id, row.status, dict(row.dialog_state or {}), channel
+                row.id, row.person_id, row.status, dict(row.dialog_state or {}), channel
             )
     return found
 
 
-_FEEDBACK = (
-    update(Inbound)
-    .where(Inbound.id == bindparam("f_inbound"))
-    .values(is_feedback=True, contact_id=bindparam("f_contact"))
-)
-
-
-def apply(conn: Connection, found: Plan, thanks: Sequence[Span]) -> None:
+def apply(sql: InboxStatements, found: Plan, thanks: Sequence[Span]) -> None:
     """The set-based part of the plan: what members.contact_for, apply_receipt, the
     feedback branch of Dialogs._text and queue_reply do, for all of them at once."""
     if found.touched:
-        conn.execute(_TOUCH, {"t_ids": found.touched, "t_at": utcnow()})
-    apply_receipts(conn, found.receipts)
+        sql.touch(found.touched, utcnow())
+    apply_receipts(sql, found.receipts)
     if not found.feedback:
         return
-    conn.execute(
-        _FEEDBACK,
-        [{"f_inbound": inbound_id, "f_contact": c.id} for inbound_id, c in found.feedback],
-    )
+    sql.file_feedback([(inbound_id, contact.id) for inbound_id, contact in found.feedback])
     content: dict[str, Any] = {"spans": spans_to_json(thanks), "buttons": buttons_to_json(())}
-    conn.execute(
-        _REPLY,
+    sql.insert_replies(
         [
-            {
-                "channel": contact.channel,
-                "contact_id": contact.id,
-                "inbound_id": inbound_id,
-                "content": content,
-                "status": "pending",
-                "next_attempt_at": 0.0,
-            }
+            ReplyRow(contact.channel, contact.id, inbound_id, content)
             for inbound_id, contact in found.feedback
-        ],
+        ]
     )
 
 
-def apply_receipts(conn: Connection, receipts: Sequence[tuple[int, Receipt]]) -> None:
+def apply_receipts(sql: InboxStatements, receipts: Sequence[tuple[int, Receipt]]) -> None:
     """members.apply_receipt for each (contact id, receipt), one executemany per kind.
     Receipts only move deliveries forward, so their order does not change the result."""
     groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
@@ -163,4 +129,4 @@ def apply_receipts(conn: Connection, receipts: Sequence[tuple[int, Receipt]]) ->
             {"target": target, "cid": contact_id, "pmid": pmid}
         )
     for (target, up_to), params in groups.items():
-        conn.execute(text(receipt_sql(target, up_to)), params)
+        sql.execute_many(receipt_sql(target, up_to), params)

@@ -3,7 +3,8 @@ change and the reply it queues committing together, before the platform is answe
 
 Concurrent `receive` calls are gathered by one writer task into batches. A batch is one
 write transaction — de-duplicate, store, handle the common events set-based, mark them
-handled, commit — run whole in one worker thread on SQLite (core.db.in_write_transaction).
+handled, commit — run whole in one worker thread on plain sqlite3 on a SQLite file
+(core.inbox_sql).
 Events that need the per-event dialogue code are stored in it and handled right after in a
 second transaction, before their callers return; a crash in between leaves them stored but not
 handled, which `handle_stored` (at start) or the platform's retry handles.
@@ -21,17 +22,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import inbox_store as stored
 from core import ports
-from core.db import in_write_transaction, writing
+from core.db import writing
+from core.inbox_sql import InboxStatements, in_batch_transaction
 from core.inbox_store import EVENT_TYPES as EVENT_TYPES
 from core.inbox_store import event_from_json as event_from_json
 from core.inbox_store import event_to_json as event_to_json
@@ -55,7 +57,7 @@ class Handler(Protocol):
 class BatchHandler(Protocol):
     """Handles stored events in two steps, each inside an inbox transaction."""
 
-    def handle_common(self, conn: Connection, items: Sequence[Item]) -> Sequence[Item]:
+    def handle_common(self, sql: InboxStatements, items: Sequence[Item]) -> Sequence[Item]:
         """Handle set-based (synchronously, in the batch's transaction) what needs no
         per-event code; return the other items, oldest first."""
         ...
@@ -71,7 +73,7 @@ class OneByOne:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
 
-    def handle_common(self, conn: Connection, items: Sequence[Item]) -> Sequence[Item]:
+    def handle_common(self, sql: InboxStatements, items: Sequence[Item]) -> Sequence[Item]:
         return items
 
     async def handle_batch(self, conn: AsyncConnection, items: Sequence[Item]) -> None:
@@ -116,6 +118,7 @@ class Inbox:
         after_commit: Callable[[], Awaitable[None] | None] | None = None,
         *,
         max_batch: int = MAX_BATCH,
+        portable_sql: bool = False,
     ) -> None:
         self.engine = engine
         self.handler: BatchHandler = (
@@ -123,6 +126,7 @@ class Inbox:
         )
         self.after_commit = after_commit
         self.max_batch = max_batch
+        self.portable_sql = portable_sql  # SQLAlchemy Core even on SQLite (for tests)
         self.duplicates = 0
         self.handled = 0
         self.batches = 0  # batches stored (a figure for tests and benchmarks)
@@ -232,12 +236,12 @@ class Inbox:
         while True:
             work = functools.partial(self._store, events, unique, careful, bad)
             try:
-                outcome = await in_write_transaction(self.engine, work)
+                outcome = await in_batch_transaction(self.engine, work, portable=self.portable_sql)
                 break
             except _HandlerFailed as failed:
                 log.warning("handling a batch failed (%r); one update at a time", failed.cause)
                 careful, bad = True, failed.known_bad
-            except IntegrityError:  # another process stored some of them first
+            except (IntegrityError, sqlite3.IntegrityError):  # another process stored some
                 if raced:
                     raise
                 raced = True
@@ -252,33 +256,33 @@ class Inbox:
         unique: dict[stored.Key, ports.InboundEvent],
         careful: bool,
         bad: set[stored.Key],
-        conn: Connection,
+        sql: InboxStatements,
     ) -> _Stored:
         """The batch's transaction (synchronous: one worker thread on SQLite)."""
-        seen = stored.known(conn, unique)
+        seen = stored.known(sql, unique)
         fresh = [event for key, event in unique.items() if key not in seen]
         # Stored already marked handled unless careful: the common step handles nearly all
         # of them in this transaction, and the few it leaves are unmarked below.
-        new_ids = stored.store(conn, fresh, handled=not careful)
+        new_ids = stored.store(sql, fresh, handled=not careful)
         # A platform's retry of an update whose handling failed earlier handles it now.
         todo = [(seen[k].inbound_id, unique[k]) for k in seen if not seen[k].handled]
         todo += [(new_ids[stored.key_of(event)], event) for event in fresh]
         todo = sorted((i for i in todo if stored.key_of(i[1]) not in bad), key=_first)
-        left = todo if careful else self._common(conn, todo)
+        left = todo if careful else self._common(sql, todo)
         waiting = {inbound_id for inbound_id, _ in left}
         done = [inbound_id for inbound_id, _ in todo if inbound_id not in waiting]
         marked = set() if careful else set(new_ids.values())
-        stored.mark_handled(conn, [i for i in done if i not in marked])
-        stored.mark_handled(conn, [i for i in waiting if i in marked], handled=False)
+        stored.mark_handled(sql, [i for i in done if i not in marked])
+        stored.mark_handled(sql, [i for i in waiting if i in marked], handled=False)
         duplicates = len(events) - len(unique)
         duplicates += sum(1 for event in events if stored.key_of(event) in seen)
         return _Stored(duplicates, len(done), list(left))
 
-    def _common(self, conn: Connection, items: list[Item]) -> Sequence[Item]:
+    def _common(self, sql: InboxStatements, items: list[Item]) -> Sequence[Item]:
         if not items:
             return []
         try:
-            return self.handler.handle_common(conn, items)
+            return self.handler.handle_common(sql, items)
         except Exception as exc:
             raise _HandlerFailed(exc, items) from exc
 

@@ -1,9 +1,9 @@
 """The inbound table in bulk, inside the caller's write transaction: which updates are
 known, store the new ones, mark handled ones — a few statements per batch of updates.
 
-The batch statements are synchronous (the inbox runs a batch's transaction whole in one
-worker thread, or through run_sync on PostgreSQL); the async ones serve the updates
-handled one by one."""
+The batch functions are synchronous, on core.inbox_sql's statements (the inbox runs a
+batch's transaction whole in one worker thread on SQLite, through run_sync elsewhere); the
+async ones serve the updates handled one by one."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import ports
+from core.inbox_sql import MARK_HANDLED, InboundRow, InboxStatements
 from core.models import Inbound, utcnow
 
 EVENT_TYPES: dict[str, type[Any]] = {
@@ -82,74 +83,50 @@ def text_of(event: ports.InboundEvent) -> str | None:
     return None
 
 
-# Statements built once: building one per batch (coercing every id of an IN list) cost
-# more CPU than executing it.
-_KNOWN = (
-    select(Inbound.id, Inbound.platform_event_id, Inbound.handled_at)
-    .where(
-        Inbound.channel == bindparam("k_channel"),
-        Inbound.platform_event_id.in_(bindparam("k_ids", expanding=True)),
-    )
-    .with_for_update()
-)
-_HANDLED = (
-    update(Inbound)
-    .where(Inbound.id.in_(bindparam("h_ids", expanding=True)))
-    .values(handled_at=bindparam("h_at"))
-)
-
-
-def known(conn: Connection, keys: Iterable[Key]) -> dict[Key, Known]:
-    """The stored updates among `keys`, locked until commit (FOR UPDATE serialises handlers
-    on PostgreSQL; SQLite's BEGIN IMMEDIATE already does, and SQLAlchemy omits the clause)."""
+def known(sql: InboxStatements, keys: Iterable[Key]) -> dict[Key, Known]:
+    """The stored updates among `keys` (locked until commit on PostgreSQL)."""
     by_channel: dict[str, list[str]] = {}
     for channel, event_id in keys:
         by_channel.setdefault(channel, []).append(event_id)
     found: dict[Key, Known] = {}
     for channel, event_ids in by_channel.items():
-        rows = conn.execute(_KNOWN, {"k_channel": channel, "k_ids": event_ids})
-        for row in rows.all():
-            found[(channel, row.platform_event_id)] = Known(
-                int(row.id), row.handled_at is not None
-            )
+        for inbound_id, event_id, handled in sql.known(channel, event_ids):
+            found[(channel, event_id)] = Known(inbound_id, handled)
     return found
 
 
-_INSERT = insert(Inbound).returning(Inbound.id, Inbound.channel, Inbound.platform_event_id)
-
-
 def store(
-    conn: Connection, events: Sequence[ports.InboundEvent], *, handled: bool
+    sql: InboxStatements, events: Sequence[ports.InboundEvent], *, handled: bool
 ) -> dict[Key, int]:
     """Insert the updates (none of them stored yet) in one statement, marked handled now
     or not; their ids by key."""
     if not events:
         return {}
     now = utcnow()
+    at = now if handled else None
     rows = [
-        {
-            "channel": event.sender.channel,
-            "platform_event_id": event.event_id,
-            "kind": type(event).__name__,
-            "text": text_of(event),
-            "event": event_to_json(event),
-            "received_at": now,
-            "handled_at": now if handled else None,
-        }
+        InboundRow(
+            event.sender.channel,
+            event.event_id,
+            type(event).__name__,
+            text_of(event),
+            event_to_json(event),
+            now,
+            at,
+        )
         for event in events
     ]
-    result = conn.execute(_INSERT, rows)
-    return {(r.channel, r.platform_event_id): int(r.id) for r in result.all()}
+    return {(channel, event_id): i for i, channel, event_id in sql.insert_inbound(rows)}
 
 
-def mark_handled(conn: Connection, inbound_ids: Sequence[int], handled: bool = True) -> None:
+def mark_handled(sql: InboxStatements, inbound_ids: Sequence[int], handled: bool = True) -> None:
     if inbound_ids:
-        conn.execute(_HANDLED, {"h_ids": list(inbound_ids), "h_at": utcnow() if handled else None})
+        sql.mark_handled(inbound_ids, utcnow() if handled else None)
 
 
 async def mark_handled_async(conn: AsyncConnection, inbound_ids: Sequence[int]) -> None:
     if inbound_ids:
-        await conn.execute(_HANDLED, {"h_ids": list(inbound_ids), "h_at": utcnow()})
+        await conn.execute(MARK_HANDLED, {"h_ids": list(inbound_ids), "h_at": utcnow()})
 
 
 async def still_unhandled(conn: AsyncConnection, inbound_ids: Sequence[int]) -> set[int]:

@@ -1,17 +1,20 @@
 """The set-based path (Dialogs.handle_batch) leaves exactly the rows the one-event-at-a-time
-path (Dialogs.handle) leaves, for a batch mixing the common events with everything else."""
+path (Dialogs.handle) leaves, for a batch mixing the common events with everything else;
+and its statements on plain sqlite3 write exactly the rows SQLAlchemy Core writes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.texts import DIALOG
@@ -19,7 +22,8 @@ from core.db import create_engine
 from core.dialogs import Dialogs
 from core.dialogs_batch import plan
 from core.inbox import Inbox
-from core.models import Contact
+from core.inbox_sql import CoreStatements
+from core.models import Contact, Inbound, Reply
 from core.ports import Command, InboundEvent, Receipt, Sender, Subscribed, Text
 from tests.factories import add_members, make_union
 
@@ -127,14 +131,15 @@ async def snapshot(engine: AsyncEngine) -> dict[str, list[Any]]:
     return found
 
 
+@pytest.mark.parametrize("portable", [False, True], ids=["sqlite3", "sqlalchemy-core"])
 async def test_the_set_based_path_leaves_the_same_rows_as_one_by_one(
-    twins: tuple[AsyncEngine, AsyncEngine],
+    twins: tuple[AsyncEngine, AsyncEngine], portable: bool
 ) -> None:
     one_by_one, batched = twins
     slow = Inbox(one_by_one, Dialogs(DIALOG).handle)
     for event in EVENTS:
         await slow.receive(event)
-    fast = Inbox(batched, Dialogs(DIALOG))
+    fast = Inbox(batched, Dialogs(DIALOG), portable_sql=portable)
     assert await _receive_together(fast, EVENTS) and fast.batches == 1
     assert slow.handled == fast.handled == len(EVENTS) - 1
     expected, got = await snapshot(one_by_one), await snapshot(batched)
@@ -162,9 +167,77 @@ async def test_the_batch_splits_common_events_from_the_rest(
     engine, _ = twins
     items = list(enumerate(EVENTS[:-1], start=1))
     async with engine.begin() as conn:
-        split = await conn.run_sync(plan, items)
+        split = await conn.run_sync(lambda sync: plan(CoreStatements(sync), items))
         await conn.rollback()
     assert [inbound_id for inbound_id, _ in split.feedback] == [1, 2, 3, 6]
     assert [receipt.event_id for _, receipt in split.receipts] == ["4", "5", "7", "8"]
     assert [event.event_id for _, event in split.slow] == [
         "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"]
+
+
+# Plain sqlite3 against SQLAlchemy Core (core.inbox_sql) ------------------------------
+
+TABLES = ("inbound", "replies", "contacts", "deliveries", "consents", "people")
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
+
+
+def rows(path: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the tables the inbound path touches, timestamps reduced to their
+    format (the clock differs between two runs)."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with sqlite3.connect(path) as db:
+        for table in TABLES:
+            found[table] = [
+                tuple(_shape(value) for value in row)
+                for row in db.execute(f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
+            ]
+    return found
+
+
+def _shape(value: Any) -> Any:
+    if isinstance(value, str) and TIMESTAMP.match(value):
+        return "<timestamp>"
+    return value
+
+
+async def _receive(engine: AsyncEngine, portable: bool) -> Inbox:
+    inbox = Inbox(engine, Dialogs(DIALOG), portable_sql=portable)
+    await asyncio.gather(*(inbox.receive(event) for event in EVENTS))
+    await asyncio.gather(*(inbox.receive(event) for event in EVENTS[:5]))  # retries
+    await inbox.close()
+    return inbox
+
+
+async def test_plain_sqlite3_writes_the_rows_sqlalchemy_writes(
+    twins: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    core_engine, sqlite_engine = twins
+    core = await _receive(core_engine, portable=True)
+    plain = await _receive(sqlite_engine, portable=False)
+    assert (plain.handled, plain.duplicates, plain.batches) == (
+        core.handled,
+        core.duplicates,
+        core.batches,
+    )
+    assert plain.duplicates == 6  # one retry inside the first batch, five in the second
+    paths = [str(e.url.database) for e in twins]
+    expected, got = rows(paths[0]), rows(paths[1])
+    assert got == expected
+    assert len(got["inbound"]) == len(EVENTS) - 1 and len(got["replies"]) > 6
+    # SQLAlchemy reads back what plain sqlite3 wrote: aware datetimes, JSON documents.
+    async with sqlite_engine.connect() as conn:
+        inbound = (
+            await conn.execute(select(Inbound.received_at, Inbound.handled_at, Inbound.event))
+        ).all()
+        replies = (await conn.execute(select(Reply.created_at, Reply.content))).all()
+        touched = (
+            await conn.execute(
+                select(Contact.last_inbound_at, Contact.updated_at).where(
+                    Contact.last_inbound_at.is_not(None)
+                )
+            )
+        ).all()
+    assert all(row.received_at.tzinfo and row.handled_at.tzinfo for row in inbound)
+    assert all(isinstance(row.event, dict) and row.event["sender"] for row in inbound)
+    assert all(row.created_at.tzinfo and row.content["spans"] for row in replies)
+    assert touched and all(row.updated_at >= row.last_inbound_at for row in touched)
