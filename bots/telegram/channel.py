@@ -40,7 +40,7 @@ from .media import LeafletFiles
 from .outbound import Outbox
 from .polling import UpdatePoller, retrying
 from .quick import quick_event
-from .webhook import WEBHOOK_PATH, authentic, parse_update
+from .webhook import WEBHOOK_PATH, authentic, parse_update, unreadable_answer
 
 log = logging.getLogger("rupor.telegram")
 
@@ -120,7 +120,7 @@ class TelegramChannel:
             return WebhookAnswer(events=(quick,))
         update = parse_update(body, self.bot)
         if update is None:
-            return WebhookAnswer(status=400, body="not a Telegram update")
+            return unreadable_answer(body)
         event = translate(update, self.username)
         query = callback_id(update)
         if query is not None:

@@ -2,6 +2,10 @@
 
 aiogram's Dispatcher.start_polling handles updates as tasks and confirms their offset with
 its next getUpdates before our handlers commit (PLATFORMS.md, Polling), so it is not used.
+
+Updates are fetched as plain JSON and read one by one: aiogram reads a getUpdates answer
+whole, so one update it cannot read (a shape from a newer Bot API, a fault) would fail every
+call and stop polling for good. Such an update is logged with its body and confirmed.
 """
 
 from __future__ import annotations
@@ -9,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
+from pydantic import ValidationError
 
 from .inbound import ALLOWED_UPDATES
 
@@ -19,6 +26,18 @@ log = logging.getLogger("rupor.telegram")
 
 # Telegram holds a long poll up to 50 s; 25 s keeps well inside proxies' idle timeouts.
 LONG_POLL_S = 25
+
+
+class GetRawUpdates(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates, its updates left as JSON objects (read one by one by `readable`)."""
+
+    __returning__ = list[dict[str, Any]]
+    __api_method__ = "getUpdates"
+
+    offset: int | None = None
+    limit: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
 
 
 class UpdatePoller:
@@ -43,13 +62,24 @@ class UpdatePoller:
                            self.max_pause_s)
 
     async def _batch(self) -> None:
-        updates = await self.bot.get_updates(
-            offset=self.offset, timeout=LONG_POLL_S, allowed_updates=ALLOWED_UPDATES,
-            request_timeout=self.request_timeout,
+        method = GetRawUpdates(
+            offset=self.offset, timeout=LONG_POLL_S, allowed_updates=list(ALLOWED_UPDATES)
         )
-        for update in updates:
-            await self.handle(update)
-            self.offset = update.update_id + 1
+        for raw in await self.bot(method, request_timeout=self.request_timeout):
+            update = readable(raw, self.bot)
+            if update is not None:
+                await self.handle(update)
+            self.offset = int(raw["update_id"]) + 1
+
+
+def readable(raw: dict[str, Any], bot: Bot) -> Update | None:
+    """The update, or None (logged with its body) when aiogram cannot read it."""
+    try:
+        return Update.model_validate(raw, context={"bot": bot})
+    except ValidationError as exc:
+        log.error("telegram: update %s is not one aiogram can read; skipped (%s): %.2000r",
+                  raw.get("update_id"), exc.errors(include_url=False)[:3], raw)
+        return None
 
 
 async def retrying(step: Callable[[], Awaitable[None]], what: str, pause_s: float,

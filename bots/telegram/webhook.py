@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 from collections.abc import Mapping
 
 from aiogram import Bot
 from aiogram.types import Update
 from pydantic import ValidationError
+
+from bots.transport import WebhookAnswer
+
+log = logging.getLogger("rupor.telegram")
 
 WEBHOOK_PATH = "/webhooks/telegram"
 # setWebhook(secret_token=...) comes back in this header on every call.
@@ -35,3 +41,19 @@ def parse_update(body: bytes, bot: Bot) -> Update | None:
         return Update.model_validate_json(body, context={"bot": bot})
     except ValidationError:  # also malformed JSON, a non-object, invalid UTF-8
         return None
+
+
+def unreadable_answer(body: bytes) -> WebhookAnswer:
+    """An authentic body aiogram could not read: an update (it has an update_id) is logged
+    and confirmed, as polling confirms it, since Telegram would only send it again; any
+    other body is refused."""
+    try:
+        data = json.loads(body)
+    except ValueError:  # also invalid UTF-8
+        data = None
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        return WebhookAnswer(status=400, body="not a Telegram update")
+    log.error("telegram: update %s is not one aiogram can read; skipped: %.2000r",
+              data["update_id"], data)
+    return WebhookAnswer()
+

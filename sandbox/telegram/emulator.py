@@ -145,6 +145,10 @@ class TelegramEmulator:
     def deactivate_user(self, user_id: int) -> None:
         self._members.deactivate(user_id)
 
+    def push_update(self, token: str, kind: str, payload: dict[str, Any]) -> None:
+        """Queue an update as given, unchecked: a shape a newer Bot API (or a fault) may send."""
+        self._state.push_update(token, kind, payload)
+
     # Listening and inspection ----------------------------------------------------------
 
     def add_bot_message_listener(self, listener: Listener) -> None:

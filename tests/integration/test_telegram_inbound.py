@@ -130,6 +130,25 @@ async def test_an_update_is_confirmed_only_after_it_was_handled(rig: TgRig) -> N
     assert emulator.stats()["requests_by_method"]["getUpdates"] >= 3
 
 
+async def test_an_update_aiogram_cannot_read_is_logged_and_passed_over(
+    rig: TgRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = rig.emulator
+    anna = rig.member()
+    # A message whose chat is not an object: one such update must not stop polling.
+    emulator.push_update(TOKEN, "message", {"message_id": 7, "date": 1, "chat": "oops"})
+    emulator.send_text(TOKEN, anna, "Вопрос после сбоя")
+    inbox = Inbox()
+    await rig.channel().start(inbox)
+    await eventually(lambda: len(inbox.events) == 2)
+    joined, asked = inbox.events
+    assert isinstance(joined, Subscribed) and isinstance(asked, Text)
+    assert asked.text == "Вопрос после сбоя"
+    await eventually(lambda: emulator.pending_updates(TOKEN) == [])
+    [skipped] = [r for r in caplog.records if "aiogram can read" in r.getMessage()]
+    assert "'oops'" in skipped.getMessage() and skipped.levelname == "ERROR"
+
+
 async def test_an_update_never_handled_comes_again_after_a_restart(rig: TgRig) -> None:
     emulator = rig.emulator
     anna = rig.member()
@@ -265,6 +284,10 @@ async def test_webhook_calls_are_authenticated_before_anything_else(rig: TgRig) 
     for body in (b"{not json", b"[1, 2]", b'{"update_id": "x"}', b"\xff\xfe"):
         malformed = await channel.handle_webhook(good, body)
         assert (malformed.status, malformed.events) == (400, ())
+    # An update aiogram cannot read: confirmed (Telegram would only resend it), no event.
+    odd = b'{"update_id": 901, "message": {"message_id": 1, "date": 1, "chat": "oops"}}'
+    skipped = await channel.handle_webhook(good, odd)
+    assert (skipped.status, skipped.events) == (200, ())
     again = await channel.handle_webhook(good, update_body())
     assert again.status == 200 and again.events == accepted.events  # the core de-duplicates
     assert rig.stats()["requests_total"] == 0
