@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Consent, Contact, Organization, Person, PersonTag, utcnow
+from core.models import Base, Consent, Contact, Organization, Person, PersonTag, utcnow
 from core.roles import Role
 
 MAX_DEPTH = 3
@@ -31,6 +31,18 @@ MAX_NAME_LEN = 300
 IMPORT_CONSENT_VERSION = "import-v1"
 
 OrgPath = tuple[str, ...]
+
+
+ORGS = Base.metadata.tables["organizations"]
+# Statements built once: building one per batch costs more CPU than running it.
+_ORGS_NAMED = select(
+    Organization.id, Organization.full_name, Organization.tree_path, Organization.code,
+    Organization.kind,
+).where(Organization.full_name.in_(bindparam("names", expanding=True)))
+_INSERT_ORGS = insert(ORGS).returning(ORGS.c.id, sort_by_parameter_order=True)
+_SET_TREE_PATH = (
+    update(ORGS).where(ORGS.c.id == bindparam("o_id")).values(tree_path=bindparam("o_tree"))
+)
 
 
 class OrgPathError(ValueError):
@@ -95,37 +107,41 @@ def _ref(org: Organization) -> OrgRef:
 
 
 class OrgCache:
-    """Organisations already seen, by normalised path: they are few, members are many."""
+    """Organisations already seen, by normalised path: they are few, members are many.
+
+    Works on a synchronous Connection, so an import batch runs whole in a worker thread
+    (core.db.in_write_transaction); async callers go through run_sync.
+    """
 
     def __init__(self) -> None:
         self.by_path: dict[OrgPath, OrgRef] = {}
         self.created = 0
 
-    async def load(self, session: AsyncSession, paths: Iterable[OrgPath]) -> None:
+    def load(self, conn: Connection, paths: Iterable[OrgPath]) -> None:
         """Fetch the organisations of `paths` (and their ancestors) not cached yet."""
         wanted = {path[:depth] for path in paths for depth in range(1, len(path) + 1)}
         missing = {org_full_name(path) for path in wanted if path not in self.by_path}
         names = sorted(missing)
         for start in range(0, len(names), 500):
-            rows = await session.scalars(
-                select(Organization).where(Organization.full_name.in_(names[start:start + 500]))
-            )
-            for org in rows:
-                self.by_path[tuple(org.full_name.split("/"))] = _ref(org)
+            rows = conn.execute(_ORGS_NAMED, {"names": names[start:start + 500]})
+            for org_id, full_name, tree_path, code, kind in rows:
+                self.by_path[tuple(full_name.split("/"))] = OrgRef(
+                    org_id, full_name, tree_path, code, kind
+                )
 
     def get(self, path: OrgPath) -> OrgRef | None:
         return self.by_path.get(path)
 
-    async def ensure(self, session: AsyncSession, paths: Iterable[OrgPath]) -> None:
+    def ensure(self, conn: Connection, paths: Iterable[OrgPath]) -> None:
         """Create the organisations of `paths` and their ancestors that do not exist yet."""
         paths = list(paths)
-        await self.load(session, paths)
+        self.load(conn, paths)
         for depth in range(1, MAX_DEPTH + 1):
             level = sorted({p[:depth] for p in paths if len(p) >= depth} - self.by_path.keys())
             if level:
-                await self._create_level(session, level)
+                self._create_level(conn, level)
 
-    async def _create_level(self, session: AsyncSession, level: Sequence[OrgPath]) -> None:
+    def _create_level(self, conn: Connection, level: Sequence[OrgPath]) -> None:
         parents = [self.by_path[path[:-1]] if len(path) > 1 else None for path in level]
         rows = [
             {
@@ -138,20 +154,15 @@ class OrgCache:
             }
             for path, parent in zip(level, parents, strict=True)
         ]
-        ids = (
-            await session.scalars(
-                insert(Organization).returning(Organization.id, sort_by_parameter_order=True),
-                rows,
-            )
-        ).all()
+        ids = conn.scalars(_INSERT_ORGS, rows).all()
         # The tree path holds the node's own id, known only after the insert.
         created = [
             OrgRef(new_id, org_full_name(path), f"{parent.tree_path if parent else '/'}{new_id}/",
                    org_code(path), org_kind(path))
             for path, parent, new_id in zip(level, parents, ids, strict=True)
         ]
-        await session.execute(
-            update(Organization), [{"id": org.id, "tree_path": org.tree_path} for org in created]
+        conn.execute(
+            _SET_TREE_PATH, [{"o_id": org.id, "o_tree": org.tree_path} for org in created]
         )
         self.by_path.update(zip(level, created, strict=True))
         self.created += len(level)
@@ -161,7 +172,7 @@ async def ensure_organization(session: AsyncSession, path_text: str) -> OrgRef:
     """The organisation at a "Region/District/School" path, created with its ancestors."""
     path = parse_org_path(path_text)
     cache = OrgCache()
-    await cache.ensure(session, [path])
+    await session.run_sync(lambda sync: cache.ensure(sync.connection(), [path]))
     return cache.by_path[path]
 
 

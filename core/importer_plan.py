@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import TextClause, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, TextClause, bindparam, select, text
 
 from core.audience import OrgCache, OrgRef
 from core.importer_rows import MemberRow, RowError
@@ -79,15 +78,32 @@ PERSON_COLUMNS = (
 )
 
 
+# Statements built once: building one per batch (coercing every value of an IN list) costs
+# more CPU than running it.
+_BY_MEMBER_ID = select(*PERSON_COLUMNS).where(
+    PEOPLE.c.member_id.in_(bindparam("member_ids", expanding=True))
+)
+_CONTACTS = (
+    select(CONTACTS.c.id, CONTACTS.c.external_id, CONTACTS.c.person_id, CONTACTS.c.status,
+           PEOPLE.c.full_name)
+    .select_from(CONTACTS.outerjoin(PEOPLE, PEOPLE.c.id == CONTACTS.c.person_id))
+    .where(CONTACTS.c.channel == bindparam("channel"),
+           CONTACTS.c.external_id.in_(bindparam("external_ids", expanding=True)))
+)
+_TAGS = select(TAGS.c.person_id, TAGS.c.tag).where(
+    TAGS.c.person_id.in_(bindparam("person_ids", expanding=True))
+)
+
+
 def _stored(row: Any) -> Stored:
     return Stored(row[0], row[1], row[2], row[3], row[4], row[5] is not None)
 
 
-async def _by_member_id(session: AsyncSession, rows: Sequence[MemberRow]) -> dict[str, Stored]:
+def _by_member_id(conn: Connection, rows: Sequence[MemberRow]) -> dict[str, Stored]:
     ids = sorted({row.member_id for row in rows if row.member_id})
     found: dict[str, Stored] = {}
     for part in chunks(ids):
-        result = await session.execute(select(*PERSON_COLUMNS).where(PEOPLE.c.member_id.in_(part)))
+        result = conn.execute(_BY_MEMBER_ID, {"member_ids": part})
         found.update((person.member_id or "", person) for person in map(_stored, result))
     return found
 
@@ -116,20 +132,20 @@ def named_people(
         yield _named_sql(len(part), columns), params
 
 
-async def _by_name(
-    session: AsyncSession, rows: Sequence[MemberRow], orgs: OrgCache
+def _by_name(
+    conn: Connection, rows: Sequence[MemberRow], orgs: OrgCache
 ) -> dict[tuple[int, str], list[Stored]]:
     pairs = [(org.id, row.full_name) for row in rows if (org := orgs.get(row.org_path))]
     found: dict[tuple[int, str], list[Stored]] = defaultdict(list)
     columns = "p.id, p.full_name, p.org_id, p.member_id, p.roles, p.erased_at"
     for query, params in named_people(pairs, columns):
-        for person in map(_stored, await session.execute(query, params)):
+        for person in map(_stored, conn.execute(query, params)):
             found[(person.org_id, person.full_name)].append(person)
     return found
 
 
-async def _contacts(
-    session: AsyncSession, rows: Sequence[MemberRow]
+def _contacts(
+    conn: Connection, rows: Sequence[MemberRow]
 ) -> dict[tuple[str, str], StoredContact]:
     wanted: dict[str, set[str]] = defaultdict(set)
     for row in rows:
@@ -138,12 +154,9 @@ async def _contacts(
     found: dict[tuple[str, str], StoredContact] = {}
     for channel, ids in wanted.items():
         for part in chunks(sorted(ids)):
-            stored: Sequence[Any] = (await session.execute(
-                select(CONTACTS.c.id, CONTACTS.c.external_id, CONTACTS.c.person_id,
-                       CONTACTS.c.status, PEOPLE.c.full_name)
-                .select_from(CONTACTS.outerjoin(PEOPLE, PEOPLE.c.id == CONTACTS.c.person_id))
-                .where(CONTACTS.c.channel == channel, CONTACTS.c.external_id.in_(part))
-            )).all()
+            stored: Iterable[Any] = conn.execute(
+                _CONTACTS, {"channel": channel, "external_ids": part}
+            )
             for cid, external_id, person_id, status, owner in stored:
                 found[(channel, external_id)] = StoredContact(
                     cid, channel, person_id, status, owner
@@ -151,12 +164,10 @@ async def _contacts(
     return found
 
 
-async def _tags_of(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+def _tags_of(conn: Connection, person_ids: Sequence[int]) -> dict[int, frozenset[str]]:
     tags: dict[int, set[str]] = defaultdict(set)
     for part in chunks(sorted(set(person_ids))):
-        rows: Sequence[Any] = (await session.execute(
-            select(TAGS.c.person_id, TAGS.c.tag).where(TAGS.c.person_id.in_(part))
-        )).all()
+        rows: Iterable[Any] = conn.execute(_TAGS, {"person_ids": part})
         for person_id, tag in rows:
             tags[person_id].add(tag)
     return {person_id: frozenset(tags.get(person_id, ())) for person_id in person_ids}
@@ -226,8 +237,8 @@ def _claim_person(plan: Plan, matched: dict[int, int]) -> None:
         raise RowError(f"the same member as line {line} ({plan.person.full_name})")
 
 
-async def plan_batch(
-    session: AsyncSession,
+def plan_batch(
+    conn: Connection,
     rows: Sequence[MemberRow],
     orgs: OrgCache,
     outcome: BatchOutcome,
@@ -237,13 +248,11 @@ async def plan_batch(
 
     `matched` maps stored people already claimed by a row of this file to that row's line.
     """
-    await orgs.load(session, (row.org_path for row in rows))
-    by_member_id = await _by_member_id(session, rows)
+    orgs.load(conn, (row.org_path for row in rows))
+    by_member_id = _by_member_id(conn, rows)
     # A row found by member_id needs no look-up by name.
-    by_name = await _by_name(
-        session, [row for row in rows if row.member_id not in by_member_id], orgs
-    )
-    stored_contacts = await _contacts(session, rows)
+    by_name = _by_name(conn, [row for row in rows if row.member_id not in by_member_id], orgs)
+    stored_contacts = _contacts(conn, rows)
     plans: list[Plan] = []
     for row in rows:
         try:
@@ -254,9 +263,7 @@ async def plan_batch(
             outcome.rejected.append((row, str(exc)))
             continue
         plans.append(plan)
-    tags = await _tags_of(
-        session, [p.person.id for p in plans if p.person and p.row.tags is not None]
-    )
+    tags = _tags_of(conn, [p.person.id for p in plans if p.person and p.row.tags is not None])
     for plan in plans:
         _plan_changes(plan, orgs.get(plan.row.org_path), tags)
     return plans

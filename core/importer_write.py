@@ -1,35 +1,60 @@
 """Writing one planned batch: organisations, people, tags, contacts and their consents,
-each as one bulk statement (or a few, in chunks)."""
+each as one bulk statement (or a few, in chunks), with SQLAlchemy Core on a Connection."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Delete, Update, bindparam, delete, insert, update
 
 from core.audience import IMPORT_CONSENT_VERSION, OrgCache
-from core.importer_plan import TABLES, BatchOutcome, Plan, chunks, named_people
-from core.models import Contact, Person, PersonTag
+from core.importer_plan import TABLES, BatchOutcome, Plan, StoredContact, chunks
 from core.roles import Role
 
+PEOPLE, CONTACTS, TAGS = TABLES["people"], TABLES["contacts"], TABLES["person_tags"]
+CONSENTS = TABLES["consents"]
+# RETURNING the unique key rather than in parameter order: on SQLite, ordered RETURNING
+# makes SQLAlchemy insert row by row; unordered, it is one multi-row INSERT per page.
+_INSERT_PEOPLE = insert(PEOPLE).returning(
+    PEOPLE.c.org_id, PEOPLE.c.full_name, PEOPLE.c.member_id_key, PEOPLE.c.id
+)
+_INSERT_CONTACTS = insert(CONTACTS).returning(
+    CONTACTS.c.channel, CONTACTS.c.external_id, CONTACTS.c.id
+)
+_INSERT_CONSENTS = insert(CONSENTS)
+_INSERT_TAGS = insert(TAGS)
+_DELETE_TAGS: Delete = delete(TAGS).where(
+    TAGS.c.person_id.in_(bindparam("person_ids", expanding=True))
+)
+_LINK = update(CONTACTS).where(CONTACTS.c.id == bindparam("c_id")).values(
+    person_id=bindparam("c_person"), updated_at=bindparam("c_at")
+)
+_LINK_PENDING = _LINK.values(status="active", subscribed_at=bindparam("c_at"))
 
-async def _insert_people(session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache,
-                         now: datetime) -> None:
-    """Insert, then read the ids back by the unique (org, name, member id key).
 
-    No RETURNING: on SQLite, ordered RETURNING makes SQLAlchemy insert row by row.
-    """
+@lru_cache(maxsize=32)
+def _update_people(columns: tuple[str, ...]) -> Update:
+    """UPDATE people SET these columns WHERE id = :p_id, parameters named "u_<column>"."""
+    return update(PEOPLE).where(PEOPLE.c.id == bindparam("p_id")).values(
+        {column: bindparam(f"u_{column}") for column in columns}
+    )
+
+
+def _insert_people(conn: Connection, plans: Sequence[Plan], orgs: OrgCache,
+                   now: datetime) -> None:
+    """Insert, then match the ids returned to the plans by the unique (org, name, member id
+    key)."""
     if not plans:
         return
     keys = [
         (orgs.by_path[plan.row.org_path].id, plan.row.full_name, plan.row.member_id or "")
         for plan in plans
     ]
-    await session.execute(insert(TABLES["people"]), [
+    result: Iterable[Any] = conn.execute(_INSERT_PEOPLE, [
         {
             "full_name": name, "org_id": org_id, "member_id": key or None, "member_id_key": key,
             "roles": Role.MEMBER if plan.row.roles is None else plan.row.roles,
@@ -37,31 +62,29 @@ async def _insert_people(session: AsyncSession, plans: Sequence[Plan], orgs: Org
         }
         for plan, (org_id, name, key) in zip(plans, keys, strict=True)
     ])
-    ids: dict[tuple[Any, ...], Any] = {}
-    pairs = ((org_id, name) for org_id, name, _ in keys)
-    for query, params in named_people(pairs, "p.org_id, p.full_name, p.member_id_key, p.id"):
-        result = await session.execute(query, params)
-        for org_id, name, key, person_id in result:
-            ids[(org_id, name, key)] = person_id
+    ids = {(org_id, name, key): person_id for org_id, name, key, person_id in result}
     for plan, key in zip(plans, keys, strict=True):
         plan.person_id = ids[key]
 
 
-async def _update_people(session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache) -> None:
-    params = []
+def _apply_updates(conn: Connection, plans: Sequence[Plan], orgs: OrgCache) -> None:
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for plan in plans:
         if "org_id" in plan.changes:
             plan.changes["org_id"] = orgs.by_path[plan.row.org_path].id
         if plan.changes:
-            params.append({"id": plan.person_id, **plan.changes})
-    if params:
-        await session.execute(update(Person), params)
+            columns = tuple(sorted(plan.changes))
+            by_columns[columns].append(
+                {"p_id": plan.person_id, **{f"u_{k}": v for k, v in plan.changes.items()}}
+            )
+    for columns, params in by_columns.items():
+        conn.execute(_update_people(columns), params)
 
 
-async def _replace_tags(session: AsyncSession, plans: Sequence[Plan]) -> None:
+def _replace_tags(conn: Connection, plans: Sequence[Plan]) -> None:
     replaced = [plan.person_id for plan in plans if plan.tags_changed]
     for part in chunks(replaced):
-        await session.execute(delete(PersonTag).where(PersonTag.person_id.in_(part)))
+        conn.execute(_DELETE_TAGS, {"person_ids": part})
     rows = [
         {"person_id": plan.person_id, "tag": tag}
         for plan in plans
@@ -69,7 +92,7 @@ async def _replace_tags(session: AsyncSession, plans: Sequence[Plan]) -> None:
         for tag in sorted(plan.row.tags)
     ]
     if rows:
-        await session.execute(insert(PersonTag), rows)
+        conn.execute(_INSERT_TAGS, rows)
 
 
 def _consent(person_id: int, contact_id: int, channel: str, now: datetime) -> dict[str, Any]:
@@ -79,75 +102,64 @@ def _consent(person_id: int, contact_id: int, channel: str, now: datetime) -> di
     }
 
 
-async def _insert_contacts(session: AsyncSession, plans: Sequence[Plan], now: datetime) -> int:
-    """New contacts, active, each with its consent (copied in SQL from the new rows)."""
-    new: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for plan in plans:
-        for channel, external_id in plan.new_contacts:
-            new[channel].append((plan.person_id, external_id))
+def _insert_contacts(conn: Connection, plans: Sequence[Plan], now: datetime) -> int:
+    """New contacts, active, each with its consent."""
+    new = [
+        (plan.person_id, channel, external_id)
+        for plan in plans
+        for channel, external_id in plan.new_contacts
+    ]
     if not new:
         return 0
-    await session.execute(insert(TABLES["contacts"]), [
+    result: Iterable[Any] = conn.execute(_INSERT_CONTACTS, [
         {
             "person_id": person_id, "channel": channel, "external_id": external_id,
             "kind": "user", "status": "active", "subscribed_at": now, "updated_at": now,
         }
-        for channel, contacts in new.items()
-        for person_id, external_id in contacts
+        for person_id, channel, external_id in new
     ])
-    consent_columns = ["person_id", "contact_id", "channel", "text_version", "source", "given_at"]
-    for channel, contacts in new.items():
-        for part in chunks([external_id for _, external_id in contacts]):
-            await session.execute(insert(TABLES["consents"]).from_select(
-                consent_columns,
-                select(
-                    Contact.person_id, Contact.id, Contact.channel,
-                    literal(IMPORT_CONSENT_VERSION), literal("import"), Contact.subscribed_at,
-                ).where(Contact.channel == channel, Contact.external_id.in_(part)),
-            ))
-    return sum(len(contacts) for contacts in new.values())
+    ids = {(channel, external_id): contact_id for channel, external_id, contact_id in result}
+    conn.execute(_INSERT_CONSENTS, [
+        _consent(person_id, ids[(channel, external_id)], channel, now)
+        for person_id, channel, external_id in new
+    ])
+    return len(new)
 
 
-async def _link_contacts(session: AsyncSession, plans: Sequence[Plan], now: datetime) -> int:
+def _link_contacts(conn: Connection, plans: Sequence[Plan], now: datetime) -> int:
     """Attach a contact nobody owns yet; a pending one (no consent yet) becomes active."""
     links = [(plan.person_id, contact) for plan in plans for contact in plan.linked]
-    if not links:
-        return 0
-    await session.execute(
-        update(Contact),
-        [
-            {"id": contact.id, "person_id": person_id, "updated_at": now}
-            | ({"status": "active", "subscribed_at": now} if contact.status == "pending" else {})
-            for person_id, contact in links
-        ],
-    )
-    consents = [
-        _consent(person_id, contact.id, contact.channel, now)
-        for person_id, contact in links
-        if contact.status == "pending"
-    ]
-    if consents:
-        await session.execute(insert(TABLES["consents"]), consents)
+    pending = [(person_id, c) for person_id, c in links if c.status == "pending"]
+    others = [(person_id, c) for person_id, c in links if c.status != "pending"]
+    for statement, part in ((_LINK_PENDING, pending), (_LINK, others)):
+        if part:
+            conn.execute(statement, [_link(person_id, c, now) for person_id, c in part])
+    if pending:
+        conn.execute(_INSERT_CONSENTS, [
+            _consent(person_id, contact.id, contact.channel, now) for person_id, contact in pending
+        ])
     return len(links)
 
 
-async def write_batch(
-    session: AsyncSession, plans: Sequence[Plan], orgs: OrgCache, now: datetime,
+def _link(person_id: int, contact: StoredContact, now: datetime) -> dict[str, Any]:
+    return {"c_id": contact.id, "c_person": person_id, "c_at": now}
+
+
+def write_batch(
+    conn: Connection, plans: Sequence[Plan], orgs: OrgCache, now: datetime,
     outcome: BatchOutcome,
 ) -> None:
     """Apply the plans: organisations, people, tags, contacts and their consents."""
-    await orgs.ensure(
-        session, [p.row.org_path for p in plans if p.person is None or "org_id" in p.changes]
-    )
+    orgs.ensure(conn, [p.row.org_path for p in plans if p.person is None or "org_id" in p.changes])
     new = [plan for plan in plans if plan.person is None]
     for plan in plans:
         if plan.person is not None:
             plan.person_id = plan.person.id
-    await _insert_people(session, new, orgs, now)
-    await _update_people(session, plans, orgs)
-    await _replace_tags(session, plans)
-    outcome.contacts_created += await _insert_contacts(session, plans, now)
-    outcome.contacts_linked += await _link_contacts(session, plans, now)
+    _insert_people(conn, new, orgs, now)
+    _apply_updates(conn, plans, orgs)
+    _replace_tags(conn, plans)
+    outcome.contacts_created += _insert_contacts(conn, plans, now)
+    outcome.contacts_linked += _link_contacts(conn, plans, now)
     outcome.created += len(new)
     changed = sum(1 for p in plans if p.person is not None and (p.changes or p.tags_changed))
     outcome.updated += changed
