@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.audience import OrgCache
-from core.db import in_write_transaction
+from core.db import in_write_transaction, sqlite_twin_of
 from core.importer_plan import BatchOutcome, plan_batch
 from core.importer_read import ImportFileError, SourceRow, open_member_file
 from core.importer_rows import Columns, MemberRow, RowError, map_header, parse_row
+from core.importer_sql import statements
 from core.importer_write import write_batch
 from core.models import utcnow
 
@@ -66,6 +67,7 @@ class ImportReport:
 class _FileState:
     """What this file has already given, so a repeated member or contact is caught."""
 
+    portable: bool = False  # SQLAlchemy Core on SQLite too (core.importer_sql)
     orgs: OrgCache = field(default_factory=OrgCache)
     identities: dict[tuple[str, ...], int] = field(default_factory=dict)
     contacts: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -142,8 +144,9 @@ async def _attempt(
     outcome = BatchOutcome()
 
     def work(conn: Connection) -> None:
-        plans = plan_batch(conn, rows, state.orgs, outcome, state.matched)
-        write_batch(conn, plans, state.orgs, now, outcome)
+        sql = statements(conn, portable=state.portable)
+        plans = plan_batch(sql, rows, state.orgs, outcome, state.matched)
+        write_batch(sql, plans, state.orgs, now, outcome)
 
     await in_write_transaction(engine, work)
     return outcome
@@ -172,27 +175,47 @@ async def _import_batch(
     totals.contacts_linked += outcome.contacts_linked
 
 
+def _release_twin(engine: AsyncEngine) -> None:
+    """Close the SQLite twin's connections: once the caller disposes its engine too, the
+    last connection closing checkpoints the WAL into the file, which may then be copied."""
+    twin = sqlite_twin_of(engine)
+    if twin is not None:
+        twin.dispose()
+
+
+async def _import_file(
+    engine: AsyncEngine, path: Path, batch_size: int, state: _FileState, now: datetime
+) -> str:
+    """Read, check and write the whole file; what it was read as."""
+    with open_member_file(path) as source:
+        columns = map_header(source.header)
+        for batch in _batches(source.rows, batch_size):
+            rows = _valid_rows(batch, columns, state)
+            if rows:
+                await _import_batch(engine, rows, state, now)
+    return source.description
+
+
 async def import_members(
     sessions: async_sessionmaker[AsyncSession],
     path: Path | str,
     *,
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
+    portable_sql: bool = False,
 ) -> ImportReport:
     """Import a member list; bad rows are reported, not fatal. ImportFileError (one line)
-    when the file cannot be used at all: nothing is written then."""
-    moment = now or utcnow()
+    when the file cannot be used at all: nothing is written then. `portable_sql` runs the
+    statements through SQLAlchemy Core on SQLite too (tests compare the two)."""
     engine = _engine_of(sessions)
-    state = _FileState()
-    with open_member_file(Path(path)) as source:
-        columns = map_header(source.header)
-        for batch in _batches(source.rows, batch_size):
-            rows = _valid_rows(batch, columns, state)
-            if rows:
-                await _import_batch(engine, rows, state, moment)
+    state = _FileState(portable=portable_sql)
+    try:
+        description = await _import_file(engine, Path(path), batch_size, state, now or utcnow())
+    finally:
+        _release_twin(engine)
     totals = state.totals
     return ImportReport(
-        source=source.description,
+        source=description,
         rows_read=state.rows_read,
         people_created=totals.created,
         people_updated=totals.updated,

@@ -7,40 +7,17 @@ nameless match gets the member_id). Contacts owned by someone else reject the ro
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeVar
-
-from sqlalchemy import Connection, TextClause, bindparam, select, text
 
 from core.audience import OrgCache, OrgRef
 from core.importer_rows import MemberRow, RowError
-from core.models import Base
+from core.importer_sql import ImportStatements, Stored, StoredContact
+
+__all__ = ["BatchOutcome", "Plan", "Stored", "StoredContact", "chunks", "plan_batch"]
 
 CHUNK = 500  # bound parameters per IN (...): far below SQLite's and asyncpg's limits
-# Core tables: the ORM's row handling costs more per row than the SQL does.
-TABLES = Base.metadata.tables
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """A person as stored, with what the row may change."""
-
-    id: int
-    full_name: str
-    org_id: int
-    member_id: str | None
-    roles: int
-    erased: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StoredContact:
-    id: int
-    channel: str
-    person_id: int | None
-    status: str
-    owner: str | None
 
 
 @dataclass
@@ -71,81 +48,27 @@ def chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
     return (items[start:start + CHUNK] for start in range(0, len(items), CHUNK))
 
 
-PEOPLE, CONTACTS, TAGS = TABLES["people"], TABLES["contacts"], TABLES["person_tags"]
-PERSON_COLUMNS = (
-    PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.org_id, PEOPLE.c.member_id, PEOPLE.c.roles,
-    PEOPLE.c.erased_at,
-)
-
-
-# Statements built once: building one per batch (coercing every value of an IN list) costs
-# more CPU than running it.
-_BY_MEMBER_ID = select(*PERSON_COLUMNS).where(
-    PEOPLE.c.member_id.in_(bindparam("member_ids", expanding=True))
-)
-_CONTACTS = (
-    select(CONTACTS.c.id, CONTACTS.c.external_id, CONTACTS.c.person_id, CONTACTS.c.status,
-           PEOPLE.c.full_name)
-    .select_from(CONTACTS.outerjoin(PEOPLE, PEOPLE.c.id == CONTACTS.c.person_id))
-    .where(CONTACTS.c.channel == bindparam("channel"),
-           CONTACTS.c.external_id.in_(bindparam("external_ids", expanding=True)))
-)
-_TAGS = select(TAGS.c.person_id, TAGS.c.tag).where(
-    TAGS.c.person_id.in_(bindparam("person_ids", expanding=True))
-)
-
-
-def _stored(row: Any) -> Stored:
-    return Stored(row[0], row[1], row[2], row[3], row[4], row[5] is not None)
-
-
-def _by_member_id(conn: Connection, rows: Sequence[MemberRow]) -> dict[str, Stored]:
+def _by_member_id(sql: ImportStatements, rows: Sequence[MemberRow]) -> dict[str, Stored]:
     ids = sorted({row.member_id for row in rows if row.member_id})
     found: dict[str, Stored] = {}
     for part in chunks(ids):
-        result = conn.execute(_BY_MEMBER_ID, {"member_ids": part})
-        found.update((person.member_id or "", person) for person in map(_stored, result))
+        found.update((person.member_id or "", person) for person in sql.people_by_member_id(part))
     return found
 
 
-@lru_cache(maxsize=64)
-def _named_sql(count: int, columns: str) -> TextClause:
-    rows = ", ".join(f"(CAST(:o{i} AS INTEGER), :n{i})" for i in range(count))
-    return text(
-        f"WITH named(org_id, full_name) AS (VALUES {rows}) SELECT {columns} FROM named "
-        "JOIN people p ON p.org_id = named.org_id AND p.full_name = named.full_name"
-    )
-
-
-def named_people(
-    pairs: Iterable[tuple[int, str]], columns: str
-) -> Iterator[tuple[TextClause, dict[str, Any]]]:
-    """SELECT `columns` of the people at these (organisation id, full name) pairs, in chunks.
-
-    Joining a VALUES list probes the (org_id, full_name, …) unique index once per pair, where
-    org_id IN (…) AND full_name IN (…) probes every organisation × name. Plain SQL text,
-    since SQLAlchemy compiles a values() construct anew for every batch (0.2 s each).
-    """
-    for part in chunks(sorted(set(pairs))):
-        params: dict[str, Any] = {f"o{i}": org_id for i, (org_id, _) in enumerate(part)}
-        params.update({f"n{i}": name for i, (_, name) in enumerate(part)})
-        yield _named_sql(len(part), columns), params
-
-
 def _by_name(
-    conn: Connection, rows: Sequence[MemberRow], orgs: OrgCache
+    sql: ImportStatements, rows: Sequence[MemberRow], orgs: OrgCache
 ) -> dict[tuple[int, str], list[Stored]]:
-    pairs = [(org.id, row.full_name) for row in rows if (org := orgs.get(row.org_path))]
+    pairs = {(org.id, row.full_name) for row in rows if (org := orgs.get(row.org_path))}
     found: dict[tuple[int, str], list[Stored]] = defaultdict(list)
-    columns = "p.id, p.full_name, p.org_id, p.member_id, p.roles, p.erased_at"
-    for query, params in named_people(pairs, columns):
-        for person in map(_stored, conn.execute(query, params)):
+    for part in chunks(sorted(pairs)):
+        for person in sql.people_by_name(part):
             found[(person.org_id, person.full_name)].append(person)
     return found
 
 
 def _contacts(
-    conn: Connection, rows: Sequence[MemberRow]
+    sql: ImportStatements, rows: Sequence[MemberRow]
 ) -> dict[tuple[str, str], StoredContact]:
     wanted: dict[str, set[str]] = defaultdict(set)
     for row in rows:
@@ -154,21 +77,14 @@ def _contacts(
     found: dict[tuple[str, str], StoredContact] = {}
     for channel, ids in wanted.items():
         for part in chunks(sorted(ids)):
-            stored: Iterable[Any] = conn.execute(
-                _CONTACTS, {"channel": channel, "external_ids": part}
-            )
-            for cid, external_id, person_id, status, owner in stored:
-                found[(channel, external_id)] = StoredContact(
-                    cid, channel, person_id, status, owner
-                )
+            found.update(((channel, c.external_id), c) for c in sql.contacts(channel, part))
     return found
 
 
-def _tags_of(conn: Connection, person_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+def _tags_of(sql: ImportStatements, person_ids: Sequence[int]) -> dict[int, frozenset[str]]:
     tags: dict[int, set[str]] = defaultdict(set)
     for part in chunks(sorted(set(person_ids))):
-        rows: Iterable[Any] = conn.execute(_TAGS, {"person_ids": part})
-        for person_id, tag in rows:
+        for person_id, tag in sql.tags(part):
             tags[person_id].add(tag)
     return {person_id: frozenset(tags.get(person_id, ())) for person_id in person_ids}
 
@@ -238,7 +154,7 @@ def _claim_person(plan: Plan, matched: dict[int, int]) -> None:
 
 
 def plan_batch(
-    conn: Connection,
+    sql: ImportStatements,
     rows: Sequence[MemberRow],
     orgs: OrgCache,
     outcome: BatchOutcome,
@@ -248,11 +164,11 @@ def plan_batch(
 
     `matched` maps stored people already claimed by a row of this file to that row's line.
     """
-    orgs.load(conn, (row.org_path for row in rows))
-    by_member_id = _by_member_id(conn, rows)
+    orgs.load(sql.conn, (row.org_path for row in rows))
+    by_member_id = _by_member_id(sql, rows)
     # A row found by member_id needs no look-up by name.
-    by_name = _by_name(conn, [row for row in rows if row.member_id not in by_member_id], orgs)
-    stored_contacts = _contacts(conn, rows)
+    by_name = _by_name(sql, [row for row in rows if row.member_id not in by_member_id], orgs)
+    stored_contacts = _contacts(sql, rows)
     plans: list[Plan] = []
     for row in rows:
         try:
@@ -263,7 +179,7 @@ def plan_batch(
             outcome.rejected.append((row, str(exc)))
             continue
         plans.append(plan)
-    tags = _tags_of(conn, [p.person.id for p in plans if p.person and p.row.tags is not None])
+    tags = _tags_of(sql, [p.person.id for p in plans if p.person and p.row.tags is not None])
     for plan in plans:
         _plan_changes(plan, orgs.get(plan.row.org_path), tags)
     return plans
