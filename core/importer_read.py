@@ -113,7 +113,7 @@ def _csv_rows(reader: Any) -> Iterator[SourceRow]:
     try:
         for cells in reader:
             start, previous = previous + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # some cell holds more than whitespace
                 yield SourceRow(start, cells)
     except csv.Error as exc:
         raise ImportFileError(f"line {previous + 1}: the CSV is malformed ({exc})") from None

@@ -41,6 +41,10 @@ class RowError(ValueError):
 
 def positive_id(column: str, text: str) -> str:
     """A positive integer id (Telegram user id, VK user id) as its decimal text."""
+    if text.isdecimal() and len(text) <= 20:  # the common case; \d is exactly isdecimal()
+        number = int(text)
+        if number > 0:
+            return str(number)
     if SCIENTIFIC.match(text):
         raise RowError(
             f"{column} {text!r} is in Excel's scientific notation, its digits are lost; "
@@ -104,6 +108,23 @@ class Columns:
         """Some column before the last named one has no name (its values must be empty)."""
         return len(self.positions) < self.width
 
+    @cached_property
+    def fields(self) -> tuple[tuple[str, int, Callable[[str], Any]], ...]:
+        """(name, position, parser) of the member fields the file has, in FIELD_PARSERS order
+        (the order a row's reasons are listed in)."""
+        return tuple(
+            (name, self.index[name], parser)
+            for name, parser in FIELD_PARSERS.items() if name in self.index
+        )
+
+    @cached_property
+    def contact_fields(self) -> tuple[tuple[str, str, int, Callable[[str, str], str]], ...]:
+        """(column, channel, position, parser) of the contact columns the file has."""
+        return tuple(
+            (column, channel, self.index[column], CONTACT_ID_PARSERS[channel])
+            for column, channel in CONTACT_COLUMNS.items() if column in self.index
+        )
+
 
 def column_name(text: str) -> str:
     return "_".join(text.replace("\ufeff", "").strip().lower().replace("-", " ").split())
@@ -160,6 +181,8 @@ def _full_name(text: str) -> str:
 
 
 def _tags(text: str) -> frozenset[str]:
+    if not text:
+        return frozenset()
     tags = frozenset(normalize_tag(part) for part in text.split(",") if part.strip())
     long_tag = next((tag for tag in tags if len(tag) > MAX_TAG_LEN), None)
     if long_tag is not None:
@@ -183,9 +206,10 @@ def _roles(text: str) -> int:
 # Rows of one file repeat a few dozen organisation paths and role lists many times over.
 _org_path = lru_cache(maxsize=4096)(parse_org_path)
 _cached_roles = lru_cache(maxsize=256)(_roles)
+_cached_tags = lru_cache(maxsize=1024)(_tags)
 FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
-    "full_name": _full_name, "org_path": _org_path, "roles": _cached_roles, "tags": _tags,
-    "member_id": _member_id,
+    "full_name": _full_name, "org_path": _org_path, "roles": _cached_roles,
+    "tags": _cached_tags, "member_id": _member_id,
 }
 
 
@@ -198,13 +222,16 @@ def _stray(cells: list[str], columns: Columns) -> None:
         raise RowError(f"a value in column {stray + 1}, which has no name in the header")
 
 
-def _contacts(texts: dict[str, str], reasons: list[str]) -> tuple[tuple[str, str], ...]:
+def _contacts(
+    cells: list[str], columns: Columns, reasons: list[str]
+) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
-    for column, channel in CONTACT_COLUMNS.items():
-        text = texts.get(column)
+    count = len(cells)
+    for column, channel, i, parser in columns.contact_fields:
+        text = cells[i].strip() if i < count else ""
         if text:
             try:
-                found.append((channel, CONTACT_ID_PARSERS[channel](column, text)))
+                found.append((channel, parser(column, text)))
             except RowError as exc:
                 reasons.append(str(exc))
     return tuple(found)
@@ -215,18 +242,14 @@ def parse_row(row: SourceRow, columns: Columns) -> MemberRow:
     cells = row.cells
     _stray(cells, columns)
     count = len(cells)
-    texts = {
-        name: cells[i].strip() if i < count else "" for name, i in columns.index.items()
-    }
     reasons: list[str] = []
     parsed: dict[str, Any] = {}
-    for name, parser in FIELD_PARSERS.items():
-        if name in texts:
-            try:
-                parsed[name] = parser(texts[name])
-            except (RowError, OrgPathError) as exc:
-                reasons.append(str(exc))
-    contacts = _contacts(texts, reasons)
+    for name, i, parser in columns.fields:
+        try:
+            parsed[name] = parser(cells[i].strip() if i < count else "")
+        except (RowError, OrgPathError) as exc:
+            reasons.append(str(exc))
+    contacts = _contacts(cells, columns, reasons)
     if reasons:
         raise RowError("; ".join(reasons))
     return MemberRow(
