@@ -119,7 +119,8 @@ class OrgCache:
 
     def load(self, conn: Connection, paths: Iterable[OrgPath]) -> None:
         """Fetch the organisations of `paths` (and their ancestors) not cached yet."""
-        wanted = {path[:depth] for path in paths for depth in range(1, len(path) + 1)}
+        distinct = set(paths)  # a batch of rows names a few organisations many times
+        wanted = {path[:depth] for path in distinct for depth in range(1, len(path) + 1)}
         missing = {org_full_name(path) for path in wanted if path not in self.by_path}
         names = sorted(missing)
         for start in range(0, len(names), 500):
@@ -134,7 +135,7 @@ class OrgCache:
 
     def ensure(self, conn: Connection, paths: Iterable[OrgPath]) -> None:
         """Create the organisations of `paths` and their ancestors that do not exist yet."""
-        paths = list(paths)
+        paths = set(paths)
         self.load(conn, paths)
         for depth in range(1, MAX_DEPTH + 1):
             level = sorted({p[:depth] for p in paths if len(p) >= depth} - self.by_path.keys())

@@ -8,6 +8,7 @@ subscribers of an earlier system: active, each with one consent whose source is 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,15 +116,26 @@ def _batches(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
         yield batch
 
 
-def _valid_rows(batch: list[SourceRow], columns: Columns, state: _FileState) -> list[MemberRow]:
+def _parsed(batch: list[SourceRow], columns: Columns, state: _FileState) -> list[MemberRow]:
+    """The rows valid on their own; the others go to `state.rejected` with their reasons."""
     valid: list[MemberRow] = []
     for source_row in batch:
-        state.rows_read += 1
         try:
-            row = parse_row(source_row, columns)
-            state.claim(row)
+            valid.append(parse_row(source_row, columns))
         except RowError as exc:
             state.rejected.append(RejectedRow(source_row.line, str(exc)))
+    state.rows_read += len(batch)
+    return valid
+
+
+def _claimed(rows: list[MemberRow], state: _FileState) -> list[MemberRow]:
+    """The rows repeating no member or contact an earlier row of the file gave."""
+    valid: list[MemberRow] = []
+    for row in rows:
+        try:
+            state.claim(row)
+        except RowError as exc:
+            state.rejected.append(RejectedRow(row.line, str(exc)))
             continue
         valid.append(row)
     return valid
@@ -186,14 +198,37 @@ def _release_twin(engine: AsyncEngine) -> None:
 async def _import_file(
     engine: AsyncEngine, path: Path, batch_size: int, state: _FileState, now: datetime
 ) -> str:
-    """Read, check and write the whole file; what it was read as."""
+    """Read, check and write the whole file; what it was read as.
+
+    The next rows are read and checked while the batch before them is written in its worker
+    thread (SQLite releases the GIL while it works); a batch is claimed against the rows
+    before it only once their outcome is known, so the result is that of one at a time.
+    """
+    writing: asyncio.Task[None] | None = None
     with open_member_file(path) as source:
         columns = map_header(source.header)
-        for batch in _batches(source.rows, batch_size):
-            rows = _valid_rows(batch, columns, state)
-            if rows:
-                await _import_batch(engine, rows, state, now)
+        try:
+            for batch in _batches(source.rows, batch_size):
+                parsed = _parsed(batch, columns, state)
+                if writing is not None:
+                    await writing
+                rows = _claimed(parsed, state)
+                writing = (
+                    asyncio.create_task(_import_batch(engine, rows, state, now)) if rows else None
+                )
+            if writing is not None:
+                await writing
+        finally:
+            await _settle(writing)
     return source.description
+
+
+async def _settle(writing: asyncio.Task[None] | None) -> None:
+    """Let a batch still being written commit or roll back whole before the import stops."""
+    if writing is not None:
+        await asyncio.wait([writing])
+        if not writing.cancelled():
+            writing.exception()  # retrieved: the error already raised is the one reported
 
 
 async def import_members(

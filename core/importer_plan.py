@@ -95,8 +95,9 @@ def _match(
     by_member_id: dict[str, Stored],
     by_name: dict[tuple[int, str], list[Stored]],
 ) -> Stored | None:
-    named = by_name.get((org.id, row.full_name), []) if org else []
-    nameless = next((person for person in named if person.member_id is None), None)
+    named = (by_name.get((org.id, row.full_name)) if org else None) or []
+    # Mostly nobody by that name (a new member, or one found by member_id): no generator.
+    nameless = next((p for p in named if p.member_id is None), None) if named else None
     if row.member_id:
         person = by_member_id.get(row.member_id) or nameless
     elif nameless is not None or len(named) <= 1:

@@ -1,0 +1,56 @@
+"""The import reads and checks the next rows while the batch before them is written: the
+outcome is still that of one batch after the other (core.importer). Against a real SQLite
+file (tests/conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.importer import ImportFileError
+from core.models import Contact, Person
+from tests.unit.import_support import GYMNASIUM, SCHOOL, Sessions, count, run_import, write_csv
+
+
+async def test_a_row_rejected_in_one_batch_does_not_block_its_member_in_the_next(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    owner = [["Старый Член Профсоюза", GYMNASIUM, "", "42", "", "", "", ""]]
+    await run_import(sessions, write_csv(tmp_path / "owner.csv", owner))
+    rows = [
+        ["Иванова Анна", SCHOOL, "", "42", "", "", "5900000001", ""],  # 42 is taken: rejected
+        ["Иванова Анна", SCHOOL, "", "43", "", "", "5900000001", ""],  # the same member, fine
+        ["Петров Пётр", SCHOOL, "", "43", "", "", "", ""],  # 43 was given on line 3
+    ]
+    report = await run_import(sessions, write_csv(tmp_path / "m.csv", rows), batch_size=1)
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (2, "telegram_id 42 already belongs to another member (Старый Член Профсоюза)"),
+        (4, "telegram_id 43 is also given on line 3"),
+    ]
+    async with sessions() as session:
+        anna = await session.scalar(select(Person).where(Person.member_id == "5900000001"))
+        assert anna is not None
+        contact = await session.scalar(select(Contact).where(Contact.external_id == "43"))
+    assert contact is not None and contact.person_id == anna.id
+
+
+async def test_rows_before_a_malformed_line_are_written(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    path = tmp_path / "m.csv"
+    huge = "x" * 200_000  # beyond the csv module's field size limit: the CSV is malformed
+    path.write_text(
+        "full_name,org_path\n"
+        f"Иванова Анна,{SCHOOL}\n"
+        f"Петров Пётр,{SCHOOL}\n"
+        f'"{huge}",{SCHOOL}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFileError, match="line 4: the CSV is malformed"):
+        await run_import(sessions, path, batch_size=1)
+    async with sessions() as session:
+        names = set(await session.scalars(select(Person.full_name)))
+    assert names == {"Иванова Анна", "Петров Пётр"}
+    assert await count(sessions, Person) == 2
