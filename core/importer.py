@@ -8,7 +8,6 @@ subscribers of an earlier system: active, each with one consent whose source is 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -198,37 +197,16 @@ def _release_twin(engine: AsyncEngine) -> None:
 async def _import_file(
     engine: AsyncEngine, path: Path, batch_size: int, state: _FileState, now: datetime
 ) -> str:
-    """Read, check and write the whole file; what it was read as.
-
-    The next rows are read and checked while the batch before them is written in its worker
-    thread (SQLite releases the GIL while it works); a batch is claimed against the rows
-    before it only once their outcome is known, so the result is that of one at a time.
-    """
-    writing: asyncio.Task[None] | None = None
+    """Read, check and write the whole file, a batch at a time; what it was read as."""
+    # Reading the next batch while one is written gained nothing measurable: the checks and
+    # the batch's own Python work take turns at the GIL.
     with open_member_file(path) as source:
         columns = map_header(source.header)
-        try:
-            for batch in _batches(source.rows, batch_size):
-                parsed = _parsed(batch, columns, state)
-                if writing is not None:
-                    await writing
-                rows = _claimed(parsed, state)
-                writing = (
-                    asyncio.create_task(_import_batch(engine, rows, state, now)) if rows else None
-                )
-            if writing is not None:
-                await writing
-        finally:
-            await _settle(writing)
+        for batch in _batches(source.rows, batch_size):
+            rows = _claimed(_parsed(batch, columns, state), state)
+            if rows:
+                await _import_batch(engine, rows, state, now)
     return source.description
-
-
-async def _settle(writing: asyncio.Task[None] | None) -> None:
-    """Let a batch still being written commit or roll back whole before the import stops."""
-    if writing is not None:
-        await asyncio.wait([writing])
-        if not writing.cancelled():
-            writing.exception()  # retrieved: the error already raised is the one reported
 
 
 async def import_members(

@@ -1,6 +1,6 @@
-"""The import reads and checks the next rows while the batch before them is written: the
-outcome is still that of one batch after the other (core.importer). Against a real SQLite
-file (tests/conftest.py)."""
+"""Batches of one import: a row is checked against the rows of earlier batches as they came
+out (a rejected row claims nothing), and a malformed line stops the import after the rows
+before it are written (core.importer). Against a real SQLite file (tests/conftest.py)."""
 
 from __future__ import annotations
 
