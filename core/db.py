@@ -126,6 +126,9 @@ def sqlite_twin(engine: AsyncEngine) -> Engine | None:
     event.listen(twin, "connect", _sqlite_pragmas)
     event.listen(twin, "connect", _manual_transactions)
     event.listen(twin, "begin", _begin_immediate)
+    # Disposing the engine closes the twin's connections too: the last connection to close
+    # checkpoints the WAL into the file, which may then be copied or backed up whole.
+    event.listen(engine.sync_engine, "engine_disposed", lambda _engine: twin.dispose())
     return twin
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.audience import OrgCache
-from core.db import in_write_transaction, sqlite_twin_of
+from core.db import in_write_transaction
 from core.importer_plan import BatchOutcome, plan_batch
 from core.importer_read import ImportFileError, SourceRow, open_member_file
 from core.importer_rows import Columns, MemberRow, RowError, map_header, parse_row
@@ -186,14 +186,6 @@ async def _import_batch(
     totals.contacts_linked += outcome.contacts_linked
 
 
-def _release_twin(engine: AsyncEngine) -> None:
-    """Close the SQLite twin's connections: once the caller disposes its engine too, the
-    last connection closing checkpoints the WAL into the file, which may then be copied."""
-    twin = sqlite_twin_of(engine)
-    if twin is not None:
-        twin.dispose()
-
-
 async def _import_file(
     engine: AsyncEngine, path: Path, batch_size: int, state: _FileState, now: datetime
 ) -> str:
@@ -222,10 +214,7 @@ async def import_members(
     statements through SQLAlchemy Core on SQLite too (tests compare the two)."""
     engine = _engine_of(sessions)
     state = _FileState(portable=portable_sql)
-    try:
-        description = await _import_file(engine, Path(path), batch_size, state, now or utcnow())
-    finally:
-        _release_twin(engine)
+    description = await _import_file(engine, Path(path), batch_size, state, now or utcnow())
     totals = state.totals
     return ImportReport(
         source=description,
