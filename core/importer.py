@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.audience import OrgCache
-from core.db import in_write_transaction
+from core.db import in_write_transaction, sqlite_twin_of
 from core.importer_plan import BatchOutcome, plan_batch
 from core.importer_read import ImportFileError, SourceRow, open_member_file
 from core.importer_rows import Columns, MemberRow, RowError, map_header, parse_row
@@ -186,6 +186,14 @@ async def _import_batch(
     totals.contacts_linked += outcome.contacts_linked
 
 
+def _release_twin(engine: AsyncEngine) -> None:
+    """Close the SQLite twin's connections, and with them the import's large page cache
+    (core.importer_sql.CACHE_KIB); the next writer opens a fresh connection."""
+    twin = sqlite_twin_of(engine)
+    if twin is not None:
+        twin.dispose()
+
+
 async def _import_file(
     engine: AsyncEngine, path: Path, batch_size: int, state: _FileState, now: datetime
 ) -> str:
@@ -214,7 +222,10 @@ async def import_members(
     statements through SQLAlchemy Core on SQLite too (tests compare the two)."""
     engine = _engine_of(sessions)
     state = _FileState(portable=portable_sql)
-    description = await _import_file(engine, Path(path), batch_size, state, now or utcnow())
+    try:
+        description = await _import_file(engine, Path(path), batch_size, state, now or utcnow())
+    finally:
+        _release_twin(engine)
     totals = state.totals
     return ImportReport(
         source=description,
