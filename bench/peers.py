@@ -152,7 +152,7 @@ def _figures(results: dict[str, dict[str, Any]], chats: int, latency_s: float
 
 
 async def run(ctx: Context) -> None:
-    count = int(ctx.mode.pick(30, 120, 900))
+    count = int(ctx.mode.pick(30, 90, 900))
     chats = list(range(FIRST_ID, FIRST_ID + count))
     # Loopback answers in milliseconds; the real api.telegram.org is tens of ms away, which
     # slows a send-then-sleep loop but not a pipelined sender (full mode shows both).
