@@ -24,10 +24,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, TextClause, Update, bindparam, delete, insert, select, text
 from sqlalchemy import update as update_statement
-from sqlalchemy.dialects import sqlite
 
 from core.audience import IMPORT_CONSENT_VERSION
 from core.models import Base
+from core.sqlite_values import bind, marks
 
 TABLES = Base.metadata.tables
 PEOPLE, CONTACTS, TAGS = TABLES["people"], TABLES["contacts"], TABLES["person_tags"]
@@ -254,22 +254,12 @@ class CoreStatements:
 
 
 # Plain sqlite3 -------------------------------------------------------------------------
-# The SQLite dialect's own conversion, so the stored text is what SQLAlchemy stores.
-_DIALECT = sqlite.dialect()
-_bind_at = PEOPLE.c.created_at.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
-
-
-def _at(moment: datetime) -> Any:
-    return _bind_at(moment) if _bind_at is not None else moment
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
+_at = bind(PEOPLE.c.created_at)
 
 
 @lru_cache(maxsize=64)
 def _values(columns: int, rows: int) -> str:
-    return ", ".join([f"({_marks(columns)})"] * rows)
+    return ", ".join([f"({marks(columns)})"] * rows)
 
 
 def _insert_returning(
@@ -298,7 +288,7 @@ class SqliteStatements:
     def people_by_member_id(self, member_ids: Sequence[str]) -> list[Stored]:
         rows = self.db.execute(
             "SELECT id, full_name, org_id, member_id, roles, erased_at FROM people "
-            f"WHERE member_id IN ({_marks(len(member_ids))})", member_ids,
+            f"WHERE member_id IN ({marks(len(member_ids))})", member_ids,
         )
         return list(map(_stored, rows))
 
@@ -310,14 +300,14 @@ class SqliteStatements:
         rows = self.db.execute(
             "SELECT c.id, c.person_id, c.status, p.full_name, c.external_id FROM contacts c "
             "LEFT OUTER JOIN people p ON p.id = c.person_id WHERE c.channel = ? AND "
-            f"c.external_id IN ({_marks(len(external_ids))})", (channel, *external_ids),
+            f"c.external_id IN ({marks(len(external_ids))})", (channel, *external_ids),
         )
         return [_contact(channel, row) for row in rows]
 
     def tags(self, person_ids: Sequence[int]) -> list[tuple[int, str]]:
         return self.db.execute(
             f"SELECT person_id, tag FROM person_tags WHERE person_id IN "
-            f"({_marks(len(person_ids))})", person_ids,
+            f"({marks(len(person_ids))})", person_ids,
         ).fetchall()
 
     def insert_people(self, people: Sequence[NewPerson], at: datetime) -> dict[PersonKey, int]:
@@ -337,7 +327,7 @@ class SqliteStatements:
 
     def replace_tags(self, person_ids: Sequence[int]) -> None:
         self.db.execute(
-            f"DELETE FROM person_tags WHERE person_id IN ({_marks(len(person_ids))})", person_ids
+            f"DELETE FROM person_tags WHERE person_id IN ({marks(len(person_ids))})", person_ids
         )
 
     def insert_tags(self, tags: Sequence[tuple[int, str]]) -> None:

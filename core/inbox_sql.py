@@ -23,11 +23,11 @@ from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import sqlite_twin_of, write_lock, writing
 from core.models import Contact, Inbound, Reply, utcnow
+from core.sqlite_values import bind, marks, result
 
 T = TypeVar("T")
 
@@ -165,28 +165,10 @@ class CoreStatements:
 
 
 # Plain sqlite3 -------------------------------------------------------------------------
-# The SQLite dialect's own conversions, so the stored text is what SQLAlchemy stores.
-_DIALECT = sqlite.dialect()
-
-
-def _bind(column: Any) -> Callable[[Any], Any]:
-    process = column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
-    return process if process is not None else (lambda value: value)
-
-
-def _result(column: Any) -> Callable[[Any], Any]:
-    process = column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)
-    return process if process is not None else (lambda value: value)
-
-
-_AT = _bind(Inbound.__table__.c.received_at)
-_JSON = _bind(Inbound.__table__.c.event)
-_STATE = _result(Contact.__table__.c.dialog_state)
-_TRUE = _bind(Inbound.__table__.c.is_feedback)(True)
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
+_AT = bind(Inbound.__table__.c.received_at)
+_JSON = bind(Inbound.__table__.c.event)
+_STATE = result(Contact.__table__.c.dialog_state)
+_TRUE = bind(Inbound.__table__.c.is_feedback)(True)
 
 
 class SqliteStatements:
@@ -198,7 +180,7 @@ class SqliteStatements:
     def known(self, channel: str, event_ids: Sequence[str]) -> list[tuple[int, str, bool]]:
         rows = self.db.execute(
             "SELECT id, platform_event_id, handled_at FROM inbound WHERE channel = ? AND "
-            f"platform_event_id IN ({_marks(len(event_ids))})",
+            f"platform_event_id IN ({marks(len(event_ids))})",
             (channel, *event_ids),
         )
         return [(int(i), event_id, at is not None) for i, event_id, at in rows]
@@ -227,14 +209,14 @@ class SqliteStatements:
 
     def mark_handled(self, inbound_ids: Sequence[int], at: datetime | None) -> None:
         self.db.execute(
-            f"UPDATE inbound SET handled_at = ? WHERE id IN ({_marks(len(inbound_ids))})",
+            f"UPDATE inbound SET handled_at = ? WHERE id IN ({marks(len(inbound_ids))})",
             (_AT(at), *inbound_ids),
         )
 
     def contacts(self, channel: str, external_ids: Sequence[str]) -> list[ContactFound]:
         rows = self.db.execute(
             "SELECT id, external_id, person_id, status, dialog_state FROM contacts WHERE "
-            f"channel = ? AND external_id IN ({_marks(len(external_ids))})",
+            f"channel = ? AND external_id IN ({marks(len(external_ids))})",
             (channel, *external_ids),
         )
         return [ContactFound(int(i), e, p, s, _STATE(d)) for i, e, p, s, d in rows.fetchall()]
@@ -242,7 +224,7 @@ class SqliteStatements:
     def touch(self, contact_ids: Sequence[int], at: datetime) -> None:
         self.db.execute(
             "UPDATE contacts SET last_inbound_at = ?, updated_at = ? "
-            f"WHERE id IN ({_marks(len(contact_ids))})",
+            f"WHERE id IN ({marks(len(contact_ids))})",
             (_AT(at), _AT(utcnow()), *contact_ids),
         )
 
