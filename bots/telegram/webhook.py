@@ -56,4 +56,3 @@ def unreadable_answer(body: bytes) -> WebhookAnswer:
     log.error("telegram: update %s is not one aiogram can read; skipped: %.2000r",
               data["update_id"], data)
     return WebhookAnswer()
-
