@@ -21,12 +21,12 @@ from sqlalchemy import String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.campaigns import NewCampaign, create_campaign
-from core.db import create_engine
-from core.models import Contact, Organization, Person
 from core.ports import Capabilities
 from core.roles import Role
 from core.runs import materialise, start_run
-from core.schema import upgrade
+from core.storage.engine import create_engine
+from core.storage.models import Contact, Organization, Person
+from core.storage.schema import upgrade
 
 REGION = "Пермская краевая организация Профсоюза образования"
 LEAFLET = (

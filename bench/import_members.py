@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from bench.db import REGION
-from core.db import create_engine, session_factory
 from core.importer import import_members
-from core.schema import upgrade
+from core.storage.engine import create_engine, session_factory
+from core.storage.schema import upgrade
 
 HEADER = ["full_name", "org_path", "roles", "telegram_id", "vk_id", "viber_id", "member_id", "tags"]
 

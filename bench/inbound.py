@@ -30,10 +30,10 @@ from bots.registry import configured
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import settings_from_mapping
-from core.db import create_engine
 from core.dialogs import Dialogs
 from core.inbox import Inbox
-from core.models import Inbound, Reply
+from core.storage.engine import create_engine
+from core.storage.models import Inbound, Reply
 
 GOAL_PER_S = 2_000
 SECRET = "bench-webhook-secret_0123456789"

@@ -74,8 +74,8 @@ class PeakSampler:
 async def measure(url: str, count: int) -> dict[str, Any]:
     from bench.overhead import LOOPBACK
     from bench.wiring import send_all
-    from core.db import create_engine
     from core.outbox import Policy
+    from core.storage.engine import create_engine
 
     engine = create_engine(url)
     channel = CountingChannel(name="loopback", capabilities=LOOPBACK)

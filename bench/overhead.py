@@ -23,9 +23,9 @@ from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
 from bench.platforms import Platforms
 from bench.wiring import Rupor, send_all, settings_for
-from core.db import create_engine
 from core.outbox import Policy
 from core.recording import FAST, RecordingChannel
+from core.storage.engine import create_engine
 
 GOAL_PER_S = 20_000
 GOAL_PAID_RATIO = 0.90

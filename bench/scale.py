@@ -25,7 +25,7 @@ from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
 from bench.import_members import write_members
 from bench.overhead import LOOPBACK
-from core.db import create_engine
+from core.storage.engine import create_engine
 
 MATERIALISE_GOAL = (1_000_000, 15.0)  # members, seconds
 IMPORT_GOAL = (100_000, 20.0)  # rows, seconds

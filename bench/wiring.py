@@ -26,14 +26,14 @@ from bots.suite import freeze_heap, thaw_heap
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import SendingSettings, Settings, settings_from_mapping
-from core.db import create_engine
 from core.dialogs import Dialogs
 from core.dispatch import ChannelSender
 from core.inbox import Inbox
-from core.models import Delivery
 from core.outbox import Policy
 from core.ports import Capabilities, Channel
-from core.state import DbStateStore
+from core.storage.engine import create_engine
+from core.storage.models import Delivery
+from core.storage.state import DbStateStore
 
 STALL_S = 60.0  # no delivery recorded for this long: the benchmark gives up
 

@@ -52,7 +52,7 @@ def db() -> None:
 @pass_app
 def db_upgrade(app: AppContext) -> None:
     """Create or upgrade the schema to the latest revision (alembic upgrade head)."""
-    from core.schema import upgrade
+    from core.storage.schema import upgrade
 
     upgrade(app.settings.database.url)
     click.echo(f"database is up to date: {app.settings.database.url}")

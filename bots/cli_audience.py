@@ -13,47 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.cli import AppContext, pass_app
 from core.audience_stats import AudienceStats, StatsRow, audience_stats
-from core.db import create_engine, session_factory
 from core.importer import ImportFileError, ImportReport, import_members
+from core.storage.engine import create_engine, session_factory
+from core.storage.schema import SchemaError, ensure_schema
 
 LEVELS = {"region": 1, "district": 2, "organisation": 3}
-
-
-class SchemaError(Exception):
-    """The database schema is not the one this version expects."""
-
-
-async def _schema_version(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as connection:
-        exists = await connection.run_sync(
-            lambda sync: inspect(sync).has_table("alembic_version")
-        )
-        if not exists:
-            return None
-        return (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-
-
-async def ensure_schema(engine: AsyncEngine, url: str) -> None:
-    """Create the schema in a new database; refuse one at another revision."""
-    from alembic.script import ScriptDirectory
-
-    from core.schema import alembic_config, upgrade_async
-
-    version = await _schema_version(engine)
-    if version is None:
-        await upgrade_async(url)
-        return
-    heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
-    if version not in heads:
-        raise SchemaError(
-            f"the database schema is at revision {version}, this Rupor expects "
-            f"{', '.join(heads)}: run `rupor db upgrade` first"
-        )
 
 
 @click.group()

@@ -15,11 +15,11 @@ from bots.cli import AppContext, pass_app
 from bots.report_view import render_report, write_chart
 from core.campaigns import NewCampaign, cancel_campaign, create_campaign
 from core.content import ContentError
-from core.db import create_engine
-from core.models import Campaign, CampaignRun, Delivery
 from core.reach import reach_report
 from core.runs import materialise, start_run
 from core.segments import SegmentError, count_segment, parse_segment, resolve_segment
+from core.storage.engine import create_engine
+from core.storage.models import Campaign, CampaignRun, Delivery
 
 
 def _fail(message: str, status: int = 1) -> None:
@@ -38,7 +38,7 @@ def _buttons(values: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], ...]
 
 
 async def _engine(app: AppContext) -> AsyncEngine:
-    from bots.cli_audience import ensure_schema
+    from core.storage.schema import ensure_schema
 
     url = app.settings.database.url
     engine = create_engine(url)

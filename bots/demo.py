@@ -22,11 +22,11 @@ from bots.suite import Suite
 from core import outbox
 from core.campaigns import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
-from core.db import create_engine, session_factory
 from core.importer import import_members
 from core.reach import reach_report
 from core.runs import materialise, start_run
-from core.schema import upgrade_async
+from core.storage.engine import create_engine, session_factory
+from core.storage.schema import upgrade_async
 from sandbox.runconfig import free_port
 from sandbox.runner import Sandbox, SandboxOptions
 

@@ -29,8 +29,8 @@ from bots import texts
 from bots.cli import AppContext, pass_app
 from core.audience import find_organization
 from core.config import Settings
-from core.db import create_engine, session_factory
-from core.models import Organization
+from core.storage.engine import create_engine, session_factory
+from core.storage.models import Organization
 
 INDEX_CSV = "index.csv"
 INDEX_HTML = "index.html"

@@ -19,14 +19,14 @@ from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core import outbox
 from core.config import Settings
-from core.db import create_engine
 from core.dialogs import Dialogs
 from core.dispatch import ChannelSender
 from core.inbox import Inbox
 from core.outbox import Policy
 from core.ports import Channel
 from core.runs import materialise, unfinished_materialising
-from core.state import DbStateStore
+from core.storage.engine import create_engine
+from core.storage.state import DbStateStore
 
 log = logging.getLogger("rupor.suite")
 
@@ -71,7 +71,7 @@ class Suite:
 
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
         """Run until `stop` is set (or, with until_idle, until nothing is left to send)."""
-        from bots.cli_audience import ensure_schema
+        from core.storage.schema import ensure_schema
 
         url = self.settings.database.url
         own_engine = self.engine is None

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Base, Consent, Contact, Organization, Person, PersonTag, utcnow
 from core.roles import Role
+from core.storage.models import Base, Consent, Contact, Organization, Person, PersonTag, utcnow
 
 MAX_DEPTH = 3
 KINDS_BY_DEPTH = {1: "region", 2: "district", 3: "primary"}
@@ -110,7 +110,7 @@ class OrgCache:
     """Organisations already seen, by normalised path: they are few, members are many.
 
     Works on a synchronous Connection, so an import batch runs whole in a worker thread
-    (core.db.in_write_transaction); async callers go through run_sync.
+    (core.storage.engine.in_write_transaction); async callers go through run_sync.
     """
 
     def __init__(self) -> None:

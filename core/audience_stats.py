@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Contact, Organization, Person
+from core.storage.models import Contact, Organization, Person
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from core.content import Content, ContentError, buttons_from_json, check, content_to_json, parts
-from core.models import Audit, Campaign, CampaignRun, Media, MediaRef, utcnow
 from core.ports import Capabilities, MediaFile, Outbound
 from core.segments import parse_segment
+from core.storage.models import Audit, Campaign, CampaignRun, Media, MediaRef, utcnow
 
 MAX_MEDIA_BYTES = 50 * 1024 * 1024  # Telegram's upload limit for bots
 LEAFLET_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -202,7 +202,7 @@ async def media_by_sha(engine: AsyncEngine, sha256: str) -> tuple[str, str, byte
 
 async def cancel_campaign(engine: AsyncEngine, campaign_id: int, actor: str) -> int:
     """Stop a campaign: its pending deliveries are skipped; returns how many."""
-    from core.models import Delivery
+    from core.storage.models import Delivery
 
     async with engine.begin() as conn:
         found = await conn.execute(

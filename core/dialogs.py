@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core import dialogs_batch, members
 from core.inbox_sql import InboxStatements
 from core.members import ContactRow
-from core.models import Inbound
 from core.ports import (
     Button,
     ButtonPress,
@@ -30,6 +29,7 @@ from core.ports import (
     Unsubscribed,
 )
 from core.replies import queue_reply
+from core.storage.models import Inbound
 
 PAGE = 8  # choices per page: VK inline keyboards hold at most 10 buttons
 
@@ -299,7 +299,7 @@ class Dialogs:
     async def _org_of(self, conn: AsyncConnection, contact: ContactRow) -> str:
         from sqlalchemy import select
 
-        from core.models import Person
+        from core.storage.models import Person
 
         if contact.person_id is None:
             return ""

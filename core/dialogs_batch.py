@@ -20,9 +20,9 @@ from typing import Any
 
 from core.inbox_sql import InboxStatements, ReplyRow
 from core.members import ContactRow, receipt_sql
-from core.models import utcnow
 from core.ports import InboundEvent, Receipt, Span, Text
 from core.replies import buttons_to_json, spans_to_json
+from core.storage.models import utcnow
 
 Item = tuple[int, InboundEvent]  # (inbound id, event)
 SenderKey = tuple[str, str]  # (channel, external id)

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import outbox
 from core.campaigns import RunPlan, load_plan, save_media_ref, with_media_ref
-from core.db import writing
 from core.outbox import Claimed, Outcome, Policy
 from core.ports import Capabilities, Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.ratelimit import KeyedSpacing, Pacer
@@ -32,6 +31,7 @@ from core.replies import (
     reply_row,
 )
 from core.runs import finish_runs
+from core.storage.engine import writing
 
 log = logging.getLogger("rupor.dispatch")
 

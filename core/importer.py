@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.audience import OrgCache
-from core.db import in_write_transaction, sqlite_twin_of
 from core.importer_plan import BatchOutcome, plan_batch
 from core.importer_read import ImportFileError, SourceRow, open_member_file
 from core.importer_rows import Columns, MemberRow, RowError, map_header, parse_row
 from core.importer_sql import statements
 from core.importer_write import write_batch
-from core.models import utcnow
+from core.storage.engine import in_write_transaction, sqlite_twin_of
+from core.storage.models import utcnow
 
 __all__ = ["ImportFileError", "ImportReport", "RejectedRow", "import_members"]
 

@@ -26,8 +26,8 @@ from sqlalchemy import Connection, TextClause, Update, bindparam, delete, insert
 from sqlalchemy import update as update_statement
 
 from core.audience import IMPORT_CONSENT_VERSION
-from core.models import Base
-from core.sqlite_values import bind, marks
+from core.storage.models import Base
+from core.storage.sqlite_values import bind, marks
 
 TABLES = Base.metadata.tables
 PEOPLE, CONTACTS, TAGS = TABLES["people"], TABLES["contacts"], TABLES["person_tags"]

@@ -32,11 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import inbox_store as stored
 from core import ports
-from core.db import writing
 from core.inbox_sql import InboxStatements, in_batch_transaction
 from core.inbox_store import EVENT_TYPES as EVENT_TYPES
 from core.inbox_store import event_from_json as event_from_json
 from core.inbox_store import event_to_json as event_to_json
+from core.storage.engine import writing
 
 log = logging.getLogger("rupor.inbox")
 

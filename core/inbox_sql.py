@@ -25,9 +25,9 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import sqlite_twin_of, write_lock, writing
-from core.models import Contact, Inbound, Reply, utcnow
-from core.sqlite_values import bind, marks, result
+from core.storage.engine import sqlite_twin_of, write_lock, writing
+from core.storage.models import Contact, Inbound, Reply, utcnow
+from core.storage.sqlite_values import bind, marks, result
 
 T = TypeVar("T")
 

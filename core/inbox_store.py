@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import ports
 from core.inbox_sql import MARK_HANDLED, InboundRow, InboxStatements
-from core.models import Inbound, utcnow
+from core.storage.models import Inbound, utcnow
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls

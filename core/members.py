@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.models import Consent, Contact, LinkCode, Organization, Person, utcnow
 from core.outbox import mark_contacts
 from core.ports import Receipt, Sender
 from core.roles import Role
+from core.storage.models import Consent, Contact, LinkCode, Organization, Person, utcnow
 
 LINK_CODE_TTL = timedelta(minutes=30)
 

@@ -14,9 +14,9 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.db import in_write_transaction, writing
-from core.models import Contact, Delivery, Sender, utcnow
 from core.ports import Status
+from core.storage.engine import in_write_transaction, writing
+from core.storage.models import Contact, Delivery, Sender, utcnow
 
 HEARTBEAT_S = 10.0
 FINAL_FOR_CONTACT = {Status.BLOCKED: "blocked", Status.UNSUBSCRIBED: "unsubscribed"}

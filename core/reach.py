@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from core.models import Campaign, CampaignRun, Organization
+from core.storage.models import Campaign, CampaignRun, Organization
 
 # Rank of each delivery status; a person's best outcome is the highest rank.
 RANKS = {

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.db import writing
-from core.models import Reply
 from core.ports import Button, Outbound, Span
+from core.storage.engine import writing
+from core.storage.models import Reply
 
 REPLY_ATTEMPTS = 5
 

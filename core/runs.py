@@ -24,9 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from core.db import writing
-from core.models import Campaign, CampaignRun, Contact, Delivery, Person, utcnow
 from core.segments import parse_segment, resolve_segment, segment_people
+from core.storage.engine import writing
+from core.storage.models import Campaign, CampaignRun, Contact, Delivery, Person, utcnow
 
 # Persons per materialising transaction: large enough to be fast, small enough that the
 # senders and webhook handlers never wait long for the SQLite write lock.

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.db import create_engine, session_factory
-from core.schema import upgrade
+from core.storage.engine import create_engine, session_factory
+from core.storage.schema import upgrade
 
 _TEMPLATE: dict[str, bytes] = {}
 

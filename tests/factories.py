@@ -8,8 +8,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.audience import org_code
-from core.models import Contact, Organization, Person
 from core.roles import Role
+from core.storage.models import Contact, Organization, Person
 
 REGION = "Пермская краевая организация"
 

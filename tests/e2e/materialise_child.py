@@ -8,8 +8,8 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from core.db import create_engine
 from core.runs import materialise, start_run
+from core.storage.engine import create_engine
 
 
 async def _materialise(url: str, campaign_id: int, chunk: int, channels: list[str]) -> int:

@@ -17,10 +17,10 @@ from typing import Any
 from bots.registry import capabilities
 from core.campaigns import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
-from core.db import create_engine, session_factory
 from core.importer import import_members
 from core.runs import materialise, start_run
-from core.schema import upgrade_async
+from core.storage.engine import create_engine, session_factory
+from core.storage.schema import upgrade_async
 from sandbox.runconfig import SandboxConfig, free_port
 from sandbox.runner import TELEGRAM_TOKEN, Sandbox, SandboxOptions
 from sandbox.union import Union, UnionKnobs

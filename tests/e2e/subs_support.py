@@ -23,12 +23,12 @@ from bots.registry import capabilities
 from bots.suite import Suite
 from core.campaigns import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
-from core.db import create_engine, session_factory
 from core.dialogs import Dialogs
 from core.importer import import_members
-from core.models import Contact, Inbound, Organization
 from core.ports import InboundEvent
 from core.runs import materialise, start_run
+from core.storage.engine import create_engine, session_factory
+from core.storage.models import Contact, Inbound, Organization
 from sandbox.runner import Sandbox, SandboxOptions
 from sandbox.union import Actor, ChatLine, Union, UnionKnobs
 

@@ -29,10 +29,10 @@ import pytest_asyncio
 
 from bots.registry import capabilities
 from core.campaigns import NewCampaign, create_campaign
-from core.db import create_engine
 from core.dispatch import MAX_WAVE, WAVE_S
 from core.ports import Capabilities
 from core.reach import reach_report
+from core.storage.engine import create_engine
 from sandbox.union import Union, UnionKnobs
 from tests.e2e.processes import Job, Launcher
 from tests.e2e.rig import CHANNELS, Key, Rig, eventually, import_members_file, open_rig

@@ -25,8 +25,8 @@ import pytest_asyncio
 
 from bots.suite import Suite
 from core.campaigns import NewCampaign
-from core.db import create_engine
 from core.reach import reach_report
+from core.storage.engine import create_engine
 from sandbox.runner import SandboxOptions
 from sandbox.union import Union
 from tests.e2e.front import FlakyFront

@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 
 from bots.texts import DIALOG
-from core.models import Inbound
 from core.ports import InboundEvent, Subscribed
+from core.storage.models import Inbound
 from sandbox.runner import VIBER_TOKEN
 from sandbox.union import Actor
 from sandbox.viber import SIGNATURE_HEADER, WebhookConfig

@@ -22,8 +22,8 @@ from bots.demo import LEAFLET_TEXT
 from bots.registry import capabilities
 from bots.suite import Suite
 from core.campaigns import NewCampaign, load_plan
-from core.db import create_engine
 from core.reach import ReachReport, reach_report
+from core.storage.engine import create_engine
 from tests.e2e.processes import Launcher
 from tests.e2e.rig import CHANNELS, CONTACT_STATUS, Key, Rig, import_union, open_rig, post
 

@@ -26,7 +26,7 @@ from bots.webhooks import WebServer
 from core.config import settings_from_mapping
 from core.dialogs import Dialogs
 from core.inbox import Inbox
-from core.models import Contact, Inbound
+from core.storage.models import Contact, Inbound
 from tests.factories import add_members, make_union
 
 TG_SECRET = "tg_secret-1"

@@ -19,11 +19,11 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.audience_stats import audience_stats
-from core.db import create_engine, session_factory
 from core.importer import import_members
-from core.models import Person
-from core.schema import upgrade_async
 from core.segments import count_segment, parse_segment, resolve_segment, segment_people
+from core.storage.engine import create_engine, session_factory
+from core.storage.models import Person
+from core.storage.schema import upgrade_async
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "members.csv"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.audience import add_contact
-from core.db import create_engine, session_factory
 from core.importer import ImportReport
-from core.schema import upgrade_async
+from core.storage.engine import create_engine, session_factory
+from core.storage.schema import upgrade_async
 from tests.integration.test_audience_postgres import (  # noqa: F401 - the server fixture
     _fresh_database,
     postgres_server,

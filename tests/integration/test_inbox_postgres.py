@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.texts import DIALOG
-from core.db import create_engine
 from core.dialogs import Dialogs
 from core.inbox import Inbox
-from core.models import Inbound, Reply
 from core.ports import Command, InboundEvent, Receipt, Sender, Text
-from core.schema import upgrade_async
+from core.storage.engine import create_engine
+from core.storage.models import Inbound, Reply
+from core.storage.schema import upgrade_async
 from tests.factories import add_members, make_union
 from tests.integration.test_audience_postgres import _fresh_database, postgres_server
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.models import Base, Contact, Organization, Person
+from core.storage.models import Base, Contact, Organization, Person
 
 
 async def test_autogenerate_finds_no_difference(engine: AsyncEngine) -> None:

@@ -14,8 +14,8 @@ from bots.telegram import TelegramChannel
 from core import outbox, runs
 from core.campaigns import NewCampaign, create_campaign
 from core.dispatch import ChannelSender
-from core.models import Delivery
 from core.outbox import Policy
+from core.storage.models import Delivery
 from tests.factories import add_members, make_union
 from tests.integration.test_telegram_support import PDF, TgRig, eventually, rig
 

@@ -15,9 +15,9 @@ from bots.viber.capabilities import CAPABILITIES
 from core import outbox, runs
 from core.campaigns import NewCampaign, create_campaign
 from core.dispatch import ChannelSender
-from core.models import Contact, Delivery, Person
 from core.outbox import Policy
 from core.roles import Role
+from core.storage.models import Contact, Delivery, Person
 from sandbox.viber import ViberKnobs
 from tests.factories import make_union
 from tests.integration.test_viber_support import (  # noqa: F401 - the fixture is used by name

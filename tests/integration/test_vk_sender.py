@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core import outbox, runs
 from core.campaigns import NewCampaign, create_campaign
 from core.dispatch import ChannelSender
-from core.models import Contact, Delivery
 from core.outbox import Policy
+from core.storage.models import Contact, Delivery
 from tests.factories import add_members, make_union
 
 try:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.importer import ImportReport, import_members
-from core.models import Consent, Contact, Organization, Person, PersonTag
+from core.storage.models import Consent, Contact, Organization, Person, PersonTag
 
 Sessions = async_sessionmaker[AsyncSession]
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from bots.texts import DIALOG
 from core.dialogs import Dialogs
 from core.inbox import Inbox
 from core.inbox_store import event_from_json, event_to_json
-from core.models import Contact, Inbound, Organization, Reply
 from core.ports import ButtonPress, Sender, Subscribed, Text
+from core.storage.models import Contact, Inbound, Organization, Reply
 from tests.factories import add_members, make_union
 
 PHOTO = "telegram:photo:AgACAgIAAxkBAAIB"

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bots.texts import DIALOG
 from core.dialogs import Dialogs
 from core.inbox import Inbox
-from core.models import Consent, Contact, Inbound, Organization, Person, Reply
 from core.ports import (
     ButtonPress,
     Command,
@@ -21,6 +20,7 @@ from core.ports import (
     Unsubscribed,
 )
 from core.roles import Role
+from core.storage.models import Consent, Contact, Inbound, Organization, Person, Reply
 from tests.factories import Union, add_members, make_union
 
 

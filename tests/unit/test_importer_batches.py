@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.importer import ImportFileError
-from core.models import Contact, Person
+from core.storage.models import Contact, Person
 from tests.unit.import_support import GYMNASIUM, SCHOOL, Sessions, count, run_import, write_csv
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.importer import ImportFileError
-from core.models import Contact, Organization, Person
+from core.storage.models import Contact, Organization, Person
 from tests.unit.import_support import (
     GYMNASIUM,
     MEMBERS,

@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.audience import add_contact
-from core.db import create_engine, session_factory, sqlite_twin
 from core.importer import ImportReport
 from core.importer_sql import CoreStatements, SqliteStatements, statements
+from core.storage.engine import create_engine, session_factory, sqlite_twin
 from tests.unit.import_support import (
     MEMBERS,
     REGION,

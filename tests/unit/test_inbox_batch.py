@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bots.texts import DIALOG
 from core.dialogs import Dialogs
 from core.inbox import Inbox, InboxClosed
-from core.models import Inbound, Reply
 from core.ports import InboundEvent, Sender, Subscribed, Text
+from core.storage.models import Inbound, Reply
 from tests.factories import add_members, make_union
 
 

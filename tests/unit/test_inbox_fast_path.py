@@ -18,13 +18,13 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.texts import DIALOG
-from core.db import create_engine
 from core.dialogs import Dialogs
 from core.dialogs_batch import plan
 from core.inbox import Inbox
 from core.inbox_sql import CoreStatements
-from core.models import Contact, Inbound, Reply
 from core.ports import Command, InboundEvent, Receipt, Sender, Subscribed, Text
+from core.storage.engine import create_engine
+from core.storage.models import Contact, Inbound, Reply
 from tests.factories import add_members, make_union
 
 

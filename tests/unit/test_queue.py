@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core import outbox, runs
 from core.campaigns import NewCampaign, create_campaign
 from core.dispatch import ChannelSender
-from core.models import CampaignRun, Contact, Delivery
 from core.outbox import Policy
 from core.ports import DeliveryResult, Status
 from core.reach import reach_report
 from core.recording import FAST, RecordingChannel
 from core.segments import parse_segment, resolve_segment
+from core.storage.models import CampaignRun, Contact, Delivery
 from tests.factories import add_members, make_union
 
 FAST_RETRY = Policy(max_attempts=3, backoff_base_s=0.01, backoff_cap_s=0.05)

@@ -12,7 +12,6 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audience import OrgRef, add_contact, add_person, ensure_organization
-from core.models import Person, PersonTag, utcnow
 from core.roles import Role
 from core.segments import (
     Segment,
@@ -22,6 +21,7 @@ from core.segments import (
     resolve_segment,
     segment_people,
 )
+from core.storage.models import Person, PersonTag, utcnow
 
 REGION = "Пермская краевая организация"
 DISTRICTS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.models import KeyValue
+from core.storage.models import KeyValue
 
 
 class DbStateStore:
