@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.audience.roles import Role
 from core.campaigns import NewCampaign, create_campaign
 from core.ports import Capabilities
-from core.roles import Role
 from core.runs import materialise, start_run
 from core.storage.engine import create_engine
 from core.storage.models import Contact, Organization, Person

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.db import REGION
-from core.importer import import_members
+from core.audience.importing.job import import_members
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import upgrade
 

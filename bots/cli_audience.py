@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from bots.cli import AppContext, pass_app
-from core.audience_stats import AudienceStats, StatsRow, audience_stats
-from core.importer import ImportFileError, ImportReport, import_members
+from core.audience.importing.job import ImportFileError, ImportReport, import_members
+from core.audience.stats import AudienceStats, StatsRow, audience_stats
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import SchemaError, ensure_schema
 

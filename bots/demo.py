@@ -20,9 +20,9 @@ from bots.registry import capabilities
 from bots.report_view import render_report, write_chart
 from bots.suite import Suite
 from core import outbox
+from core.audience.importing.job import import_members
 from core.campaigns import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
-from core.importer import import_members
 from core.reach import reach_report
 from core.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory

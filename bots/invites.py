@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from bots import texts
 from bots.cli import AppContext, pass_app
-from core.audience import find_organization
+from core.audience.directory import find_organization
 from core.config import Settings
 from core.storage.engine import create_engine, session_factory
 from core.storage.models import Organization

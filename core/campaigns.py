@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from core.audience.segments import parse_segment
 from core.content import Content, ContentError, buttons_from_json, check, content_to_json, parts
 from core.ports import Capabilities, MediaFile, Outbound
-from core.segments import parse_segment
 from core.storage.models import Audit, Campaign, CampaignRun, Media, MediaRef, utcnow
 
 MAX_MEDIA_BYTES = 50 * 1024 * 1024  # Telegram's upload limit for bots

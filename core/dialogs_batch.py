@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.audience.members import ContactRow, receipt_sql
 from core.inbox_sql import InboxStatements, ReplyRow
-from core.members import ContactRow, receipt_sql
 from core.ports import InboundEvent, Receipt, Span, Text
 from core.replies import buttons_to_json, spans_to_json
 from core.storage.models import utcnow

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import outbox
+from core.audience.contacts import mark_contacts
 from core.campaigns import RunPlan, load_plan, save_media_ref, with_media_ref
 from core.outbox import Claimed, Outcome, Policy
 from core.ports import Capabilities, Channel, ChannelError, DeliveryResult, Outbound, Status
@@ -213,7 +214,7 @@ class ChannelSender:
         await record_replies(self.engine, [reply_row(reply, result, time.time())])
         if result.status in outbox.FINAL_FOR_CONTACT:
             async with writing(self.engine) as conn:
-                await outbox.mark_contacts(
+                await mark_contacts(
                     conn, {reply.contact_id: outbox.FINAL_FOR_CONTACT[result.status]}
                 )
 

@@ -14,9 +14,10 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.audience.contacts import mark_contacts, mark_statements
 from core.ports import Status
 from core.storage.engine import in_write_transaction, writing
-from core.storage.models import Contact, Delivery, Sender, utcnow
+from core.storage.models import Delivery, Sender
 
 HEARTBEAT_S = 10.0
 FINAL_FOR_CONTACT = {Status.BLOCKED: "blocked", Status.UNSUBSCRIBED: "unsubscribed"}
@@ -194,7 +195,7 @@ def _record_plain(
     conn.exec_driver_sql(driver_sql(_RECORD_SQL, conn.dialect.paramstyle), rows)
     gone = _gone(outcomes)
     if gone:
-        for statement, params in _mark_statements(gone):
+        for statement, params in mark_statements(gone):
             conn.execute(statement, params)
 
 
@@ -211,30 +212,6 @@ async def _fail_over(
             people.setdefault(run_id, []).append(person_id)
     for run_id, persons in people.items():
         await failover(conn, run_id, persons, failover_runs[run_id])
-
-
-async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None:
-    """Contacts that blocked or left: no campaign reaches them from the next batch on."""
-    for statement, params in _mark_statements(statuses):
-        await conn.execute(statement, params)
-
-
-def _mark_statements(statuses: dict[int, str]) -> list[tuple[Any, list[dict[str, Any]]]]:
-    params = [{"c_id": cid, "c_status": status} for cid, status in statuses.items()]
-    return [
-        (
-            update(Contact)
-            .where(Contact.id == bindparam("c_id"))
-            .values(status=bindparam("c_status"), updated_at=utcnow()),
-            params,
-        ),
-        (
-            update(Delivery)
-            .where(Delivery.contact_id == bindparam("c_id"), Delivery.status == "pending")
-            .values(status=bindparam("c_status"), updated_at=time.time()),
-            params,
-        ),
-    ]
 
 
 # Senders and leases -------------------------------------------------------------------

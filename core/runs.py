@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from core.segments import parse_segment, resolve_segment, segment_people
+from core.audience.segments import parse_segment, resolve_segment, segment_people
 from core.storage.engine import writing
 from core.storage.models import Campaign, CampaignRun, Contact, Delivery, Person, utcnow
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.audience import org_code
-from core.roles import Role
+from core.audience.directory import org_code
+from core.audience.roles import Role
 from core.storage.models import Contact, Organization, Person
 
 REGION = "Пермская краевая организация"

@@ -96,7 +96,7 @@ class Person(Base):
     member_id_key: Mapped[str] = mapped_column(String(64), default="")
     full_name: Mapped[str] = mapped_column(String(300))
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    roles: Mapped[int] = mapped_column(Integer, server_default="1")  # core.roles bit set
+    roles: Mapped[int] = mapped_column(Integer, server_default="1")  # core.audience.roles bit set
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]
 

@@ -1,6 +1,6 @@
-"""Values for SQL run on a plain sqlite3 connection (core.inbox_sql, core.importer_sql),
-converted by the SQLite dialect's own processors: the stored text is what SQLAlchemy
-stores, and what it reads back."""
+"""Values for SQL run on a plain sqlite3 connection (core.inbox_sql,
+core.audience.importing.statements), converted by the SQLite dialect's own processors: the stored
+text is what SQLAlchemy stores, and what it reads back."""
 
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bots.registry import capabilities
+from core.audience.importing.job import import_members
 from core.campaigns import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
-from core.importer import import_members
 from core.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import upgrade_async

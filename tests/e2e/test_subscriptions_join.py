@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bots.texts import DIALOG
-from core.roles import Role
+from core.audience.roles import Role
 from core.storage.models import Consent, Person
 from sandbox.union import Actor
 from tests.e2e.subs_support import (

@@ -38,7 +38,7 @@ PRELOAD = (
     "bots.viber",
     "core.runs",
     "core.dispatch",
-    "core.importer",
+    "core.audience.importing.job",
     "core.reach",
 )
 

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.audience_stats import audience_stats
-from core.importer import import_members
-from core.segments import count_segment, parse_segment, resolve_segment, segment_people
+from core.audience.importing.job import import_members
+from core.audience.segments import count_segment, parse_segment, resolve_segment, segment_people
+from core.audience.stats import audience_stats
 from core.storage.engine import create_engine, session_factory
 from core.storage.models import Person
 from core.storage.schema import upgrade_async

@@ -1,6 +1,6 @@
-"""The import's SQLAlchemy Core statements on PostgreSQL (core.importer_sql.CoreStatements)
-leave the audience that plain sqlite3 leaves on a SQLite file: new people, updates, moves,
-replaced tags, new and linked contacts, consents.
+"""The import's SQLAlchemy Core statements on PostgreSQL
+(core.audience.importing.statements.CoreStatements) leave the audience that plain sqlite3 leaves on
+a SQLite file: new people, updates, moves, replaced tags, new and linked contacts, consents.
 
 The throwaway server of test_audience_postgres; skipped where PostgreSQL is not installed.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.audience import add_contact
-from core.importer import ImportReport
+from core.audience.directory import add_contact
+from core.audience.importing.job import ImportReport
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import upgrade_async
 from tests.integration.test_audience_postgres import (  # noqa: F401 - the server fixture

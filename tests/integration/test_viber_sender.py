@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.viber.capabilities import CAPABILITIES
 from core import outbox, runs
+from core.audience.roles import Role
 from core.campaigns import NewCampaign, create_campaign
 from core.dispatch import ChannelSender
 from core.outbox import Policy
-from core.roles import Role
 from core.storage.models import Contact, Delivery, Person
 from sandbox.viber import ViberKnobs
 from tests.factories import make_union

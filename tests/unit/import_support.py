@@ -12,7 +12,7 @@ import openpyxl
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.importer import ImportReport, import_members
+from core.audience.importing.job import ImportReport, import_members
 from core.storage.models import Consent, Contact, Organization, Person, PersonTag
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.texts import DIALOG
+from core.audience.roles import Role
 from core.dialogs import Dialogs
 from core.inbox import Inbox
 from core.ports import (
@@ -19,7 +20,6 @@ from core.ports import (
     Text,
     Unsubscribed,
 )
-from core.roles import Role
 from core.storage.models import Consent, Contact, Inbound, Organization, Person, Reply
 from tests.factories import Union, add_members, make_union
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
-from core.audience import add_contact, org_code, parse_org_path
-from core.roles import Role
+from core.audience.directory import add_contact, org_code, parse_org_path
+from core.audience.roles import Role
 from core.storage.engine import create_engine, session_factory
 from core.storage.models import Consent, Contact, Organization, Person, PersonTag
 from tests.unit.import_support import (

@@ -1,6 +1,7 @@
 """Batches of one import: a row is checked against the rows of earlier batches as they came
 out (a rejected row claims nothing), and a malformed line stops the import after the rows
-before it are written (core.importer). Against a real SQLite file (tests/conftest.py)."""
+before it are written (core.audience.importing.job). Against a real SQLite file
+(tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core.importer import ImportFileError
+from core.audience.importing.job import ImportFileError
 from core.storage.models import Contact, Person
 from tests.unit.import_support import GYMNASIUM, SCHOOL, Sessions, count, run_import, write_csv
 

@@ -1,5 +1,5 @@
 """Messenger ids in a member list: positive_id's shortcut for plain digits gives what its
-full rules give, for any text (core.importer_rows)."""
+full rules give, for any text (core.audience.importing.rows)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.importer_rows import RowError, positive_id
+from core.audience.importing.rows import RowError, positive_id
 
 DIGITS = re.compile(r"^\d{1,20}(?:\.0+)?$")
 SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE][+-]?\d+$")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from core.importer import ImportFileError
+from core.audience.importing.job import ImportFileError
 from core.storage.models import Contact, Organization, Person
 from tests.unit.import_support import (
     GYMNASIUM,

@@ -1,6 +1,6 @@
 """The import's statements on plain sqlite3 write exactly the rows SQLAlchemy Core writes
-(core.importer_sql): new people, updates, moves, tags, new and linked contacts, consents.
-Against real SQLite files (tests/conftest.py)."""
+(core.audience.importing.statements): new people, updates, moves, tags, new and linked contacts,
+consents. Against real SQLite files (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.audience import add_contact
-from core.importer import ImportReport
-from core.importer_sql import CoreStatements, SqliteStatements, statements
+from core.audience.directory import add_contact
+from core.audience.importing.job import ImportReport
+from core.audience.importing.statements import CoreStatements, SqliteStatements, statements
 from core.storage.engine import create_engine, session_factory, sqlite_twin
 from tests.unit.import_support import (
     MEMBERS,

@@ -13,13 +13,14 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core import outbox, runs
+from core.audience import contacts
+from core.audience.segments import parse_segment, resolve_segment
 from core.campaigns import NewCampaign, create_campaign
 from core.dispatch import ChannelSender
 from core.outbox import Policy
 from core.ports import DeliveryResult, Status
 from core.reach import reach_report
 from core.recording import FAST, RecordingChannel
-from core.segments import parse_segment, resolve_segment
 from core.storage.models import CampaignRun, Contact, Delivery
 from tests.factories import add_members, make_union
 
@@ -285,7 +286,7 @@ async def test_an_unsubscribe_takes_effect_before_the_next_batch(engine: AsyncEn
     run_id = await post(engine, ["tg"])
     async with engine.begin() as conn:
         cid = union.contacts[("tg", "100005")]
-        await outbox.mark_contacts(conn, {cid: "unsubscribed"})
+        await contacts.mark_contacts(conn, {cid: "unsubscribed"})
     tg = RecordingChannel("tg")
     await drain(engine, tg)
     assert "100005" not in {who for who, _ in tg.sent}

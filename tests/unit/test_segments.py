@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.audience import OrgRef, add_contact, add_person, ensure_organization
-from core.roles import Role
-from core.segments import (
+from core.audience.directory import OrgRef, add_contact, add_person, ensure_organization
+from core.audience.roles import Role
+from core.audience.segments import (
     Segment,
     SegmentError,
     count_segment,

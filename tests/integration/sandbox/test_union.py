@@ -1,5 +1,6 @@
 """The simulated union: generation, accounts in the three emulators, the members file through
-core.importer, live reactions to bot messages sent with the real SDKs, scripted actions."""
+core.audience.importing.job, live reactions to bot messages sent with the real SDKs, scripted
+actions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from aiogram.exceptions import TelegramForbiddenError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.importer import import_members
+from core.audience.importing.job import import_members
 from sandbox.union import REGION, ActionError, LiveRates, Union, UnionKnobs
 from sandbox.union.questions import QUESTIONS
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.roles import Role
+from core.audience.roles import Role
 from core.storage.models import Base, Consent, Contact, Organization, Person, PersonTag, utcnow
 
 MAX_DEPTH = 3

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from core.audience import (
+from core.audience.directory import (
     MAX_NAME_LEN,
     OrgPath,
     OrgPathError,
@@ -20,8 +20,8 @@ from core.audience import (
     org_full_name,
     parse_org_path,
 )
-from core.importer_read import ImportFileError, SourceRow
-from core.roles import parse_roles
+from core.audience.importing.source import ImportFileError, SourceRow
+from core.audience.roles import parse_roles
 
 REQUIRED = ("full_name", "org_path")
 OPTIONAL = ("roles", "member_id", "tags")

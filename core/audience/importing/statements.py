@@ -1,4 +1,5 @@
-"""The statements of one import batch (core.importer_plan, core.importer_write) behind one
+"""The statements of one import batch (core.audience.importing.plan, core.audience.importing.write)
+behind one
 small interface, in two implementations:
 
 - `CoreStatements`: SQLAlchemy Core on a Connection, for any database (on PostgreSQL the
@@ -10,7 +11,7 @@ Why two: for a 100,000-row import SQLAlchemy's per-row parameter work (building 
 parameter set, converting every timestamp) cost as much CPU as SQLite's own. Values go
 through the SQLite dialect's own bind processors and the columns written are those
 SQLAlchemy writes, so both write the same rows (tests/unit/test_importer_sql.py compares).
-Organisations (a few hundred per file) stay on the Connection in both (core.audience).
+Organisations (a few hundred per file) stay on the Connection in both (core.audience.directory).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, TextClause, Update, bindparam, delete, insert, select, text
 from sqlalchemy import update as update_statement
 
-from core.audience import IMPORT_CONSENT_VERSION
+from core.audience.directory import IMPORT_CONSENT_VERSION
 from core.storage.models import Base
 from core.storage.sqlite_values import bind, marks
 
@@ -36,7 +37,7 @@ ROWS_PER_INSERT = 500  # rows per multi-row INSERT: 3,500 parameters, far below 
 # SQLite's default page cache (2 MB) holds a small part of the people and contacts indexes
 # once a file passes some tens of thousands of members: every insert then reads index pages
 # back from the OS (100,000 rows: 8.9 s with 2 MB, 6.8 s with 64 MB). The import closes
-# its connections when it ends (core.importer), so the memory goes with them.
+# its connections when it ends (core.audience.importing.job), so the memory goes with them.
 CACHE_KIB = 65_536
 NewPerson = tuple[int, str, str, int]  # org_id, full_name, member_id_key ("" if none), roles
 PersonKey = tuple[int, str, str]  # org_id, full_name, member_id_key: unique in people
@@ -68,7 +69,7 @@ class StoredContact:
 class ImportStatements(Protocol):
     """What a batch of the import reads and writes, inside one open transaction."""
 
-    conn: Connection  # for core.audience.OrgCache, in the same transaction
+    conn: Connection  # for core.audience.directory.OrgCache, in the same transaction
 
     def people_by_member_id(self, member_ids: Sequence[str]) -> list[Stored]: ...
 

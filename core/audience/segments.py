@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Select, distinct, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audience import find_organization, normalize_tag, organizations_named
-from core.roles import RUSSIAN_NAMES, parse_role, role_names
+from core.audience.directory import find_organization, normalize_tag, organizations_named
+from core.audience.roles import RUSSIAN_NAMES, parse_role, role_names
 from core.storage.models import Contact, Organization, Person, PersonTag
 
 ALL_WORDS = frozenset({"all", "все", "всем"})

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from core.audience import OrgCache
-from core.importer_plan import BatchOutcome, Plan, chunks
-from core.importer_sql import ImportStatements, NewPerson
-from core.roles import Role
+from core.audience.directory import OrgCache
+from core.audience.importing.plan import BatchOutcome, Plan, chunks
+from core.audience.importing.statements import ImportStatements, NewPerson
+from core.audience.roles import Role
 
 
 def _insert_people(sql: ImportStatements, plans: Sequence[Plan], orgs: OrgCache,

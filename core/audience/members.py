@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.outbox import mark_contacts
+from core.audience.contacts import mark_contacts
+from core.audience.roles import Role
 from core.ports import Receipt, Sender
-from core.roles import Role
 from core.storage.models import Consent, Contact, LinkCode, Organization, Person, utcnow
 
 LINK_CODE_TTL = timedelta(minutes=30)

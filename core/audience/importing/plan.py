@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from core.audience import OrgCache, OrgRef
-from core.importer_rows import MemberRow, RowError
-from core.importer_sql import ImportStatements, Stored, StoredContact
+from core.audience.directory import OrgCache, OrgRef
+from core.audience.importing.rows import MemberRow, RowError
+from core.audience.importing.statements import ImportStatements, Stored, StoredContact
 
 __all__ = ["BatchOutcome", "Plan", "Stored", "StoredContact", "chunks", "plan_batch"]
 

@@ -18,12 +18,12 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.audience import OrgCache
-from core.importer_plan import BatchOutcome, plan_batch
-from core.importer_read import ImportFileError, SourceRow, open_member_file
-from core.importer_rows import Columns, MemberRow, RowError, map_header, parse_row
-from core.importer_sql import statements
-from core.importer_write import write_batch
+from core.audience.directory import OrgCache
+from core.audience.importing.plan import BatchOutcome, plan_batch
+from core.audience.importing.rows import Columns, MemberRow, RowError, map_header, parse_row
+from core.audience.importing.source import ImportFileError, SourceRow, open_member_file
+from core.audience.importing.statements import statements
+from core.audience.importing.write import write_batch
 from core.storage.engine import in_write_transaction, sqlite_twin_of
 from core.storage.models import utcnow
 
@@ -67,7 +67,7 @@ class ImportReport:
 class _FileState:
     """What this file has already given, so a repeated member or contact is caught."""
 
-    portable: bool = False  # SQLAlchemy Core on SQLite too (core.importer_sql)
+    portable: bool = False  # SQLAlchemy Core on SQLite too (core.audience.importing.statements)
     orgs: OrgCache = field(default_factory=OrgCache)
     identities: dict[tuple[str, ...], int] = field(default_factory=dict)
     contacts: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -188,7 +188,7 @@ async def _import_batch(
 
 def _release_twin(engine: AsyncEngine) -> None:
     """Close the SQLite twin's connections, and with them the import's large page cache
-    (core.importer_sql.CACHE_KIB); the next writer opens a fresh connection."""
+    (core.audience.importing.statements.CACHE_KIB); the next writer opens a fresh connection."""
     twin = sqlite_twin_of(engine)
     if twin is not None:
         twin.dispose()
