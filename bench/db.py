@@ -21,9 +21,9 @@ from sqlalchemy import String, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.audience.roles import Role
-from core.campaigns import NewCampaign, create_campaign
+from core.campaigns.store import NewCampaign, create_campaign
 from core.ports import Capabilities
-from core.runs import materialise, start_run
+from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine
 from core.storage.models import Contact, Organization, Person
 from core.storage.schema import upgrade

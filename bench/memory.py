@@ -7,7 +7,7 @@ The child sends it with the core's ChannelSender through a counting recording ch
 prints one JSON line: the resident set size sampled every 20 ms (psutil) at its peak,
 getrusage's maxrss, and the RSS just before sending began (imports, engine, adapters).
 
-The channel is core.recording.RecordingChannel with its per-recipient lists switched off
+The channel is core.sending.recording.RecordingChannel with its per-recipient lists switched off
 (`sent`, `attempts` grow with the audience by design: that is the fake's memory, not the
 core's); it still answers every recipient with its own result.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.ports import DeliveryResult, Outbound, Status
-from core.recording import RecordingChannel
+from core.sending.recording import RecordingChannel
 
 SAMPLE_S = 0.02
 
@@ -74,7 +74,7 @@ class PeakSampler:
 async def measure(url: str, count: int) -> dict[str, Any]:
     from bench.overhead import LOOPBACK
     from bench.wiring import send_all
-    from core.outbox import Policy
+    from core.sending.outbox import Policy
     from core.storage.engine import create_engine
 
     engine = create_engine(url)

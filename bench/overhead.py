@@ -1,7 +1,7 @@
 """3. Core overhead.
 
 - Deliveries per second the core claims, sends and records through the recording fake
-  channel (core.recording.RecordingChannel) with Viber's batch size (300 recipients per
+  channel (core.sending.recording.RecordingChannel) with Viber's batch size (300 recipients per
   call) and no ceiling to speak of, on a SQLite file. Goal >= 20,000/s (the three ceilings
   at once need about 17,000/s). `--profile FILE` runs this one under pyinstrument.
 - Telegram at the paid-broadcast ceiling: `[sending] telegram_ceiling = 1000`, so the
@@ -23,8 +23,8 @@ from bench.db import Cohort, fresh_database, populate, prepare_run
 from bench.harness import Context, Figure, figure, note, rounded
 from bench.platforms import Platforms
 from bench.wiring import Rupor, send_all, settings_for
-from core.outbox import Policy
-from core.recording import FAST, RecordingChannel
+from core.sending.outbox import Policy
+from core.sending.recording import FAST, RecordingChannel
 from core.storage.engine import create_engine
 
 GOAL_PER_S = 20_000

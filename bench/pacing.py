@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from core.ports import Channel, DeliveryResult, Outbound
-from core.ratelimit import GUARD_S
+from core.sending.ratelimit import GUARD_S
 
 Calls = list[tuple[float, float]]  # (start, answer) on the monotonic clock, per call
 

@@ -27,10 +27,10 @@ from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import SendingSettings, Settings, settings_from_mapping
 from core.dialogs import Dialogs
-from core.dispatch import ChannelSender
 from core.inbox import Inbox
-from core.outbox import Policy
 from core.ports import Capabilities, Channel
+from core.sending.dispatch import ChannelSender
+from core.sending.outbox import Policy
 from core.storage.engine import create_engine
 from core.storage.models import Delivery
 from core.storage.state import DbStateStore

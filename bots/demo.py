@@ -19,12 +19,12 @@ from pathlib import Path
 from bots.registry import capabilities
 from bots.report_view import render_report, write_chart
 from bots.suite import Suite
-from core import outbox
 from core.audience.importing.job import import_members
-from core.campaigns import NewCampaign, create_campaign
+from core.campaigns.store import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
 from core.reach import reach_report
-from core.runs import materialise, start_run
+from core.sending import outbox
+from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import upgrade_async
 from sandbox.runconfig import free_port

@@ -17,14 +17,14 @@ from bots import texts
 from bots.registry import configured
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
-from core import outbox
 from core.config import Settings
 from core.dialogs import Dialogs
-from core.dispatch import ChannelSender
 from core.inbox import Inbox
-from core.outbox import Policy
 from core.ports import Channel
-from core.runs import materialise, unfinished_materialising
+from core.sending import outbox
+from core.sending.dispatch import ChannelSender
+from core.sending.outbox import Policy
+from core.sending.runs import materialise, unfinished_materialising
 from core.storage.engine import create_engine
 from core.storage.state import DbStateStore
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.transport import WebhookReceiver
-from core.campaigns import media_by_sha
+from core.campaigns.media import media_by_sha
 from core.ports import InboundEvent
 
 log = logging.getLogger("rupor.webhooks")

@@ -29,7 +29,7 @@ from core.ports import (
     Text,
     Unsubscribed,
 )
-from core.replies import queue_reply
+from core.sending.replies import queue_reply
 from core.storage.models import Inbound
 
 PAGE = 8  # choices per page: VK inline keyboards hold at most 10 buttons

@@ -21,7 +21,6 @@ from aiogram.types import Update
 
 from bots.transport import ChannelDeps, WebhookAnswer
 from core.config import Settings, TelegramSettings
-from core.dispatch import MAX_CALLS_IN_FLIGHT
 from core.ports import (
     Capabilities,
     ChannelError,
@@ -32,6 +31,7 @@ from core.ports import (
     OutboundPoll,
     PollSent,
 )
+from core.sending.dispatch import MAX_CALLS_IN_FLIGHT
 
 from .capabilities import paid_broadcast, telegram_capabilities
 from .inbound import ALLOWED_UPDATES, callback_id, translate

@@ -18,7 +18,7 @@ from aiogram.types import (
     Message,
 )
 
-from core.content import render_html
+from core.campaigns.content import render_html
 from core.ports import Button, DeliveryResult, Outbound, OutboundPoll, PollSent, Status
 
 from .errors import is_stale_file, result_for

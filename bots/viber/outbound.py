@@ -11,7 +11,7 @@ from typing import Any
 from viberbot.api.messages import FileMessage, KeyboardMessage, PictureMessage, TextMessage
 from viberbot.api.messages.message import Message
 
-from core.content import render_plain
+from core.campaigns.content import render_plain
 from core.ports import Button, MediaFile, Outbound, OutboundPoll, Span
 
 from .capabilities import MAX_BUTTONS

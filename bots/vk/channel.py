@@ -25,8 +25,8 @@ from bots.vk.outgoing import (
     random_id,
     results_of,
 )
+from core.campaigns.content import render_plain
 from core.config import Settings, SettingsError, VkSettings
-from core.content import render_plain
 from core.ports import (
     Capabilities,
     DeliveryResult,

@@ -2,7 +2,7 @@
 
 The core's pacer spaces the sends it makes; it cannot see the calls the adapter makes on
 its own (uploads, callback-button answers, long-poll keys, start-up settings). VK counts
-them all against the token (20 requests/s). Like the core's pacer (core/ratelimit.py), a
+them all against the token (20 requests/s). Like the core's pacer (core/sending/ratelimit.py), a
 call may start only one window after the *answer* to the N-th previous call: that answer
 proves the earlier request arrived, so whatever the network or thread scheduling delays,
 no 1 s window at VK can hold N+1. In steady sending the core's pacer is the stricter one

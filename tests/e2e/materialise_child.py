@@ -8,7 +8,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from core.runs import materialise, start_run
+from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine
 
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from bots.registry import capabilities
 from core.audience.importing.job import import_members
-from core.campaigns import NewCampaign, create_campaign
+from core.campaigns.store import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
-from core.runs import materialise, start_run
+from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import upgrade_async
 from sandbox.runconfig import SandboxConfig, free_port

@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bots.registry import capabilities
 from bots.suite import Suite
 from core.audience.importing.job import import_members
-from core.campaigns import NewCampaign, create_campaign
+from core.campaigns.store import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
 from core.dialogs import Dialogs
 from core.ports import InboundEvent
-from core.runs import materialise, start_run
+from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory
 from core.storage.models import Contact, Inbound, Organization
 from sandbox.runner import Sandbox, SandboxOptions

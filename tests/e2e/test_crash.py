@@ -8,7 +8,7 @@ platform has accepted a given message, and the tests can see every chat afterwar
 The bound on duplicates: a delivery can reach a member twice only when the platform accepted
 it but the killed process had not yet recorded the result — such a row is still `claimed` at
 the kill. So the members who got it twice must be a subset of the rows claimed at the kill,
-and those rows are at most two waves per channel (core/dispatch.py: Telegram 2 x 15 at
+and those rows are at most two waves per channel (core/sending/dispatch.py: Telegram 2 x 15 at
 30/s); each is recovered as uncertain, so every duplicate is flagged. Conversely every row
 claimed at the kill whose message the member already had must have been sent again (the
 "resend" policy) on Telegram and Viber, and dropped by VK's random_id.
@@ -28,10 +28,10 @@ import pytest
 import pytest_asyncio
 
 from bots.registry import capabilities
-from core.campaigns import NewCampaign, create_campaign
-from core.dispatch import MAX_WAVE, WAVE_S
+from core.campaigns.store import NewCampaign, create_campaign
 from core.ports import Capabilities
 from core.reach import reach_report
+from core.sending.dispatch import MAX_WAVE, WAVE_S
 from core.storage.engine import create_engine
 from sandbox.union import Union, UnionKnobs
 from tests.e2e.processes import Job, Launcher
@@ -72,7 +72,7 @@ class AtKill:
 
 
 def in_flight_bound(caps: Capabilities) -> int:
-    """Deliveries a sender may hold claimed but unrecorded (core/dispatch.py): whole waves
+    """Deliveries a sender may hold claimed but unrecorded (core/sending/dispatch.py): whole waves
     of half a second of sending, two of them or enough for one second at the ceiling."""
     per_call = caps.max_recipients_per_call
     calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))

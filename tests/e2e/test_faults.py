@@ -24,7 +24,7 @@ import pytest
 import pytest_asyncio
 
 from bots.suite import Suite
-from core.campaigns import NewCampaign
+from core.campaigns.store import NewCampaign
 from core.reach import reach_report
 from core.storage.engine import create_engine
 from sandbox.runner import SandboxOptions

@@ -7,7 +7,7 @@ import signal
 from collections import Counter
 from pathlib import Path
 
-from core.campaigns import NewCampaign
+from core.campaigns.store import NewCampaign
 from tests.e2e.processes import Job, Launcher
 from tests.e2e.rig import Rig, eventually, import_union, open_rig, post
 

@@ -21,8 +21,9 @@ import pytest_asyncio
 from bots.demo import LEAFLET_TEXT
 from bots.registry import capabilities
 from bots.suite import Suite
-from core.campaigns import NewCampaign, load_plan
+from core.campaigns.store import NewCampaign
 from core.reach import ReachReport, reach_report
+from core.sending.plan import load_plan
 from core.storage.engine import create_engine
 from tests.e2e.processes import Launcher
 from tests.e2e.rig import CHANNELS, CONTACT_STATUS, Key, Rig, import_union, open_rig, post

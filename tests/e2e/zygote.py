@@ -36,8 +36,8 @@ PRELOAD = (
     "bots.telegram",
     "bots.vk",
     "bots.viber",
-    "core.runs",
-    "core.dispatch",
+    "core.sending.runs",
+    "core.sending.dispatch",
     "core.audience.importing.job",
     "core.reach",
 )

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bots.telegram import TelegramChannel, telegram_capabilities
-from core.content import Content, parts
+from core.campaigns.content import Content, parts
 from core.ports import Button, ChannelError, OutboundPoll, Span, Status
 from tests.integration.test_telegram_support import (
     PDF,
@@ -290,7 +290,7 @@ def test_the_connection_pool_outnumbers_the_calls_in_flight() -> None:
     """A call that timed out waiting for a pooled connection never left, yet would look like
     a lost answer (uncertain): the pool must never be the bottleneck."""
     from core.config import settings_from_mapping
-    from core.dispatch import MAX_CALLS_IN_FLIGHT
+    from core.sending.dispatch import MAX_CALLS_IN_FLIGHT
 
     settings = settings_from_mapping({"telegram": {"token": "1:a"}}, environ={})
     channel = TelegramChannel.from_settings(settings)

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram import TelegramChannel
-from core import outbox, runs
-from core.campaigns import NewCampaign, create_campaign
-from core.dispatch import ChannelSender
-from core.outbox import Policy
+from core.campaigns.store import NewCampaign, create_campaign
+from core.sending import outbox, runs
+from core.sending.dispatch import ChannelSender
+from core.sending.outbox import Policy
 from core.storage.models import Delivery
 from tests.factories import add_members, make_union
 from tests.integration.test_telegram_support import PDF, TgRig, eventually, rig

@@ -1,4 +1,5 @@
-"""core.dispatch.ChannelSender with ViberChannel against the emulator, at the real ceiling."""
+"""core.sending.dispatch.ChannelSender with ViberChannel against the emulator, at the real
+ceiling."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from sqlalchemy import String, case, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.viber.capabilities import CAPABILITIES
-from core import outbox, runs
 from core.audience.roles import Role
-from core.campaigns import NewCampaign, create_campaign
-from core.dispatch import ChannelSender
-from core.outbox import Policy
+from core.campaigns.store import NewCampaign, create_campaign
+from core.sending import outbox, runs
+from core.sending.dispatch import ChannelSender
+from core.sending.outbox import Policy
 from core.storage.models import Contact, Delivery, Person
 from sandbox.viber import ViberKnobs
 from tests.factories import make_union

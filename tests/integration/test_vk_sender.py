@@ -1,4 +1,4 @@
-"""core.dispatch.ChannelSender with the VK adapter against the emulator at VK's real ceiling
+"""core.sending.dispatch.ChannelSender with the VK adapter against the emulator at VK's real ceiling
 (20 requests/s): 5,000 members in 50 calls without a single error 6, and a leaflet whose
 upload must not push the token over its ceiling."""
 
@@ -13,10 +13,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core import outbox, runs
-from core.campaigns import NewCampaign, create_campaign
-from core.dispatch import ChannelSender
-from core.outbox import Policy
+from core.campaigns.store import NewCampaign, create_campaign
+from core.sending import outbox, runs
+from core.sending.dispatch import ChannelSender
+from core.sending.outbox import Policy
 from core.storage.models import Contact, Delivery
 from tests.factories import add_members, make_union
 

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from core import outbox, runs
 from core.audience import contacts
 from core.audience.segments import parse_segment, resolve_segment
-from core.campaigns import NewCampaign, create_campaign
-from core.dispatch import ChannelSender
-from core.outbox import Policy
+from core.campaigns.store import NewCampaign, create_campaign
 from core.ports import DeliveryResult, Status
 from core.reach import reach_report
-from core.recording import FAST, RecordingChannel
+from core.sending import outbox, runs
+from core.sending.dispatch import ChannelSender
+from core.sending.outbox import Policy
+from core.sending.recording import FAST, RecordingChannel
 from core.storage.models import CampaignRun, Contact, Delivery
 from tests.factories import add_members, make_union
 
@@ -294,7 +294,7 @@ async def test_an_unsubscribe_takes_effect_before_the_next_batch(engine: AsyncEn
 
 
 async def test_cancelled_deliveries_are_not_sent(engine: AsyncEngine) -> None:
-    from core.campaigns import cancel_campaign
+    from core.campaigns.store import cancel_campaign
 
     union = await make_union(engine)
     await add_members(engine, union, 10, {"tg": 1.0})

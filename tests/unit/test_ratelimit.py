@@ -9,7 +9,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.ratelimit import KeyedSpacing, Pacer, Slot, WindowLimiter
+from core.sending.ratelimit import KeyedSpacing, Pacer, Slot, WindowLimiter
 
 
 def max_in_window(times: list[float], window: float) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from core.ratelimit import KeyedSpacing, Pacer, Slot
+from core.sending.ratelimit import KeyedSpacing, Pacer, Slot
 
 
 async def test_waiters_are_admitted_together_once_the_windows_allow() -> None:

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core import outbox
 from core.audience.contacts import mark_contacts
-from core.campaigns import RunPlan, load_plan, save_media_ref, with_media_ref
-from core.outbox import Claimed, Outcome, Policy
+from core.campaigns.media import save_media_ref
 from core.ports import Capabilities, Channel, ChannelError, DeliveryResult, Outbound, Status
-from core.ratelimit import KeyedSpacing, Pacer
-from core.replies import (
+from core.sending import outbox
+from core.sending.outbox import Claimed, Outcome, Policy
+from core.sending.plan import RunPlan, load_plan, with_media_ref
+from core.sending.ratelimit import KeyedSpacing, Pacer
+from core.sending.replies import (
     ClaimedReply,
     claim_replies,
     record_replies,
@@ -31,7 +32,7 @@ from core.replies import (
     replies_due,
     reply_row,
 )
-from core.runs import finish_runs
+from core.sending.runs import finish_runs
 from core.storage.engine import writing
 
 log = logging.getLogger("rupor.dispatch")

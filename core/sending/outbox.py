@@ -203,7 +203,7 @@ async def _fail_over(
     conn: AsyncConnection, outcomes: Sequence[Outcome], rows: list[tuple[Any, ...]],
     failover_runs: Mapping[int, Sequence[str]],
 ) -> None:
-    from core.runs import failover
+    from core.sending.runs import failover
 
     people: dict[int, list[int]] = {}
     for outcome, row in zip(outcomes, rows, strict=True):

@@ -1,0 +1,126 @@
+"""Creating campaigns (checked against every target channel), cancelling them, and the audit
+log of what was done to them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.audience.segments import parse_segment
+from core.campaigns.content import (
+    Content,
+    ContentError,
+    check,
+    content_to_json,
+)
+from core.campaigns.media import store_media
+from core.ports import Capabilities, MediaFile
+from core.storage.models import Audit, Campaign, CampaignRun, utcnow
+
+
+@dataclass(frozen=True)
+class NewCampaign:
+    text: str
+    audience: str = "all"
+    title: str = ""
+    media_path: Path | None = None
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    channels: tuple[str, ...] | None = None
+    routing: str = "all"
+    run_at: datetime | None = None
+    cron: str | None = None
+    created_by: str = "cli"
+
+
+async def create_campaign(
+    engine: AsyncEngine, new: NewCampaign, capabilities: Mapping[str, Capabilities]
+) -> int:
+    """Validate the segment and the content for every target channel, then save it."""
+    parse_segment(new.audience)
+    media = await store_media(engine, new.media_path) if new.media_path else None
+    buttons = tuple(tuple(_link(t, u) for t, u in row) for row in new.buttons)
+    content = Content(text=new.text, media=media, buttons=buttons)
+    targets = new.channels or tuple(capabilities)
+    for name in targets:
+        if name not in capabilities:
+            raise ContentError(f"Канал {name} не настроен.")
+        check(content, name, capabilities[name])
+    status = "scheduled" if (new.run_at or new.cron) else "running"
+    title = new.title or _title(new.text, media)
+    async with engine.begin() as conn:
+        campaign_id = (
+            await conn.execute(
+                insert(Campaign)
+                .values(
+                    kind="leaflet" if media else "post",
+                    title=title,
+                    content=content_to_json(content),
+                    audience=new.audience,
+                    channels=list(new.channels) if new.channels else None,
+                    routing=new.routing,
+                    run_at=new.run_at,
+                    cron=new.cron,
+                    status=status,
+                    created_by=new.created_by,
+                )
+                .returning(Campaign.id)
+            )
+        ).scalar_one()
+        await audit(conn, new.created_by, "campaign.create", {"campaign_id": campaign_id})
+    return int(campaign_id)
+
+
+def _link(text: str, url: str) -> Any:
+    from core.ports import Button
+
+    if not url.startswith(("https://", "http://")):
+        raise ContentError(f"Кнопка «{text}»: ссылка должна начинаться с https://")
+    return Button(text=text, url=url)
+
+
+def _title(text: str, media: MediaFile | None) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    first = first.replace("*", "").replace("__", "")
+    return first[:80] or (media.filename if media else "Сообщение")
+
+
+async def audit(conn: AsyncConnection, actor: str, action: str, details: dict[str, Any]) -> None:
+    await conn.execute(insert(Audit).values(actor=actor, action=action, details=details))
+
+
+async def cancel_campaign(engine: AsyncEngine, campaign_id: int, actor: str) -> int:
+    """Stop a campaign: its pending deliveries are skipped; returns how many."""
+    from core.storage.models import Delivery
+
+    async with engine.begin() as conn:
+        found = await conn.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(status="cancelled")
+        )
+        if found.rowcount == 0:
+            raise ContentError(f"Рассылки №{campaign_id} нет.")
+        runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
+        result = await conn.execute(
+            update(Delivery)
+            .where(Delivery.run_id.in_(runs), Delivery.status == "pending")
+            .values(status="cancelled")
+        )
+        await conn.execute(
+            update(CampaignRun)
+            .where(
+                CampaignRun.campaign_id == campaign_id,
+                CampaignRun.status.in_(("materialising", "sending")),
+            )
+            .values(status="cancelled", finished_at=utcnow())
+        )
+        await audit(conn, actor, "campaign.cancel", {"campaign_id": campaign_id})
+        return max(result.rowcount, 0)
+
+
+def channels_of(run_channels: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(str(c) for c in run_channels)
