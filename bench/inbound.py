@@ -30,8 +30,8 @@ from bots.registry import configured
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import settings_from_mapping
-from core.dialogs import Dialogs
-from core.inbox import Inbox
+from core.inbound.dialogs import Dialogs
+from core.inbound.inbox import Inbox
 from core.storage.engine import create_engine
 from core.storage.models import Inbound, Reply
 

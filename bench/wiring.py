@@ -26,8 +26,8 @@ from bots.suite import freeze_heap, thaw_heap
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import SendingSettings, Settings, settings_from_mapping
-from core.dialogs import Dialogs
-from core.inbox import Inbox
+from core.inbound.dialogs import Dialogs
+from core.inbound.inbox import Inbox
 from core.ports import Capabilities, Channel
 from core.sending.dispatch import ChannelSender
 from core.sending.outbox import Policy

@@ -16,7 +16,7 @@ from bots.report_view import render_report, write_chart
 from core.audience.segments import SegmentError, count_segment, parse_segment, resolve_segment
 from core.campaigns.content import ContentError
 from core.campaigns.store import NewCampaign, cancel_campaign, create_campaign
-from core.reach import reach_report
+from core.reach.report import reach_report
 from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine
 from core.storage.models import Campaign, CampaignRun, Delivery

@@ -22,7 +22,7 @@ from bots.suite import Suite
 from core.audience.importing.job import import_members
 from core.campaigns.store import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
-from core.reach import reach_report
+from core.reach.report import reach_report
 from core.sending import outbox
 from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.reach import ReachReport, Tally
+from core.reach.report import ReachReport, Tally
 
 HEADERS = (
     "targeted",

@@ -18,8 +18,8 @@ from bots.registry import configured
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import Settings
-from core.dialogs import Dialogs
-from core.inbox import Inbox
+from core.inbound.dialogs import Dialogs
+from core.inbound.inbox import Inbox
 from core.ports import Channel
 from core.sending import outbox
 from core.sending.dispatch import ChannelSender

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.dialogs import DialogTexts
+from core.inbound.dialogs import DialogTexts
 
 # --- Viber adapter (bots/viber) ---------------------------------------------------------
 
@@ -15,7 +15,7 @@ VIBER_WELCOME = (
 VIBER_START_BUTTON = "Начать"
 
 
-# --- Member dialogues (core/dialogs.py, lead) -----------------------------------------
+# --- Member dialogues (core/inbound/dialogs.py, lead) -----------------------------------------
 
 DIALOG = DialogTexts(
     consent_version="pd-consent-2026-11",

@@ -1,4 +1,4 @@
-"""Values for SQL run on a plain sqlite3 connection (core.inbox_sql,
+"""Values for SQL run on a plain sqlite3 connection (core.inbound.statements,
 core.audience.importing.statements), converted by the SQLite dialect's own processors: the stored
 text is what SQLAlchemy stores, and what it reads back."""
 

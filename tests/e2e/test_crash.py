@@ -30,7 +30,7 @@ import pytest_asyncio
 from bots.registry import capabilities
 from core.campaigns.store import NewCampaign, create_campaign
 from core.ports import Capabilities
-from core.reach import reach_report
+from core.reach.report import reach_report
 from core.sending.dispatch import MAX_WAVE, WAVE_S
 from core.storage.engine import create_engine
 from sandbox.union import Union, UnionKnobs

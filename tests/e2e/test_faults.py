@@ -25,7 +25,7 @@ import pytest_asyncio
 
 from bots.suite import Suite
 from core.campaigns.store import NewCampaign
-from core.reach import reach_report
+from core.reach.report import reach_report
 from core.storage.engine import create_engine
 from sandbox.runner import SandboxOptions
 from sandbox.union import Union

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.reach import reach_report
+from core.reach.report import reach_report
 from core.storage.models import Inbound
 from sandbox.union import Actor
 from tests.e2e.subs_support import BOTH, PAIRS, Modes, Rig, answer, wait_for

@@ -22,7 +22,7 @@ from bots.demo import LEAFLET_TEXT
 from bots.registry import capabilities
 from bots.suite import Suite
 from core.campaigns.store import NewCampaign
-from core.reach import ReachReport, reach_report
+from core.reach.report import ReachReport, reach_report
 from core.sending.plan import load_plan
 from core.storage.engine import create_engine
 from tests.e2e.processes import Launcher

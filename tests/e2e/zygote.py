@@ -39,7 +39,7 @@ PRELOAD = (
     "core.sending.runs",
     "core.sending.dispatch",
     "core.audience.importing.job",
-    "core.reach",
+    "core.reach.report",
 )
 
 

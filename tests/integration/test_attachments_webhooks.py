@@ -24,8 +24,8 @@ from bots.viber.channel import ViberChannel
 from bots.vk.channel import VkChannel
 from bots.webhooks import WebServer
 from core.config import settings_from_mapping
-from core.dialogs import Dialogs
-from core.inbox import Inbox
+from core.inbound.dialogs import Dialogs
+from core.inbound.inbox import Inbox
 from core.storage.models import Contact, Inbound
 from tests.factories import add_members, make_union
 

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.texts import DIALOG
-from core.dialogs import Dialogs
-from core.inbox import Inbox
+from core.inbound.dialogs import Dialogs
+from core.inbound.inbox import Inbox
 from core.ports import Command, InboundEvent, Receipt, Sender, Text
 from core.storage.engine import create_engine
 from core.storage.models import Inbound, Reply

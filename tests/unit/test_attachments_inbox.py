@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.texts import DIALOG
-from core.dialogs import Dialogs
-from core.inbox import Inbox
-from core.inbox_store import event_from_json, event_to_json
+from core.inbound.dialogs import Dialogs
+from core.inbound.inbox import Inbox
+from core.inbound.store import event_from_json, event_to_json
 from core.ports import ButtonPress, Sender, Subscribed, Text
 from core.storage.models import Contact, Inbound, Organization, Reply
 from tests.factories import add_members, make_union

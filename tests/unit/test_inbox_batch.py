@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bots.texts import DIALOG
-from core.dialogs import Dialogs
-from core.inbox import Inbox, InboxClosed
+from core.inbound.dialogs import Dialogs
+from core.inbound.inbox import Inbox, InboxClosed
 from core.ports import InboundEvent, Sender, Subscribed, Text
 from core.storage.models import Inbound, Reply
 from tests.factories import add_members, make_union
@@ -199,7 +199,7 @@ def test_stored_events_read_back_as_they_were_and_as_asdict_wrote_them() -> None
     import dataclasses
     import json
 
-    from core.inbox import event_from_json, event_to_json
+    from core.inbound.inbox import event_from_json, event_to_json
     from core.ports import ButtonPress, Command, PollAnswer, Receipt, Unsubscribed
 
     sender = Sender("vk", "5", "Мария", is_group=False)

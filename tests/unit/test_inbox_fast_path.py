@@ -18,10 +18,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.texts import DIALOG
-from core.dialogs import Dialogs
-from core.dialogs_batch import plan
-from core.inbox import Inbox
-from core.inbox_sql import CoreStatements
+from core.inbound.dialogs import Dialogs
+from core.inbound.dialogs_batch import plan
+from core.inbound.inbox import Inbox
+from core.inbound.statements import CoreStatements
 from core.ports import Command, InboundEvent, Receipt, Sender, Subscribed, Text
 from core.storage.engine import create_engine
 from core.storage.models import Contact, Inbound, Reply
@@ -175,7 +175,7 @@ async def test_the_batch_splits_common_events_from_the_rest(
         "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"]
 
 
-# Plain sqlite3 against SQLAlchemy Core (core.inbox_sql) ------------------------------
+# Plain sqlite3 against SQLAlchemy Core (core.inbound.statements) ------------------------------
 
 TABLES = ("inbound", "replies", "contacts", "deliveries", "consents", "people")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")

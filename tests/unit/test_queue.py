@@ -16,7 +16,7 @@ from core.audience import contacts
 from core.audience.segments import parse_segment, resolve_segment
 from core.campaigns.store import NewCampaign, create_campaign
 from core.ports import DeliveryResult, Status
-from core.reach import reach_report
+from core.reach.report import reach_report
 from core.sending import outbox, runs
 from core.sending.dispatch import ChannelSender
 from core.sending.outbox import Policy

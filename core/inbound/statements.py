@@ -1,4 +1,4 @@
-"""The statements of the inbox's batch transaction (core.inbox_store, core.dialogs_batch)
+"""The statements of the inbox's batch transaction (core.inbound.store, core.inbound.dialogs_batch)
 behind one small interface, in two implementations:
 
 - `CoreStatements`: SQLAlchemy Core on a Connection, for any database (on PostgreSQL the

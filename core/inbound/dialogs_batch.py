@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.audience.members import ContactRow, receipt_sql
-from core.inbox_sql import InboxStatements, ReplyRow
+from core.inbound.statements import InboxStatements, ReplyRow
 from core.ports import InboundEvent, Receipt, Span, Text
 from core.sending.replies import buttons_to_json, spans_to_json
 from core.storage.models import utcnow

@@ -1,7 +1,7 @@
 """The inbound table in bulk, inside the caller's write transaction: which updates are
 known, store the new ones, mark handled ones — a few statements per batch of updates.
 
-The batch functions are synchronous, on core.inbox_sql's statements (the inbox runs a
+The batch functions are synchronous, on core.inbound.statements's statements (the inbox runs a
 batch's transaction whole in one worker thread on SQLite, through run_sync elsewhere); the
 async ones serve the updates handled one by one."""
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import ports
-from core.inbox_sql import MARK_HANDLED, InboundRow, InboxStatements
+from core.inbound.statements import MARK_HANDLED, InboundRow, InboxStatements
 from core.storage.models import Inbound, utcnow
 
 EVENT_TYPES: dict[str, type[Any]] = {

@@ -4,7 +4,7 @@ change and the reply it queues committing together, before the platform is answe
 Concurrent `receive` calls are gathered by one writer task into batches. A batch is one
 write transaction — de-duplicate, store, handle the common events set-based, mark them
 handled, commit — run whole in one worker thread on plain sqlite3 on a SQLite file
-(core.inbox_sql).
+(core.inbound.statements).
 Events that need the per-event dialogue code are stored in it and handled right after in a
 second transaction, before their callers return; a crash in between leaves them stored but not
 handled, which `handle_stored` (at start) or the platform's retry handles.
@@ -30,12 +30,12 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core import inbox_store as stored
 from core import ports
-from core.inbox_sql import InboxStatements, in_batch_transaction
-from core.inbox_store import EVENT_TYPES as EVENT_TYPES
-from core.inbox_store import event_from_json as event_from_json
-from core.inbox_store import event_to_json as event_to_json
+from core.inbound import store as stored
+from core.inbound.statements import InboxStatements, in_batch_transaction
+from core.inbound.store import EVENT_TYPES as EVENT_TYPES
+from core.inbound.store import event_from_json as event_from_json
+from core.inbound.store import event_to_json as event_to_json
 from core.storage.engine import writing
 
 log = logging.getLogger("rupor.inbox")

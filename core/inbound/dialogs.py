@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core import dialogs_batch
 from core.audience import members
 from core.audience.members import ContactRow
-from core.inbox_sql import InboxStatements
+from core.inbound import dialogs_batch
+from core.inbound.statements import InboxStatements
 from core.ports import (
     Button,
     ButtonPress,
