@@ -96,7 +96,7 @@ async def memory(ctx: Context, sizes: list[int], ready: dict[int, str]) -> None:
 def rupor_command() -> list[str]:
     script = Path(sys.executable).with_name("rupor")
     return [str(script)] if script.exists() else [
-        sys.executable, "-c", "from bots.cli import main; main()"]
+        sys.executable, "-c", "from bots.cli.main import main; main()"]
 
 
 async def import_csv(ctx: Context, rows: int) -> Figure:

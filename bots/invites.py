@@ -9,24 +9,20 @@ get_account_info); the links and QR files need no other network access.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import html
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import click
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bots import texts
-from bots.cli import AppContext, pass_app
 from core.audience.directory import find_organization
 from core.config import Settings
 from core.storage.engine import create_engine, session_factory
@@ -264,35 +260,3 @@ async def build_invites(settings: Settings, org: str | None = None) -> list[Invi
         raise InviteError("no primary organisation to invite to: import the members first "
                           "(rupor audience import FILE)")
     return make_invites(orgs, await bot_names(settings))
-
-
-# Command line -----------------------------------------------------------------------------
-
-
-@click.command("invites")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("invites"), show_default=True,
-              help="Directory for the QR codes (<code>-<channel>.png) and index.csv/html.")
-@click.option("--org", "org", metavar="PATH_OR_CODE", default=None,
-              help="Only the primary organisations in this organisation's subtree.")
-@pass_app
-def invites(app: AppContext, out: Path, org: str | None) -> None:
-    """Print each primary organisation's invite link per configured channel and write
-    a QR code per organisation and channel."""
-    settings = app.settings
-    if not settings.channels():
-        click.echo(f"rupor: {app.config_path}: no channel is configured", err=True)
-        sys.exit(2)
-    try:
-        made = asyncio.run(build_invites(settings, org))
-    except InviteError as exc:
-        click.echo(f"rupor: {exc}", err=True)
-        sys.exit(2)
-    write_invites(made, out)
-    current = None
-    for invite in made:
-        if invite.org.code != current:
-            current = invite.org.code
-            click.echo(f"{invite.org.path}  [{invite.org.code}]")
-        click.echo(f"  {invite.channel:<9} {invite.link}")
-    click.echo(f"{len(made)} QR codes and {INDEX_CSV}, {INDEX_HTML} in {out}")

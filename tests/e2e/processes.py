@@ -21,7 +21,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-RUPOR = "bots.cli:main"
+RUPOR = "bots.cli.main:main"
 READY_TIMEOUT_S = 120.0  # the zygote imports aiogram; slow when other work loads the machine
 
 

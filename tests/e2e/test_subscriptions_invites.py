@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 from bots import invites as invites_module
-from bots.cli import _register_subcommands, cli
+from bots.cli.main import cli
 from bots.texts import DIALOG
 from sandbox.runner import VIBER_TOKEN
 from sandbox.union import Actor
@@ -46,7 +46,6 @@ def config_file(rig: Rig, tmp_path: Path) -> Path:
 async def run_invites(config: Path, *args: str) -> Result:
     """The command in a worker thread: it runs its own event loop while the emulators keep
     serving on this one."""
-    _register_subcommands()
     runner = CliRunner()
     return await asyncio.to_thread(
         runner.invoke, cli, ["--config", str(config), "invites", *args], catch_exceptions=False

@@ -3,11 +3,11 @@
 Importing aiogram costs 10-15 s of CPU on a loaded two-core machine (pydantic builds its
 models), and the crash tests start `rupor run` many times. The zygote imports the suite
 once, then forks one child per request that calls an entry point the way a console script
-does (`rupor` is `bots.cli:main` with sys.argv set). Each child is a real, separate
+does (`rupor` is `bots.cli.main:main` with sys.argv set). Each child is a real, separate
 process: the tests kill -9 it, SIGTERM it and read its exit status like any other.
 
 Protocol, one JSON object per line:
-  stdin  {"entry": "bots.cli:main", "argv": [...], "cwd": DIR, "out": FILE, "err": FILE,
+  stdin  {"entry": "bots.cli.main:main", "argv": [...], "cwd": DIR, "out": FILE, "err": FILE,
           "rc": FILE}
   stdout {"pid": PID}            the child is running
 The child writes its exit status to "rc" when it exits by itself (not when killed).
@@ -29,9 +29,9 @@ import traceback
 from typing import Any
 
 PRELOAD = (
-    "bots.cli",
-    "bots.cli_audience",
-    "bots.cli_campaigns",
+    "bots.cli.main",
+    "bots.cli.audience",
+    "bots.cli.campaigns",
     "bots.suite",
     "bots.telegram",
     "bots.vk",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bots.cli import cli
-from bots.cli_audience import audience
+from bots.cli.audience import audience
+from bots.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "members.csv"

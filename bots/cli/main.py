@@ -1,35 +1,17 @@
-"""The `rupor` command line: the composition root for every command."""
+"""The `rupor` command: the root group and its small commands (db, run, demo, sandbox); the
+command groups live in their own modules beside this one."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from core.config import DEFAULT_CONFIG, Settings, SettingsError, load_settings
-
-
-class AppContext:
-    """Lazily loaded settings: commands that need none (demo, sandbox) never read the file."""
-
-    def __init__(self, config_path: str | None) -> None:
-        self.config_path = config_path or os.environ.get("RUPOR_CONFIG") or DEFAULT_CONFIG
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            try:
-                self._settings = load_settings(Path(self.config_path))
-            except SettingsError as exc:
-                click.echo(f"rupor: {exc}", err=True)
-                sys.exit(2)
-        return self._settings
-
-
-pass_app = click.make_pass_decorator(AppContext)
+from bots.cli import audience as cli_audience
+from bots.cli import campaigns as cli_campaigns
+from bots.cli import invites as cli_invites
+from bots.cli.context import AppContext, pass_app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,17 +76,14 @@ def sandbox(ctx: click.Context) -> None:
     sys.exit(sandbox_main(list(ctx.args)))
 
 
-def _register_subcommands() -> None:
-    from bots import cli_audience, cli_campaigns, invites
-
-    cli.add_command(cli_audience.audience)
-    cli.add_command(cli_campaigns.post)
-    cli.add_command(cli_campaigns.campaigns)
-    cli.add_command(invites.invites)
+cli.add_command(cli_audience.audience)
+cli.add_command(cli_campaigns.post)
+cli.add_command(cli_campaigns.campaigns)
+cli.add_command(cli_invites.invites)
 
 
 def main() -> None:
-    _register_subcommands()
+    """The `rupor` entry point."""
     cli()
 
 

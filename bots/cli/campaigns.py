@@ -11,7 +11,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bots.cli import AppContext, pass_app
+from bots.cli.context import AppContext, pass_app
 from bots.report_view import render_report, write_chart
 from core.audience.segments import SegmentError, count_segment, parse_segment, resolve_segment
 from core.campaigns.content import ContentError

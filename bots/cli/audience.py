@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from bots.cli import AppContext, pass_app
+from bots.cli.context import AppContext, pass_app
 from core.audience.importing.job import ImportFileError, ImportReport, import_members
 from core.audience.stats import AudienceStats, StatsRow, audience_stats
 from core.storage.engine import create_engine, session_factory
