@@ -8,7 +8,7 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -164,8 +164,13 @@ class Suite:
         thaw_heap()
 
 
-def run_forever(settings: Settings, *, until_idle: bool = False) -> int:
-    """Blocking entry point with SIGINT/SIGTERM handling; exit status 0 on a clean stop."""
+def run_forever(
+    settings: Settings, *, until_idle: bool = False,
+    on_progress: Callable[[Suite], None] | None = None,
+    after: Callable[[Suite], Awaitable[None]] | None = None,
+) -> int:
+    """Blocking entry point with SIGINT/SIGTERM handling; exit status 0 on a clean stop.
+    `on_progress` is called while it runs, `after` once the suite has stopped."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -173,7 +178,10 @@ def run_forever(settings: Settings, *, until_idle: bool = False) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await Suite(settings).run(stop, until_idle=until_idle)
+        suite = Suite(settings, on_progress=on_progress)
+        await suite.run(stop, until_idle=until_idle)
+        if after is not None:
+            await after(suite)
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
