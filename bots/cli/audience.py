@@ -28,11 +28,15 @@ def audience() -> None:
     """Members, organisations and their messenger contacts."""
 
 
-async def _import(url: str, file: Path, batch_size: int) -> ImportReport:
+async def _import(
+    url: str, file: Path, batch_size: int, create_orgs: bool = False
+) -> ImportReport:
     engine = create_engine(url)
     try:
         await ensure_schema(engine, url)
-        return await import_members(session_factory(engine), file, batch_size=batch_size)
+        return await import_members(
+            session_factory(engine), file, batch_size=batch_size, create_orgs=create_orgs
+        )
     finally:
         await engine.dispose()
 
@@ -57,8 +61,9 @@ def _print_report(report: ImportReport) -> None:
     "--batch-size", default=1000, show_default=True, type=click.IntRange(1, 20_000),
     help="Rows per transaction.",
 )
+@click.option("--create-orgs", is_flag=True, help="Создать регионы и районы, которых нет.")
 @pass_app
-def import_command(app: AppContext, file: Path, batch_size: int) -> None:
+def import_command(app: AppContext, file: Path, batch_size: int, create_orgs: bool = False) -> None:
     """Import members from a CSV (UTF-8 or cp1251; comma or semicolon) or XLSX FILE.
 
     Columns: full_name, org_path, roles, telegram_id, vk_id, viber_id, member_id, tags.
@@ -67,7 +72,7 @@ def import_command(app: AppContext, file: Path, batch_size: int) -> None:
     """
     url = app.settings.database.url
     try:
-        report = asyncio.run(_import(url, file, batch_size))
+        report = asyncio.run(_import(url, file, batch_size, create_orgs=create_orgs))
     except ImportFileError as exc:
         click.echo(f"rupor: {file}: {exc}", err=True)
         sys.exit(2)

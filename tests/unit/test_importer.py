@@ -172,7 +172,7 @@ async def test_codes_are_the_same_in_another_database(
     elsewhere = ["Орлова Вера", "Другая областная организация/Город/Школа", "", "", "", "", "", ""]
     # Another union first, so the same organisations get other ids there.
     await run_import(other, write_csv(tmp_path / "b.csv", [elsewhere]))
-    await run_import(other, write_csv(tmp_path / "c.csv", MEMBERS))
+    await run_import(other, write_csv(tmp_path / "c.csv", MEMBERS), create_orgs=True)
     found: list[dict[str, tuple[str, str]]] = []
     for factory in (sessions, other):
         async with factory() as session:
@@ -237,7 +237,7 @@ async def test_member_id_follows_a_move_to_another_school(
 ) -> None:
     await run_import(sessions, write_csv(tmp_path / "a.csv", [MEMBERS[0]]))
     moved = [[MEMBERS[0][0], f"{REGION}/Новый район/МАОУ «СОШ № 1»", *MEMBERS[0][2:]]]
-    report = await run_import(sessions, write_csv(tmp_path / "b.csv", moved))
+    report = await run_import(sessions, write_csv(tmp_path / "b.csv", moved), create_orgs=True)
     assert (report.people_updated, report.organizations_created) == (1, 2)
     async with sessions() as session:
         person = (await session.scalars(select(Person))).one()

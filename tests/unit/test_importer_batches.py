@@ -25,7 +25,9 @@ async def test_a_row_rejected_in_one_batch_does_not_block_its_member_in_the_next
         ["Иванова Анна", SCHOOL, "", "43", "", "", "5900000001", ""],  # the same member, fine
         ["Петров Пётр", SCHOOL, "", "43", "", "", "", ""],  # 43 was given on line 3
     ]
-    report = await run_import(sessions, write_csv(tmp_path / "m.csv", rows), batch_size=1)
+    report = await run_import(
+        sessions, write_csv(tmp_path / "m.csv", rows), batch_size=1, create_orgs=True
+    )
     assert [(r.line, r.reason) for r in report.rejected] == [
         (2, "telegram_id 42 already belongs to another member (Старый Член Профсоюза)"),
         (4, "telegram_id 43 is also given on line 3"),

@@ -48,7 +48,7 @@ async def test_bad_rows_are_rejected_whole_with_their_line_and_reason(
     await run_import(sessions, write_csv(tmp_path / "owner.csv", owner))
     path = tmp_path / "bad.csv"
     path.write_text(BAD_FILE, encoding="utf-8")
-    report = await run_import(sessions, path)
+    report = await run_import(sessions, path, create_orgs=True)
     rejected = [(r.line, r.reason) for r in report.rejected]
     assert rejected[:3] == [
         (5, "vk_id 'abc' is not a number"),

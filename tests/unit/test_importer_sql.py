@@ -87,7 +87,10 @@ async def _import_all(engine: AsyncEngine, tmp_path: Path, portable: bool) -> li
         write_csv(tmp_path / "bulk.csv", _bulk(1_500)),
         write_csv(tmp_path / "members.csv", MEMBERS),
     ]
-    return [await run_import(sessions, path, portable_sql=portable) for path in files]
+    return [
+        await run_import(sessions, path, portable_sql=portable, create_orgs=True)
+        for path in files
+    ]
 
 
 async def test_sqlite3_and_core_write_the_same_rows(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.audience.directory import OrgCache
+from core.audience.importing.guard import OrgGuard
 from core.audience.importing.plan import BatchOutcome, plan_batch
 from core.audience.importing.rows import Columns, MemberRow, RowError, map_header, parse_row
 from core.audience.importing.source import ImportFileError, SourceRow, open_member_file
@@ -69,6 +70,7 @@ class _FileState:
 
     portable: bool = False  # SQLAlchemy Core on SQLite too (core.audience.importing.statements)
     orgs: OrgCache = field(default_factory=OrgCache)
+    guard: OrgGuard = field(default_factory=OrgGuard)  # unknown regions and districts
     identities: dict[tuple[str, ...], int] = field(default_factory=dict)
     contacts: dict[tuple[str, str], int] = field(default_factory=dict)
     matched: dict[int, int] = field(default_factory=dict)
@@ -156,7 +158,7 @@ async def _attempt(
 
     def work(conn: Connection) -> None:
         sql = statements(conn, portable=state.portable)
-        plans = plan_batch(sql, rows, state.orgs, outcome, state.matched)
+        plans = plan_batch(sql, rows, state.orgs, outcome, state.matched, state.guard)
         write_batch(sql, plans, state.orgs, now, outcome)
 
     await in_write_transaction(engine, work)
@@ -216,12 +218,16 @@ async def import_members(
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
     portable_sql: bool = False,
+    create_orgs: bool = False,
 ) -> ImportReport:
     """Import a member list; bad rows are reported, not fatal. ImportFileError (one line)
     when the file cannot be used at all: nothing is written then. `portable_sql` runs the
-    statements through SQLAlchemy Core on SQLite too (tests compare the two)."""
+    statements through SQLAlchemy Core on SQLite too (tests compare the two). A row naming a
+    region, or a district of an existing region, that the database lacks is rejected unless
+    `create_orgs` (or the database has no organisations yet)."""
     engine = _engine_of(sessions)
     state = _FileState(portable=portable_sql)
+    state.guard = OrgGuard(create_orgs=create_orgs)
     try:
         description = await _import_file(engine, Path(path), batch_size, state, now or utcnow())
     finally:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from core.audience.directory import OrgCache, OrgRef
+from core.audience.importing.guard import OrgGuard
 from core.audience.importing.rows import MemberRow, RowError
 from core.audience.importing.statements import ImportStatements, Stored, StoredContact
 
@@ -154,17 +155,35 @@ def _claim_person(plan: Plan, matched: dict[int, int]) -> None:
         raise RowError(f"the same member as line {line} ({plan.person.full_name})")
 
 
+def _known(
+    sql: ImportStatements, rows: Sequence[MemberRow], guard: OrgGuard, outcome: BatchOutcome
+) -> list[MemberRow]:
+    """The rows whose region and district exist or may be created (importing.guard)."""
+    known: list[MemberRow] = []
+    for row in rows:
+        reason = guard.refusal(sql.conn, row.org_path)
+        if reason is None:
+            known.append(row)
+        else:
+            outcome.rejected.append((row, reason))
+    return known
+
+
 def plan_batch(
     sql: ImportStatements,
     rows: Sequence[MemberRow],
     orgs: OrgCache,
     outcome: BatchOutcome,
     matched: dict[int, int],
+    guard: OrgGuard | None = None,
 ) -> list[Plan]:
     """Look everything up in bulk and decide each row; rejected rows go to `outcome`.
 
-    `matched` maps stored people already claimed by a row of this file to that row's line.
+    `matched` maps stored people already claimed by a row of this file to that row's line;
+    `guard` refuses rows naming a region or district that does not exist.
     """
+    if guard is not None:
+        rows = _known(sql, rows, guard, outcome)
     orgs.load(sql.conn, (row.org_path for row in rows))
     by_member_id = _by_member_id(sql, rows)
     # A row found by member_id needs no look-up by name.
