@@ -16,8 +16,12 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from rich.table import Table
+
+from bots.console import number, show, table
 from bots.registry import capabilities
-from bots.report_view import render_report, write_chart
+from bots.report_view import render_report, report_view, write_chart
+from bots.run_view import SendingProgress
 from bots.suite import Suite
 from core.audience.importing.job import import_members
 from core.campaigns.store import NewCampaign, create_campaign
@@ -62,26 +66,6 @@ def _fresh_directory(base: Path | None) -> Path:
     return workdir
 
 
-class Progress:
-    """One line per second while sending: per channel, deliveries done of the total."""
-
-    def __init__(self, totals: dict[str, int]) -> None:
-        self.totals = totals
-        self.started = time.monotonic()
-        self.last = 0.0
-
-    def __call__(self, suite: Suite) -> None:
-        now = time.monotonic()
-        if now - self.last < 1.0:
-            return
-        self.last = now
-        parts = []
-        for name, sender in suite.senders.items():
-            done = sum(sum(c.values()) for c in sender.progress.values())
-            parts.append(f"{name} {min(done, self.totals.get(name, 0))}/{self.totals.get(name, 0)}")
-        say(f"  {now - self.started:5.1f} s  " + " · ".join(parts))
-
-
 async def _deliveries_per_channel(settings: Settings) -> dict[str, int]:
     engine = create_engine(settings.database.url, readonly=True)
     try:
@@ -97,8 +81,8 @@ async def _prepare(settings: Settings, members_file: Path) -> int:
     engine = create_engine(url)
     try:
         report = await import_members(session_factory(engine), members_file)
-        say(f"Imported {report.rows_imported} members ({len(report.rejected)} rejected) "
-            f"from {members_file.name}.")
+        say(f"Загружено членов профсоюза: {report.rows_imported} (отклонено строк: "
+            f"{len(report.rejected)}) из {members_file.name}.")
         leaflet = resources.files("bots") / "assets" / "leaflet.pdf"
         with resources.as_file(leaflet) as path:
             campaign_id = await create_campaign(
@@ -116,13 +100,17 @@ async def _prepare(settings: Settings, members_file: Path) -> int:
 
 async def _send(settings: Settings) -> float:
     totals = await _deliveries_per_channel(settings)
-    say("Sending at the platforms' ceilings (Telegram 30/s, VK 20 requests/s × 100, "
-        "Viber 500 requests per 10 s × 300):")
+    say("Отправка на пределе платформ (Telegram 30 сообщений/с, VK 20 запросов/с × 100 "
+        "получателей, Viber 500 запросов за 10 с × 300):")
     started = time.monotonic()
     stop = asyncio.Event()
-    suite = Suite(settings, on_progress=Progress(totals))
+    progress = SendingProgress(totals)
+    suite = Suite(settings, on_progress=progress)
     runner = asyncio.create_task(suite.run(stop, until_idle=True))
-    await runner
+    try:
+        await runner
+    finally:
+        progress.stop()
     elapsed = time.monotonic() - started
     # Keep the suite up a little longer: members open the messages and the platforms report it.
     stop = asyncio.Event()
@@ -133,9 +121,24 @@ async def _send(settings: Settings) -> float:
     return elapsed
 
 
+PLATFORM_COLUMNS = (
+    ("Принято\nсообщений", "accepted"), ("Запро-\nсов", "requests"),
+    ("Отказов\n«слишком часто»", "rate_limited"), ("Превышений\nлимита", "violations"),
+    ("Пик за\n1 с", "max_in_1s"), ("Загрузок\nфайлов", "uploads"),
+)
+
+
+def _platforms_view(summary: dict[str, dict[str, int]]) -> Table:
+    """What the emulated platforms counted: proof that no limit was crossed."""
+    rows = [[name, *(number(int(line[key])) for _, key in PLATFORM_COLUMNS)]
+            for name, line in summary.items()]
+    return table("Что насчитали эмуляторы платформ",
+                 ("Платформа", *(h for h, _ in PLATFORM_COLUMNS)), rows)
+
+
 async def run_demo(base: Path | None = None, *, members: int = 3000, seed: int = 1) -> int:
     workdir = _fresh_directory(base)
-    say(f"Rupor demo in {workdir}")
+    say(f"Демонстрация Рупора в папке {workdir}")
     options = SandboxOptions(seed=seed, members=members, members_file=workdir / "members.csv",
                              console=False, live=True, server_port=free_port())
     sandbox = Sandbox(options)
@@ -146,23 +149,23 @@ async def run_demo(base: Path | None = None, *, members: int = 3000, seed: int =
         (workdir / "config.toml").write_text(config.toml() + database, encoding="utf-8")
         campaign_id = await _prepare(settings, config.members_file)
         elapsed = await _send(settings)
-        say(f"Sent in {elapsed:.1f} s.\n")
+        say(f"Отправлено за {elapsed:.1f} с.\n".replace(".", ",", 1))
         engine = create_engine(settings.database.url, readonly=True)
         try:
             report = await reach_report(engine, campaign_id)
         finally:
             await engine.dispose()
         assert report is not None
-        text = render_report(report, schools=False)
-        (workdir / "report.txt").write_text(render_report(report), encoding="utf-8")
+        reads = {n for n, c in capabilities(settings).items() if c.read_receipts}
+        (workdir / "report.txt").write_text(
+            render_report(report, read_receipts=reads), encoding="utf-8")
         chart = write_chart(report, workdir / "reach-by-district.png")
-        say(text)
-        say("\nWhat the emulated platforms saw:")
-        for name, line in sandbox.union.stats()["summary"].items():
-            say(f"  {name}: {line}")
-        say(f"\nFull report (every school): {workdir / 'report.txt'}")
-        say(f"Chart of reach per district: {chart}")
-        say(f"Database: {settings.database.url}  (rupor --config {workdir / 'config.toml'} …)")
+        show(report_view(report, schools=False, read_receipts=reads))
+        show(_platforms_view(sandbox.union.stats()["summary"]))
+        say(f"\nПолный отчёт (каждая школа): {workdir / 'report.txt'}")
+        say(f"Диаграмма доходимости по районам: {chart}")
+        say(f"База данных: {settings.database.url}  "
+            f"(rupor --config {workdir / 'config.toml'} …)")
     finally:
         await sandbox.close()
     return 0

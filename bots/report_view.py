@@ -1,81 +1,116 @@
-"""The reach report as a tidy text table, and as a PNG chart of reach per district."""
+"""The reach report for people: Russian tables that fit an 80-column terminal, with what
+each column means, and a PNG chart of reach per district."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bots.console import NOT_AVAILABLE, number, table
 from core.reach.report import ReachReport, Tally
 
-HEADERS = (
-    "targeted",
-    "reached",
-    "read",
-    "deliv.",
-    "sent",
-    "uncert.",
-    "in prog.",
-    "failed",
-    "blocked",
-    "unreach.",
-    "flagged",
-    "reach %",
-)
+RUN_STATUS = {
+    "materialising": "готовится список получателей",
+    "sending": "идёт отправка",
+    "done": "завершена",
+    "cancelled": "отменена",
+    "paused": "приостановлена",
+}
+# Headers break where a Russian word may be hyphenated, so the tables fit 80 characters.
+CHANNEL_HEADERS = ("Мессенджер", "Всего", "Дошло", "%", "Прочли", "Не\nясно", "В оче-\nреди",
+                   "Не\nдошло")
+ORG_HEADERS = ("Район /\nорганизация", "Всего", "Дошло", "%", "Прочли", "Не\nясно",
+               "Не\nдошло", "Недос-\nтупны")
 
 
-def _cells(tally: Tally) -> list[str]:
+def _not_reached(tally: Tally) -> int:
+    """Failed, blocked, left, wrong id, cancelled: every outcome that is not on its way."""
     c = tally.counts
-    values = [
-        c["targeted"],
-        tally.reached,
-        c["read"],
-        c["delivered"],
-        c["sent"],
-        c["uncertain"],
-        c["in_progress"],
-        c["failed"],
-        c["blocked"],
-        c["unreachable"],
-        c["flagged"],
-    ]
-    return [str(v) for v in values] + [f"{100 * tally.share:.1f}"]
+    pending = c["uncertain"] + c["in_progress"] + c["unreachable"]
+    return c["targeted"] - tally.reached - pending
 
 
-def _table(rows: list[tuple[str, Tally]], first: str) -> list[str]:
-    body = [[name, *_cells(tally)] for name, tally in rows]
-    header = [first, *HEADERS]
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
-            for i, cell in enumerate(cells)
-        )
-
-    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
+def _share(tally: Tally) -> str:
+    return f"{100 * tally.share:.1f}".replace(".", ",")
 
 
-def render_report(report: ReachReport, *, schools: bool = True) -> str:
-    out = [
-        f"Campaign {report.campaign_id}: {report.title}",
-        f"Run {report.run_id} ({report.run_status})",
-        "",
-    ]
-    out += _table([(name, tally) for name, tally in report.channels.items()], "channel")
-    out.append("")
-    rows: list[tuple[str, Tally]] = []
+def _channel_row(name: str, tally: Tally, reads: bool) -> list[str]:
+    c = tally.counts
+    read = number(c["read"]) if reads else NOT_AVAILABLE
+    return [name, number(c["targeted"]), number(tally.reached), _share(tally), read,
+            number(c["uncertain"]), number(c["in_progress"]), number(_not_reached(tally))]
+
+
+def _org_row(name: str, tally: Tally) -> list[str]:
+    c = tally.counts
+    return [name, number(c["targeted"]), number(tally.reached), _share(tally),
+            number(c["read"]), number(c["uncertain"]), number(_not_reached(tally)),
+            number(c["unreachable"])]
+
+
+def _org_rows(report: ReachReport, schools: bool) -> list[list[str]]:
+    rows = []
     for district in report.districts:
-        rows.append((district.name, district.tally))
+        rows.append(_org_row(district.name, district.tally))
         if schools:
-            rows += [("  " + school.name, school.tally) for school in district.schools]
-    rows.append(("TOTAL (people)", report.total))
-    out += _table(rows, "district / organisation")
-    out += [
-        "",
-        "Each person counts once, by their best outcome over all their messengers: "
-        "read > delivered > sent > uncertain > in progress > failed > blocked/unsubscribed "
-        "> unreachable. 'flagged' = a send whose answer was lost (it may have arrived twice).",
+            rows += [_org_row("  " + school.name, school.tally) for school in district.schools]
+    return rows
+
+
+def _legend(report: ReachReport, unread: list[str]) -> Text:
+    lines = [
+        "Каждый человек считается один раз — по лучшему результату среди его мессенджеров.",
+        "Дошло — отправлено, доставлено или прочитано; % — доля дошедших от всех адресатов.",
+        "Не ясно — ответ платформы потерян: сообщение могло дойти, возможно дважды "
+        f"(за рассылку таких отметок: {number(report.total.counts['flagged'])}).",
+        "Не дошло — ошибка, заблокировали бота, отписались, неверный id или отмена.",
+        "Недоступны — нет действующей подписки ни в одном мессенджере этой рассылки.",
     ]
-    return "\n".join(out)
+    if unread:
+        lines.append(f"{NOT_AVAILABLE} — {', '.join(unread)} не сообщает ботам о прочтении; "
+                     "в строках районов «Прочли» считает только остальные мессенджеры.")
+    return Text("\n".join(lines), style="dim")
+
+
+def report_view(
+    report: ReachReport, *, schools: bool = True, read_receipts: Collection[str] = ()
+) -> RenderableType:
+    """The whole report; `read_receipts` names the channels that report reading."""
+    status = RUN_STATUS.get(report.run_status, report.run_status)
+    head = Text(f"Рассылка №{report.campaign_id}: {report.title}\n"
+                f"Запуск №{report.run_id} — {status}")
+    channels: Table = table(
+        "По мессенджерам",
+        CHANNEL_HEADERS,
+        [_channel_row(n, t, n in read_receipts) for n, t in report.channels.items()],
+    )
+    orgs: Table = table(
+        "По районам и организациям",
+        ORG_HEADERS,
+        _org_rows(report, schools),
+        total=_org_row("Итого (людей)", report.total),
+    )
+    unread = [name for name in report.channels if name not in read_receipts]
+    return Group(head, channels, orgs, _legend(report, [n.capitalize() for n in unread]))
+
+
+def render_report(
+    report: ReachReport, *, schools: bool = True, read_receipts: Collection[str] = (),
+    width: int = 80,
+) -> str:
+    """The report as plain text of at most `width` columns (for files, chat and tests)."""
+    import io
+
+    from rich.console import Console
+
+    out = Console(width=width, record=True, file=io.StringIO(), highlight=False,
+                  color_system=None)
+    out.print(report_view(report, schools=schools, read_receipts=read_receipts))
+    return "\n".join(line.rstrip() for line in out.export_text().splitlines())
 
 
 def write_chart(report: ReachReport, path: Path) -> Path:

@@ -6,7 +6,6 @@ and with --print-config the member console's answers) goes to standard error.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -217,37 +216,8 @@ async def _serve(
         console.close()
 
 
-def parse_args(argv: list[str] | None) -> SandboxOptions:
-    parser = argparse.ArgumentParser(
-        prog="rupor sandbox",
-        description="Loopback emulators of Telegram, VK and Viber with a simulated union.",
-    )
-    parser.add_argument("--print-config", action="store_true", help="print settings TOML")
-    parser.add_argument("--members", type=int, default=3000, help="members (default 3000)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--schools", type=int, help="primary organisations (default ~members/50)")
-    parser.add_argument("--districts", type=int, help="districts (default 5)")
-    parser.add_argument("--members-file", type=Path, help="where to write the members CSV")
-    parser.add_argument("--server-port", type=int, help="port for rupor run's own server")
-    parser.add_argument("--no-console", action="store_true", help="do not read stdin")
-    parser.add_argument("--quiet-members", action="store_true", help="members never react")
-    args = parser.parse_args(argv)
-    return SandboxOptions(
-        seed=args.seed,
-        members=args.members,
-        districts=args.districts,
-        schools=args.schools,
-        members_file=args.members_file,
-        print_config=args.print_config,
-        console=not args.no_console,
-        live=not args.quiet_members,
-        server_port=args.server_port,
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m sandbox` (and of `rupor sandbox`)."""
-    options = parse_args(argv)
+def run(options: SandboxOptions) -> int:
+    """Run the sandbox until Ctrl-C (sandbox.cli parses the command line into `options`)."""
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s"
     )
@@ -258,3 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rupor sandbox: {exc}", file=sys.stderr)
         return 2
     return asyncio.run(run_sandbox(options))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m sandbox` (and of `rupor sandbox`)."""
+    from sandbox.cli import main as cli_main
+
+    return cli_main(argv)

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bots.cli.context import AppContext, pass_app
-from bots.report_view import render_report, write_chart
+from bots.console import fail, number, print_json, show, table
+from bots.report_view import report_view, write_chart
 from core.audience.segments import SegmentError, count_segment, parse_segment, resolve_segment
 from core.campaigns.content import ContentError
 from core.campaigns.store import NewCampaign, cancel_campaign, create_campaign
-from core.reach.report import reach_report
+from core.config import Settings
+from core.reach.report import ReachReport, reach_report
 from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine
 from core.storage.models import Campaign, CampaignRun, Delivery
 
-
-def _fail(message: str, status: int = 1) -> None:
-    click.echo(f"rupor: {message}", err=True)
-    sys.exit(status)
+CAMPAIGN_STATUS = {
+    "draft": "черновик",
+    "scheduled": "запланирована",
+    "running": "идёт",
+    "paused": "на паузе",
+    "done": "завершена",
+    "cancelled": "отменена",
+}
 
 
 def _buttons(values: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], ...]:
@@ -32,7 +38,7 @@ def _buttons(values: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], ...]
     for value in values:
         text, sep, url = value.partition("|")
         if not sep:
-            _fail(f"--button {value!r}: write it as 'Text|https://link'", 2)
+            fail(f"--button {value!r}: пишите так: 'Текст|https://ссылка'", 2)
         rows.append(((text.strip(), url.strip()),))
     return tuple(rows)
 
@@ -48,30 +54,32 @@ async def _engine(app: AppContext) -> AsyncEngine:
 
 @click.command()
 @click.option(
-    "--text", "text_", default="", help="Message text: **bold**, __italic__, [link](https://…)."
+    "--text", "text_", default="",
+    help="Текст: **жирный**, __курсив__, [ссылка](https://…).",
 )
 @click.option(
     "--file",
     "file_",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A leaflet: PDF, JPEG or PNG.",
+    help="Листовка: PDF, JPEG или PNG.",
 )
 @click.option(
     "--to",
     "segment",
     default="all",
     show_default=True,
-    help="SEGMENT: all, or org:PATH role:NAME tag:NAME channel:NAME.",
+    help="Кому: all (все) или org:ПУТЬ role:РОЛЬ tag:МЕТКА channel:МЕССЕНДЖЕР.",
 )
-@click.option("--now", is_flag=True, help="Start sending now (`rupor run` sends it).")
-@click.option("--title", default="", help="A title for lists and reports.")
-@click.option("--button", "buttons", multiple=True, metavar="'TEXT|URL'", help="A link button.")
+@click.option("--now", is_flag=True, help="Отправить сейчас (отправляет `rupor run`).")
+@click.option("--title", default="", help="Название для списков и отчётов.")
+@click.option("--button", "buttons", multiple=True, metavar="'ТЕКСТ|ССЫЛКА'",
+              help="Кнопка-ссылка.")
 @click.option(
     "--routing",
     type=click.Choice(["all", "failover"]),
     default="all",
     show_default=True,
-    help="all: every active messenger; failover: one per person, next on failure.",
+    help="all: во все мессенджеры человека; failover: в один, при неудаче — в следующий.",
 )
 @pass_app
 def post(
@@ -84,9 +92,10 @@ def post(
     buttons: tuple[str, ...],
     routing: str,
 ) -> None:
-    """Create a campaign (with --now also its run and deliveries) and print its audience."""
+    """Создать рассылку (с --now — сразу и список получателей) и показать, скольким она
+    уйдёт."""
     if not now:
-        _fail("give --now (scheduling with --at/--cron comes with the scheduler)", 2)
+        fail("укажите --now: отправка по расписанию (--at, --cron) ещё не сделана", 2)
     new = NewCampaign(
         text=text_,
         audience=segment,
@@ -98,7 +107,7 @@ def post(
     try:
         asyncio.run(_post(app, new))
     except (ContentError, SegmentError) as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
 
 
 async def _post(app: AppContext, new: NewCampaign) -> None:
@@ -106,7 +115,8 @@ async def _post(app: AppContext, new: NewCampaign) -> None:
 
     caps = capabilities(app.settings)
     if not caps:
-        _fail(f"{app.config_path}: no channel is configured ([telegram], [vk] or [viber])", 2)
+        fail(f"{app.config_path}: не настроен ни один мессенджер ([telegram], [vk] или [viber])",
+             2)
     engine = await _engine(app)
     try:
         async with AsyncSession(engine) as session:
@@ -117,70 +127,66 @@ async def _post(app: AppContext, new: NewCampaign) -> None:
         await materialise(engine, run.run_id)
     finally:
         await engine.dispose()
-    click.echo(f"campaign {campaign_id} created, run {run.run_id}: {count.members} members")
-    for name in caps:
-        click.echo(f"  {name:<10} {count.reachable.get(name, 0):>8} reachable")
-    click.echo(f"  {'unreachable':<10} {count.unreachable:>8}")
-    click.echo("`rupor run` sends it.")
+    rows = [[name, number(count.reachable.get(name, 0))] for name in caps]
+    rows.append(["без мессенджера", number(count.unreachable)])
+    show(f"Рассылка №{campaign_id} создана, запуск №{run.run_id}: "
+         f"{number(count.members)} чел.", table(None, ("Мессенджер", "Получат"), rows))
+    show("Отправит `rupor run` (или уже запущенный `rupor run` — в течение секунды).")
 
 
 @click.group()
 def campaigns() -> None:
-    """Campaigns: list, reach report, cancel."""
+    """Рассылки: список, отчёт о доходимости, отмена."""
 
 
 @campaigns.command("list")
+@click.option("--json", "as_json", is_flag=True, help="В JSON (для скриптов).")
 @pass_app
-def list_(app: AppContext) -> None:
-    """Every campaign with its status and reach so far."""
-    asyncio.run(_list(app))
+def list_(app: AppContext, as_json: bool) -> None:
+    """Все рассылки: статус, запуски и скольким дошло."""
+    rows = asyncio.run(_list(app))
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        show("Рассылок пока нет. Создать: rupor post --text «…» --to all --now")
+    else:
+        show(table(None, ("Рассылка", "№", "Создана (UTC)", "Статус", "Запусков", "Дошло"), [
+            [r["title"], str(r["id"]), r["created"], CAMPAIGN_STATUS.get(r["status"], r["status"]),
+             str(r["runs"]), number(r["reached"])] for r in rows
+        ]))
 
 
-async def _list(app: AppContext) -> None:
+async def _list(app: AppContext) -> list[dict[str, Any]]:
     engine = await _engine(app)
     try:
         async with AsyncSession(engine) as session:
             rows = (
                 await session.execute(
-                    select(
-                        Campaign.id,
-                        Campaign.created_at,
-                        Campaign.status,
-                        Campaign.title,
-                        func.count(func.distinct(CampaignRun.id)),
-                    )
+                    select(Campaign.id, Campaign.created_at, Campaign.status, Campaign.title,
+                           func.count(func.distinct(CampaignRun.id)))
                     .outerjoin(CampaignRun, CampaignRun.campaign_id == Campaign.id)
                     .group_by(Campaign.id)
                     .order_by(Campaign.id)
                 )
             ).all()
-            sent = dict(
+            reached = dict(
                 (
                     await session.execute(
-                        select(
-                            CampaignRun.campaign_id, func.count(func.distinct(Delivery.person_id))
-                        )
+                        select(CampaignRun.campaign_id,
+                               func.count(func.distinct(Delivery.person_id)))
                         .join(Delivery, Delivery.run_id == CampaignRun.id)
                         .where(Delivery.status.in_(("sent", "delivered", "read")))
                         .group_by(CampaignRun.campaign_id)
                     )
-                )
-                .tuples()
-                .all()
+                ).tuples().all()
             )
     finally:
         await engine.dispose()
-    if not rows:
-        click.echo("no campaigns yet: `rupor post --text … --to all --now`")
-        return
-    click.echo(
-        f"{'id':>4}  {'created (UTC)':<16}  {'status':<10}  {'runs':>4}  {'reached':>8}  title"
-    )
-    for cid, created, status, title, nruns in rows:
-        click.echo(
-            f"{cid:>4}  {created:%Y-%m-%d %H:%M}  {status:<10}  {nruns:>4}  "
-            f"{sent.get(cid, 0):>8}  {title}"
-        )
+    return [
+        {"id": cid, "created": f"{created:%Y-%m-%d %H:%M}", "status": status, "title": title,
+         "runs": runs, "reached": reached.get(cid, 0)}
+        for cid, created, status, title, runs in rows
+    ]
 
 
 @campaigns.command("report")
@@ -188,36 +194,52 @@ async def _list(app: AppContext) -> None:
 @click.option(
     "--png",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write a chart of reach per district.",
+    help="Ещё и диаграмма доходимости по районам (PNG).",
 )
-@click.option("--districts-only", is_flag=True, help="Leave out the primary organisations.")
+@click.option("--districts-only", is_flag=True, help="Только районы, без организаций.")
+@click.option("--json", "as_json", is_flag=True, help="В JSON (для скриптов).")
 @pass_app
-def report(app: AppContext, campaign_id: int, png: Path | None, districts_only: bool) -> None:
-    """Reach of the campaign's latest run per channel, district and organisation."""
-    asyncio.run(_report(app, campaign_id, png, districts_only))
-
-
-async def _report(
-    app: AppContext, campaign_id: int, png: Path | None, districts_only: bool
+def report(
+    app: AppContext, campaign_id: int, png: Path | None, districts_only: bool, as_json: bool
 ) -> None:
+    """Доходимость последнего запуска рассылки: по мессенджерам, районам и организациям."""
+    found = asyncio.run(_report(app, campaign_id))
+    if as_json:
+        print_json(found)
+    else:
+        show(report_view(found, schools=not districts_only,
+                         read_receipts=reads_reported(app.settings)))
+    if png is not None:
+        click.echo(f"Диаграмма: {write_chart(found, png)}", err=as_json)
+
+
+def reads_reported(settings: Settings) -> set[str]:
+    """The configured channels whose platform tells a bot that a message was read."""
+    from bots.registry import capabilities
+
+    return {name for name, caps in capabilities(settings).items() if caps.read_receipts}
+
+
+async def _report(app: AppContext, campaign_id: int) -> ReachReport:
     engine = await _engine(app)
     try:
+        async with AsyncSession(engine) as session:
+            exists = await session.get(Campaign, campaign_id)
         found = await reach_report(engine, campaign_id)
     finally:
         await engine.dispose()
+    if exists is None:
+        fail(f"рассылки №{campaign_id} нет; список рассылок: rupor campaigns list", 1)
     if found is None:
-        _fail(f"campaign {campaign_id} has no run yet", 1)
-        return
-    click.echo(render_report(found, schools=not districts_only))
-    if png is not None:
-        click.echo(f"chart: {write_chart(found, png)}")
+        fail(f"рассылка №{campaign_id} ещё не запускалась: отчёта пока нет", 1)
+    return found
 
 
 @campaigns.command("cancel")
 @click.argument("campaign_id", type=int)
 @pass_app
 def cancel(app: AppContext, campaign_id: int) -> None:
-    """Stop a campaign: what is not sent yet is not sent."""
+    """Отменить рассылку: то, что ещё не отправлено, отправлено не будет."""
 
     async def _cancel() -> int:
         engine = await _engine(app)
@@ -229,5 +251,5 @@ def cancel(app: AppContext, campaign_id: int) -> None:
     try:
         skipped = asyncio.run(_cancel())
     except ContentError as exc:
-        _fail(str(exc), 1)
-    click.echo(f"campaign {campaign_id} cancelled; {skipped} deliveries will not be sent")
+        fail(str(exc), 1)
+    show(f"Рассылка №{campaign_id} отменена; не будут отправлены: {number(skipped)}.")

@@ -3,8 +3,11 @@ command groups live in their own modules beside this one."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,74 +15,112 @@ from bots.cli import audience as cli_audience
 from bots.cli import campaigns as cli_campaigns
 from bots.cli import invites as cli_invites
 from bots.cli.context import AppContext, pass_app
+from bots.console import fail, show
+from bots.run_view import SendingProgress, runs_touched, summary_notes, summary_table
+from core.config import Settings
+from sandbox.cli import sandbox_command
+
+if TYPE_CHECKING:
+    from bots.suite import Suite
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config", "config_path", metavar="FILE", default=None,
-    help="Settings file (default ./config.toml, or $RUPOR_CONFIG).",
+    help="Файл настроек (по умолчанию ./config.toml или $RUPOR_CONFIG).",
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
-    """Rupor: one audience and one message queue across Telegram, VK and Viber."""
+    """Рупор: один список членов профсоюза и одна очередь рассылок для Telegram, VK и Viber."""
     ctx.obj = AppContext(config_path)
 
 
 @cli.group()
 def db() -> None:
-    """Database schema."""
+    """Схема базы данных."""
 
 
 @db.command("upgrade")
 @pass_app
 def db_upgrade(app: AppContext) -> None:
-    """Create or upgrade the schema to the latest revision (alembic upgrade head)."""
+    """Создать схему или обновить её до последней версии (alembic upgrade head)."""
     from core.storage.schema import upgrade
 
     upgrade(app.settings.database.url)
-    click.echo(f"database is up to date: {app.settings.database.url}")
+    click.echo(f"База данных в актуальном состоянии: {app.settings.database.url}")
 
 
 @cli.command("run")
 @click.option("--until-idle", is_flag=True,
-              help="Exit 0 once nothing is pending, claimed or waiting for a retry.")
+              help="Выйти с кодом 0, когда отправлять больше нечего (для скриптов и cron).")
 @pass_app
 def run(app: AppContext, until_idle: bool) -> None:
-    """The whole suite: bots, webhooks or polling, senders; Ctrl-C stops it cleanly."""
+    """Всё вместе: боты, вебхуки или опрос, отправка рассылок; Ctrl-C — остановить."""
     from bots.suite import run_forever
 
     settings = app.settings
     if not settings.channels():
-        click.echo(f"rupor: {app.config_path}: no channel is configured "
-                   "([telegram], [vk] or [viber])", err=True)
-        sys.exit(2)
-    sys.exit(run_forever(settings, until_idle=until_idle))
+        fail(f"{app.config_path}: не настроен ни один мессенджер ([telegram], [vk] или "
+             "[viber])", 2)
+    if not until_idle:
+        sys.exit(run_forever(settings))
+    totals = asyncio.run(_waiting_per_channel(settings))
+    progress = SendingProgress(totals)
+    started = time.monotonic()
+
+    async def summarise(suite: Suite) -> None:
+        progress.stop()
+        await _summary(settings, suite, time.monotonic() - started)
+
+    sys.exit(run_forever(settings, until_idle=True, on_progress=progress, after=summarise))
+
+
+async def _waiting_per_channel(settings: Settings) -> dict[str, int]:
+    """Deliveries waiting on each configured channel (the progress bars' totals)."""
+    from core.sending.outbox import pending_count
+    from core.storage.engine import create_engine
+
+    engine = create_engine(settings.database.url)
+    try:
+        from core.storage.schema import ensure_schema
+
+        await ensure_schema(engine, settings.database.url)
+        return {name: await pending_count(engine, [name]) for name in settings.channels()}
+    finally:
+        await engine.dispose()
+
+
+async def _summary(settings: Settings, suite: Suite, elapsed_s: float) -> None:
+    from core.reach.ledger import statuses_per_channel
+    from core.storage.engine import create_engine
+
+    engine = create_engine(settings.database.url, readonly=True)
+    try:
+        per_channel = await statuses_per_channel(engine, runs_touched(suite))
+    finally:
+        await engine.dispose()
+    if not per_channel:
+        show("Отправлять было нечего.")
+        return
+    caps = {name: channel.capabilities for name, channel in suite.channels.items()}
+    show(summary_table(per_channel, caps, elapsed_s), summary_notes(per_channel, caps))
 
 
 @cli.command("demo")
 @click.option("--dir", "base", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to create the demo's own directory (default: the current one).")
+              help="Где создать папку демонстрации (по умолчанию — в текущей).")
 def demo(base: Path | None) -> None:
-    """A leaflet to a simulated union of ~3,000 members, end to end; no tokens needed."""
+    """Листовка учебному союзу из ~3000 человек от начала до конца; без токенов."""
     from bots.demo import main as demo_main
 
     sys.exit(demo_main(base))
-
-
-@cli.command("sandbox", context_settings={"ignore_unknown_options": True,
-                                          "allow_extra_args": True, "help_option_names": []})
-@click.pass_context
-def sandbox(ctx: click.Context) -> None:
-    """The three emulators and a simulated union until Ctrl-C (see `rupor sandbox --help`)."""
-    from sandbox.runner import main as sandbox_main
-
-    sys.exit(sandbox_main(list(ctx.args)))
 
 
 cli.add_command(cli_audience.audience)
 cli.add_command(cli_campaigns.post)
 cli.add_command(cli_campaigns.campaigns)
 cli.add_command(cli_invites.invites)
+cli.add_command(sandbox_command)
 
 
 def main() -> None:

@@ -110,7 +110,7 @@ async def post_now(rig: Rig, launcher: Launcher, base: list[str]) -> tuple[int, 
     """`rupor post --now` in a child process; (campaign id, run id) from what it prints."""
     job = await launcher.run([*base, "post", "--text", TEXT, "--to", "all", "--now"],
                              rig.workdir, "post")
-    found = re.match(r"campaign (\d+) created, run (\d+): ", job.stdout())
+    found = re.match(r"Рассылка №(\d+) создана, запуск №(\d+): ", job.stdout())
     assert found, job.output()
     return int(found[1]), int(found[2])
 

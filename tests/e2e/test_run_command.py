@@ -34,7 +34,7 @@ async def test_run_sends_what_another_process_posts_and_exits_0_on_sigterm(
         assert rig.received().total() == 0
         post = await launcher.run([*base, "post", "--text", "**Собрание** в четверг в 15:00",
                                    "--to", "all", "--now"], tmp_path, "post")
-        assert post.stdout().startswith("campaign 1 created, run 1: 120 members")
+        assert post.stdout().startswith("Рассылка №1 создана, запуск №1: 120 чел.")
         active = {key for key in rig.received() if rig.state(key) == "active"}
         assert len(active) > 60
 

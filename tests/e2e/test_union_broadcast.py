@@ -9,7 +9,7 @@ and `rupor run` tests of this directory and by tests/integration/test_telegram_s
 from __future__ import annotations
 
 import asyncio
-import re
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -161,13 +161,21 @@ async def test_campaigns_report_command_prints_the_same_totals(
 ) -> None:
     rig = broadcast.rig
     config = rig.write_config()
-    job = await launcher.run(["--config", str(config), "campaigns", "report",
-                              str(broadcast.campaign_id)], rig.workdir, "report")
-    line = next(ln for ln in job.stdout().splitlines() if ln.startswith("TOTAL (people)"))
-    cells = re.split(r"\s+", line.strip())[-12:]
+    args = ["--config", str(config), "campaigns", "report", str(broadcast.campaign_id)]
+    job = await launcher.run(args, rig.workdir, "report")
+    line = next(ln.strip() for ln in job.stdout().splitlines()
+                if ln.strip().startswith("Итого (людей)"))
     total = broadcast.report.total
-    assert cells[:2] == [str(MEMBERS), str(total.reached)]
-    assert cells[8:11] == [str(total.counts["blocked"]), str(total.counts["unreachable"]), "0"]
+    # Numbers are grouped with a narrow no-break space ("3 000"): compare digits only.
+    cells = [c.replace("\u202f", "") for c in line.removeprefix("Итого (людей)").split(" ") if c]
+    share = f"{100 * total.share:.1f}".replace(".", ",")
+    assert cells[:3] == [str(MEMBERS), str(total.reached), share]
+    assert cells[-1] == str(total.counts["unreachable"])
+    scripted = await launcher.run([*args, "--json"], rig.workdir, "report-json")
+    counts = json.loads(scripted.stdout())["total"]["counts"]
+    assert counts["targeted"] == MEMBERS and counts["flagged"] == 0
+    assert (counts["blocked"], counts["unreachable"]) == (
+        total.counts["blocked"], total.counts["unreachable"])
 
 
 async def test_a_second_campaign_never_calls_those_who_left(broadcast: Broadcast) -> None:

@@ -87,12 +87,12 @@ async def test_csv_builds_the_tree_people_contacts_and_import_consents(
 @pytest.mark.parametrize(
     ("encoding", "delimiter", "described"),
     [
-        ("utf-8", ",", "CSV, UTF-8, comma"),
-        ("utf-8-sig", ",", "CSV, UTF-8, comma"),
-        ("utf-8-sig", ";", "CSV, UTF-8, semicolon"),
-        ("cp1251", ";", "CSV, cp1251, semicolon"),  # Excel on a Russian Windows machine
-        ("cp1251", ",", "CSV, cp1251, comma"),
-        ("utf-8", "\t", "CSV, UTF-8, tab"),
+        ("utf-8", ",", "CSV, UTF-8, запятая"),
+        ("utf-8-sig", ",", "CSV, UTF-8, запятая"),
+        ("utf-8-sig", ";", "CSV, UTF-8, точка с запятой"),
+        ("cp1251", ";", "CSV, cp1251, точка с запятой"),  # Excel on a Russian Windows machine
+        ("cp1251", ",", "CSV, cp1251, запятая"),
+        ("utf-8", "\t", "CSV, UTF-8, табуляция"),
     ],
 )
 async def test_encodings_and_delimiters_read_the_same_people(

@@ -51,7 +51,7 @@ async def test_rows_before_a_malformed_line_are_written(
         f'"{huge}",{SCHOOL}\n',
         encoding="utf-8",
     )
-    with pytest.raises(ImportFileError, match="line 4: the CSV is malformed"):
+    with pytest.raises(ImportFileError, match="строка 4: CSV повреждён"):
         await run_import(sessions, path, batch_size=1)
     async with sessions() as session:
         names = set(await session.scalars(select(Person.full_name)))

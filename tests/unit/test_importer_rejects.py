@@ -51,22 +51,23 @@ async def test_bad_rows_are_rejected_whole_with_their_line_and_reason(
     report = await run_import(sessions, path, create_orgs=True)
     rejected = [(r.line, r.reason) for r in report.rejected]
     assert rejected[:3] == [
-        (5, "vk_id 'abc' is not a number"),
-        (6, "telegram_id '-5' is not a number"),
+        (5, "vk_id 'abc' — не число"),
+        (6, "telegram_id '-5' — не число"),
         (7, rejected[2][1]),
     ]
     assert rejected[2][1].startswith("roles: unknown role 'директор' (known: admin, chair")
     assert rejected[3:] == [
         (8, f"org_path '{SCHOOL}/Кабинет № 5' has 4 levels; at most 3 "
             "(region/district/organisation)"),
-        (9, "full_name is empty; viber_id 'a b' must not contain spaces"),
+        (9, "full_name пуст; viber_id 'a b' не должен содержать пробелов"),
         (10, "the same member as line 2 (member_id 5900000001)"),
         (11, "telegram_id 111 is also given on line 2"),
-        (12, "telegram_id '5.01235E+09' is in Excel's scientific notation, its digits are lost; "
-             "format the column as text or number and export again"),
-        (13, "vk_id 'https://vk.com/durov' is a screen name, which cannot be resolved offline; "
-             "give the numeric id (https://vk.com/id123)"),
-        (16, "a value in column 9, which has no name in the header"),
+        (12, "telegram_id '5.01235E+09' записан в экспоненциальной форме Excel, цифры "
+             "потеряны; задайте столбцу формат «Текстовый» или «Числовой» и сохраните файл "
+             "заново"),
+        (13, "vk_id 'https://vk.com/durov' — короткое имя, его не узнать без сети; "
+             "укажите числовой id (https://vk.com/id123)"),
+        (16, "значение в столбце 9, у которого нет названия в заголовке"),
         (17, "telegram_id 42 already belongs to another member (Старый Член Профсоюза)"),
     ]
     assert report.rows_read == 14  # the blank line 14 is no row
@@ -116,15 +117,15 @@ async def test_an_erased_member_is_not_imported_again(sessions: Sessions, tmp_pa
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"full_name,org_path,telegramid\n", "unknown column 'telegramid'"),
-        (b"full_name;roles\n", "missing required column(s) org_path"),
-        (b"full_name,org_path,Full_Name\n", "column 'full_name' appears twice"),
-        (b"full_name,org_path\n\x98\x98,\x81\n", "neither UTF-8 nor Windows-1251"),
-        (b"full_name,org_path\nx,\x00y\n", "control characters"),
+        (b"full_name,org_path,telegramid\n", "неизвестный столбец 'telegramid'"),
+        (b"full_name;roles\n", "нет обязательных столбцов: org_path"),
+        (b"full_name,org_path,Full_Name\n", "столбец 'full_name' дважды"),
+        (b"full_name,org_path\n\x98\x98,\x81\n", "не в UTF-8 и не в Windows-1251"),
+        (b"full_name,org_path\nx,\x00y\n", "управляющие символы"),
         ("full_name,org_path\n".encode("utf-16"), "UTF-16"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old .xls"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "старая книга .xls"),
         (b"PK\x03\x04broken", "cannot read the XLSX workbook"),
-        (b"", "missing required column(s) full_name, org_path"),
+        (b"", "нет обязательных столбцов: full_name, org_path"),
     ],
 )
 async def test_unusable_files_are_refused_before_anything_is_written(
@@ -139,5 +140,5 @@ async def test_unusable_files_are_refused_before_anything_is_written(
 
 
 async def test_a_missing_file_is_refused(sessions: Sessions, tmp_path: Path) -> None:
-    with pytest.raises(ImportFileError, match="file not found"):
+    with pytest.raises(ImportFileError, match="файл не найден"):
         await run_import(sessions, tmp_path / "nope.csv")

@@ -8,7 +8,7 @@ subscribers of an earlier system: active, each with one consent whose source is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +69,7 @@ class _FileState:
     """What this file has already given, so a repeated member or contact is caught."""
 
     portable: bool = False  # SQLAlchemy Core on SQLite too (core.audience.importing.statements)
+    on_progress: Callable[[int], None] | None = None  # rows read so far, after each batch
     orgs: OrgCache = field(default_factory=OrgCache)
     guard: OrgGuard = field(default_factory=OrgGuard)  # unknown regions and districts
     identities: dict[tuple[str, ...], int] = field(default_factory=dict)
@@ -208,6 +209,8 @@ async def _import_file(
             rows = _claimed(_parsed(batch, columns, state), state)
             if rows:
                 await _import_batch(engine, rows, state, now)
+            if state.on_progress is not None:
+                state.on_progress(state.rows_read)
     return source.description
 
 
@@ -218,15 +221,17 @@ async def import_members(
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
     portable_sql: bool = False,
+    on_progress: Callable[[int], None] | None = None,
     create_orgs: bool = False,
 ) -> ImportReport:
     """Import a member list; bad rows are reported, not fatal. ImportFileError (one line)
     when the file cannot be used at all: nothing is written then. `portable_sql` runs the
-    statements through SQLAlchemy Core on SQLite too (tests compare the two). A row naming a
-    region, or a district of an existing region, that the database lacks is rejected unless
-    `create_orgs` (or the database has no organisations yet)."""
+    statements through SQLAlchemy Core on SQLite too (tests compare the two); `on_progress`
+    hears the number of rows read after each batch. A row naming a region, or a district of
+    an existing region, that the database lacks is rejected unless `create_orgs` (or the
+    database has no organisations yet)."""
     engine = _engine_of(sessions)
-    state = _FileState(portable=portable_sql)
+    state = _FileState(portable=portable_sql, on_progress=on_progress)
     state.guard = OrgGuard(create_orgs=create_orgs)
     try:
         description = await _import_file(engine, Path(path), batch_size, state, now or utcnow())

@@ -47,14 +47,14 @@ def positive_id(column: str, text: str) -> str:
             return str(number)
     if SCIENTIFIC.match(text):
         raise RowError(
-            f"{column} {text!r} is in Excel's scientific notation, its digits are lost; "
-            "format the column as text or number and export again"
+            f"{column} {text!r} записан в экспоненциальной форме Excel, цифры потеряны; "
+            "задайте столбцу формат «Текстовый» или «Числовой» и сохраните файл заново"
         )
     if not DIGITS.match(text):
-        raise RowError(f"{column} {text!r} is not a number")
+        raise RowError(f"{column} {text!r} — не число")
     number = int(text.split(".")[0])
     if number <= 0:
-        raise RowError(f"{column} {text!r} must be a positive number")
+        raise RowError(f"{column} {text!r} должен быть положительным числом")
     return str(number)
 
 
@@ -63,8 +63,8 @@ def vk_user_id(column: str, text: str) -> str:
     profile = VK_PROFILE.match(text)
     if profile and profile.group(2):
         raise RowError(
-            f"{column} {text!r} is a screen name, which cannot be resolved offline; "
-            "give the numeric id (https://vk.com/id123)"
+            f"{column} {text!r} — короткое имя, его не узнать без сети; "
+            "укажите числовой id (https://vk.com/id123)"
         )
     plain = profile.group(1) if profile else None
     short = VK_ID.match(text)
@@ -73,9 +73,9 @@ def vk_user_id(column: str, text: str) -> str:
 
 def viber_user_id(column: str, text: str) -> str:
     if any(char.isspace() for char in text):
-        raise RowError(f"{column} {text!r} must not contain spaces")
+        raise RowError(f"{column} {text!r} не должен содержать пробелов")
     if len(text) > MAX_ID_LEN:
-        raise RowError(f"{column} is longer than {MAX_ID_LEN} characters")
+        raise RowError(f"{column} длиннее {MAX_ID_LEN} символов")
     return text
 
 
@@ -139,15 +139,15 @@ def map_header(header: Sequence[str]) -> Columns:
             continue  # a stray empty column, as Excel leaves after the last one
         if name not in KNOWN:
             raise ImportFileError(
-                f"unknown column {raw.strip()!r} in the header (known: {', '.join(KNOWN)})"
+                f"неизвестный столбец {raw.strip()!r} в заголовке (известны: {', '.join(KNOWN)})"
             )
         if name in index:
-            raise ImportFileError(f"column {name!r} appears twice in the header")
+            raise ImportFileError(f"столбец {name!r} дважды в заголовке")
         index[name] = position
     missing = [name for name in REQUIRED if name not in index]
     if missing:
         raise ImportFileError(
-            f"missing required column(s) {', '.join(missing)} in the header (line 1)"
+            f"в заголовке (строка 1) нет обязательных столбцов: {', '.join(missing)}"
         )
     return Columns(index)
 
@@ -174,9 +174,9 @@ class MemberRow:
 def _full_name(text: str) -> str:
     name = normalize_name(text)
     if not name:
-        raise RowError("full_name is empty")
+        raise RowError("full_name пуст")
     if len(name) > MAX_NAME_LEN:
-        raise RowError(f"full_name is longer than {MAX_NAME_LEN} characters")
+        raise RowError(f"full_name длиннее {MAX_NAME_LEN} символов")
     return name
 
 
@@ -186,13 +186,13 @@ def _tags(text: str) -> frozenset[str]:
     tags = frozenset(normalize_tag(part) for part in text.split(",") if part.strip())
     long_tag = next((tag for tag in tags if len(tag) > MAX_TAG_LEN), None)
     if long_tag is not None:
-        raise RowError(f"tag {long_tag[:20]!r}… is longer than {MAX_TAG_LEN} characters")
+        raise RowError(f"метка {long_tag[:20]!r}… длиннее {MAX_TAG_LEN} символов")
     return tags
 
 
 def _member_id(text: str) -> str | None:
     if len(text) > MAX_ID_LEN:
-        raise RowError(f"member_id is longer than {MAX_ID_LEN} characters")
+        raise RowError(f"member_id длиннее {MAX_ID_LEN} символов")
     return text or None
 
 
@@ -219,7 +219,7 @@ def _stray(cells: list[str], columns: Columns) -> None:
         return
     stray = next((i for i, cell in enumerate(cells) if cell.strip() and i not in named), None)
     if stray is not None:
-        raise RowError(f"a value in column {stray + 1}, which has no name in the header")
+        raise RowError(f"значение в столбце {stray + 1}, у которого нет названия в заголовке")
 
 
 def _contacts(

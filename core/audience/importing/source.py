@@ -20,7 +20,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary .xls of Excel 97-2003
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CYRILLIC = re.compile("[\u0400-\u04ff]")
 DELIMITERS = (",", ";", "\t")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+DELIMITER_NAMES = {",": "запятая", ";": "точка с запятой", "\t": "табуляция"}
 
 
 class ImportFileError(Exception):
@@ -35,7 +35,7 @@ class SourceRow:
 
 @dataclass(frozen=True)
 class MemberSource:
-    description: str  # e.g. "CSV, cp1251, semicolon"
+    description: str  # e.g. "CSV, cp1251, точка с запятой"
     header: list[str]
     rows: Iterator[SourceRow]
 
@@ -51,14 +51,14 @@ def _scan_utf8(stream: IO[bytes]) -> bool:
             if cyrillic < 2 and not text.isascii():
                 cyrillic += len(CYRILLIC.findall(text, 0, 4096))
             if CONTROL.search(text):
-                raise ImportFileError("the file holds control characters: it is not a text CSV")
+                raise ImportFileError("в файле есть управляющие символы: это не текстовый CSV")
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         # cp1251 Cyrillic is never valid UTF-8 for long; Cyrillic decoded first means a mix.
         if cyrillic >= 2:
             raise ImportFileError(
-                "the file starts in UTF-8 but holds another encoding further on (within "
-                f"{offset} bytes of the start); save it again as 'CSV UTF-8'"
+                "файл начинается в UTF-8, но дальше (в пределах "
+                f"{offset} байт от начала) другая кодировка; сохраните его заново как «CSV UTF-8»"
             ) from None
         return False
     return True
@@ -81,8 +81,8 @@ def detect_encoding(path: Path) -> str:
         head = stream.read(4)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise ImportFileError(
-                "the file is UTF-16 ('Unicode text'); save it as 'CSV UTF-8' or "
-                "'CSV (разделители — запятые)'"
+                "файл в кодировке UTF-16 («Текст Юникод»); сохраните его как «CSV UTF-8» или "
+                "«CSV (разделители — запятые)»"
             )
         stream.seek(0)
         if _scan_utf8(stream):
@@ -91,7 +91,7 @@ def detect_encoding(path: Path) -> str:
         if _scan_cp1251(stream):
             return "cp1251"
     raise ImportFileError(
-        "the file is neither UTF-8 nor Windows-1251 (cp1251) text; save it as 'CSV UTF-8'"
+        "файл не в UTF-8 и не в Windows-1251 (cp1251); сохраните его как «CSV UTF-8»"
     )
 
 
@@ -116,7 +116,7 @@ def _csv_rows(reader: Any) -> Iterator[SourceRow]:
             if "".join(cells).strip():  # some cell holds more than whitespace
                 yield SourceRow(start, cells)
     except csv.Error as exc:
-        raise ImportFileError(f"line {previous + 1}: the CSV is malformed ({exc})") from None
+        raise ImportFileError(f"строка {previous + 1}: CSV повреждён ({exc})") from None
 
 
 @contextmanager
@@ -166,14 +166,14 @@ def _open_xlsx(path: Path) -> Iterator[MemberSource]:
         try:
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError(f"cannot read the XLSX workbook: {exc}") from None
+            raise ImportFileError(f"не удаётся прочитать книгу XLSX: {exc}") from None
         try:
             sheet = book.worksheets[0]
             # Some writers store a wrong sheet size; without it openpyxl reads every cell.
             sheet.reset_dimensions()
             rows = sheet.iter_rows(values_only=True)
             header = [cell_text(value) for value in next(rows, ())]
-            yield MemberSource(f"XLSX, sheet '{sheet.title}'", header, _xlsx_rows(rows))
+            yield MemberSource(f"XLSX, лист «{sheet.title}»", header, _xlsx_rows(rows))
         finally:
             book.close()
 
@@ -185,11 +185,11 @@ def open_member_file(path: Path) -> Iterator[MemberSource]:
         with path.open("rb") as stream:
             magic = stream.read(4)
     except FileNotFoundError:
-        raise ImportFileError("file not found") from None
+        raise ImportFileError("файл не найден") from None
     except OSError as exc:
-        raise ImportFileError(f"cannot read: {exc.strerror or exc}") from None
+        raise ImportFileError(f"не удаётся прочитать: {exc.strerror or exc}") from None
     if magic.startswith(OLE_MAGIC):
-        raise ImportFileError("an old .xls workbook; save it as .xlsx or CSV UTF-8")
+        raise ImportFileError("старая книга .xls; сохраните её как .xlsx или «CSV UTF-8»")
     opener = _open_xlsx if magic.startswith(XLSX_MAGIC) else _open_csv
     with opener(path) as source:
         yield source
