@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from bots.console import NOT_AVAILABLE, number, table
-from core.reach.report import ReachReport, Tally
+from core.reach.report import COLUMNS, OrgLine, ReachReport, Tally
 
 RUN_STATUS = {
     "materialising": "готовится список получателей",
@@ -74,6 +75,26 @@ def _legend(report: ReachReport, unread: list[str]) -> Text:
         lines.append(f"{NOT_AVAILABLE} — {', '.join(unread)} не сообщает ботам о прочтении; "
                      "в строках районов «Прочли» считает только остальные мессенджеры.")
     return Text("\n".join(lines), style="dim")
+
+
+def _tally_data(tally: Tally) -> dict[str, Any]:
+    counts = {column: tally.counts[column] for column in COLUMNS}
+    return {"counts": counts, "reached": tally.reached, "share": round(tally.share, 4)}
+
+
+def _org_data(line: OrgLine) -> dict[str, Any]:
+    return {"id": line.org_id, "name": line.name, "kind": line.kind,
+            **_tally_data(line.tally), "schools": [_org_data(s) for s in line.schools]}
+
+
+def report_data(report: ReachReport) -> dict[str, Any]:
+    """The report for scripts (`--json`): every column present, zeros included."""
+    return {
+        "campaign_id": report.campaign_id, "title": report.title, "run_id": report.run_id,
+        "run_status": report.run_status, "total": _tally_data(report.total),
+        "channels": {name: _tally_data(t) for name, t in report.channels.items()},
+        "districts": [_org_data(d) for d in report.districts],
+    }
 
 
 def report_view(

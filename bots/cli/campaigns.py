@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bots.cli.context import AppContext, pass_app
 from bots.console import fail, number, print_json, show, table
-from bots.report_view import report_view, write_chart
+from bots.report_view import report_data, report_view, write_chart
 from core.audience.segments import SegmentError, count_segment, parse_segment, resolve_segment
 from core.campaigns.content import ContentError
 from core.campaigns.store import NewCampaign, cancel_campaign, create_campaign
@@ -205,7 +205,7 @@ def report(
     """Доходимость последнего запуска рассылки: по мессенджерам, районам и организациям."""
     found = asyncio.run(_report(app, campaign_id))
     if as_json:
-        print_json(found)
+        print_json(report_data(found))
     else:
         show(report_view(found, schools=not districts_only,
                          read_receipts=reads_reported(app.settings)))
