@@ -97,7 +97,7 @@ async def telegram_username(settings: Settings) -> str:
     finally:
         await channel.close()
     if not me.username:
-        raise InviteError("Telegram: the bot has no username (set one with @BotFather)")
+        raise InviteError("Telegram: у бота нет имени пользователя (задайте его в @BotFather)")
     return me.username
 
 
@@ -114,7 +114,7 @@ async def vk_screen_name(settings: Settings) -> str:
     # API 5.199 answers {"groups": [...], "profiles": [...]}; versions before 5.194 a list.
     groups = answer.get("groups", []) if isinstance(answer, dict) else answer
     if not groups:
-        raise InviteError(f"VK: community {section.group_id} not found")
+        raise InviteError(f"VK: сообщество {section.group_id} не найдено")
     return str(groups[0].get("screen_name") or f"club{section.group_id}")
 
 
@@ -131,7 +131,7 @@ async def viber_uri(settings: Settings) -> str:
         await client.close()
     if answer.get("status") != 0 or not answer.get("uri"):
         raise InviteError(
-            f"Viber: get_account_info answered status {answer.get('status')} "
+            f"Viber: get_account_info ответил статусом {answer.get('status')} "
             f"{answer.get('status_message', '')}".rstrip()
         )
     return str(answer["uri"])
@@ -156,7 +156,7 @@ async def bot_names(settings: Settings) -> dict[str, str]:
         except InviteError:
             raise
         except Exception as exc:  # any platform or network failure, reported by channel
-            raise InviteError(f"{channel}: could not ask the platform for the bot's name "
+            raise InviteError(f"{channel}: не удалось узнать у платформы имя бота "
                               f"({type(exc).__name__}: {exc})") from exc
     return names
 
@@ -175,13 +175,13 @@ async def invite_orgs(settings: Settings, org: str | None = None) -> list[Invite
             if org is not None:
                 found = await find_organization(session, org)
                 if found is None:
-                    raise InviteError(f"organisation {org!r} not found: give its full path "
-                                      "from the region or its code")
+                    raise InviteError(f"организация {org!r} не найдена: укажите полный путь "
+                                      "от региона или код организации")
                 query = query.where(Organization.tree_path.like(found.tree_path + "%"))
             rows = (await session.execute(query.order_by(Organization.full_name))).all()
     except OperationalError as exc:  # a new or foreign database: no organisations table
-        raise InviteError(f"cannot read the organisations ({exc.orig}): import the members "
-                          "first (rupor audience import FILE)") from exc
+        raise InviteError(f"не удаётся прочитать организации ({exc.orig}): сначала "
+                          "загрузите членов профсоюза (rupor audience import ФАЙЛ)") from exc
     finally:
         await engine.dispose()
     return [InviteOrg(str(code), str(path), str(name)) for code, path, name in rows]
@@ -257,6 +257,6 @@ async def build_invites(settings: Settings, org: str | None = None) -> list[Invi
     """The invites of every primary organisation (of the subtree of `org`) and channel."""
     orgs = await invite_orgs(settings, org)
     if not orgs:
-        raise InviteError("no primary organisation to invite to: import the members first "
-                          "(rupor audience import FILE)")
+        raise InviteError("нет ни одной первичной организации для приглашений: сначала "
+                          "загрузите членов профсоюза (rupor audience import ФАЙЛ)")
     return make_invites(orgs, await bot_names(settings))

@@ -3,34 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import click
 
 from bots.cli.context import AppContext, pass_app
+from bots.console import fail
 from bots.invites import INDEX_CSV, INDEX_HTML, InviteError, build_invites, write_invites
 
 
 @click.command("invites")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("invites"), show_default=True,
-              help="Directory for the QR codes (<code>-<channel>.png) and index.csv/html.")
-@click.option("--org", "org", metavar="PATH_OR_CODE", default=None,
-              help="Only the primary organisations in this organisation's subtree.")
+              help="Папка для QR-кодов (<код>-<мессенджер>.png) и index.csv/html.")
+@click.option("--org", "org", metavar="ПУТЬ_ИЛИ_КОД", default=None,
+              help="Только первичные организации внутри этой организации.")
 @pass_app
 def invites(app: AppContext, out: Path, org: str | None) -> None:
-    """Print each primary organisation's invite link per configured channel and write
-    a QR code per organisation and channel."""
+    """Ссылки-приглашения каждой первичной организации в каждый настроенный мессенджер и
+    QR-код для каждой: участник, пришедший по ссылке, сразу попадает в свою школу."""
     settings = app.settings
     if not settings.channels():
-        click.echo(f"rupor: {app.config_path}: no channel is configured", err=True)
-        sys.exit(2)
+        fail(f"{app.config_path}: не настроен ни один мессенджер", 2)
     try:
         made = asyncio.run(build_invites(settings, org))
     except InviteError as exc:
-        click.echo(f"rupor: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc), 2)
     write_invites(made, out)
     current = None
     for invite in made:
@@ -38,4 +36,4 @@ def invites(app: AppContext, out: Path, org: str | None) -> None:
             current = invite.org.code
             click.echo(f"{invite.org.path}  [{invite.org.code}]")
         click.echo(f"  {invite.channel:<9} {invite.link}")
-    click.echo(f"{len(made)} QR codes and {INDEX_CSV}, {INDEX_HTML} in {out}")
+    click.echo(f"QR-кодов: {len(made)}; список — {INDEX_CSV} и {INDEX_HTML} в папке {out}")

@@ -149,7 +149,7 @@ async def test_invites_for_one_district_and_unknown_organisations(rig: Rig,
     assert paths == expected
     assert len(list(out.glob("*.png"))) == 3 * len(expected)
     missing = await run_invites(config, "--org", "Нет такой организации/Школа")
-    assert missing.exit_code == 2 and "not found" in missing.output
+    assert missing.exit_code == 2 and "не найдена" in missing.output
     wrong = tmp_path / "wrong-token.toml"
     wrong.write_text(config.read_text(encoding="utf-8").replace(VIBER_TOKEN, "not-a-token"),
                      encoding="utf-8")
