@@ -29,6 +29,11 @@ class Capabilities:
     # The platform drops a repeated send with the same key (VK random_id), so a send whose
     # answer was lost can always be repeated without a duplicate.
     idempotent_sends: bool = False
+    # The largest document and the largest picture the channel can send, in bytes (0: no
+    # stated limit). A picture above the platform's photo limit counts as the document it
+    # is sent as where the adapter falls back (Telegram, Viber). Sources in bots/*/.
+    max_file_bytes: int = 0
+    max_image_bytes: int = 0
     # Requests per window when the platform states its limit over a longer window
     # (Viber: 500 per 10 s); calls_per_second still bounds every 1-second window.
     window_calls: int = 0

@@ -7,6 +7,7 @@ from core.ports import Capabilities
 
 # "No more than 30 messages per second" to different chats; above it only paid broadcasts.
 FREE_CEILING = 30
+MIB = 1024 * 1024
 
 
 def telegram_capabilities(settings: Settings) -> Capabilities:
@@ -25,6 +26,11 @@ def telegram_capabilities(settings: Settings) -> Capabilities:
         media_by_url_only=False,
         text_format="html",
         idempotent_sends=False,
+        # sendDocument: "files of any type of up to 50 MB" (specs/telegram/api.json,
+        # PLATFORMS.md); sendPhoto takes 10 MB, a bigger image goes as a document
+        # (bots/telegram/media.as_photo), so images have the same 50 MB limit.
+        max_file_bytes=50 * MIB,
+        max_image_bytes=50 * MIB,
     )
 
 

@@ -17,6 +17,10 @@ WINDOW_S = 10.0
 MAX_TEXT_LEN = 7000
 # Keyboards hold at most 24 buttons (viber.github.io/docs/tools/keyboards).
 MAX_BUTTONS = 24
+# File messages up to 50 MB (developers.viber.com, REST Bot API "file message"; the
+# sandbox's max_file_bytes); a picture above 1 MB is sent as a file
+# (bots/viber/outbound.py), so images have the same limit.
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 CAPABILITIES = Capabilities(
     max_recipients_per_call=BROADCAST_MAX,
@@ -35,6 +39,8 @@ CAPABILITIES = Capabilities(
     idempotent_sends=False,
     window_calls=WINDOW_CALLS,
     window_s=WINDOW_S,
+    max_file_bytes=MAX_FILE_BYTES,
+    max_image_bytes=MAX_FILE_BYTES,
 )
 
 

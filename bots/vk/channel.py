@@ -43,6 +43,7 @@ log = logging.getLogger("rupor.vk")
 
 WEBHOOK_PATH = "/webhooks/vk"
 Peers = list[tuple[str, int]]
+MIB = 1024 * 1024
 
 
 def vk_capabilities(settings: Settings) -> Capabilities:
@@ -52,6 +53,10 @@ def vk_capabilities(settings: Settings) -> Capabilities:
         per_group_interval_s=0, native_polls=False, delivery_receipts=False,
         read_receipts=True, group_chats=True, max_text_len=9000, max_caption_len=9000,
         media_by_url_only=False, text_format="plain", idempotent_sends=True,
+        # Documents up to 200 MB (dev.vk.com, docs.getMessagesUploadServer; the sandbox's
+        # max_upload_bytes); message photos up to 50 MB (dev.vk.com, photos upload) [U]:
+        # neither is in PLATFORMS.md or the schema.
+        max_file_bytes=200 * MIB, max_image_bytes=50 * MIB,
     )
 
 

@@ -93,6 +93,24 @@ def check(content: Content, channel: str, caps: Capabilities) -> None:
             f"Текст длиннее, чем позволяет {channel}: {length} знаков при пределе "
             f"{caps.max_text_len}. Сократите текст или разбейте его на два сообщения."
         )
+    if content.media is not None:
+        _check_size(content.media, channel, caps)
+
+
+def _megabytes(size: int) -> str:
+    if size < 2**20:
+        return f"{size // 1024} КБ"
+    return f"{size / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " МБ"
+
+
+def _check_size(media: MediaFile, channel: str, caps: Capabilities) -> None:
+    limit = caps.max_image_bytes if media.is_image else caps.max_file_bytes
+    if limit and media.size > limit:
+        kind = "картинки" if media.is_image else "файлы"
+        raise ContentError(
+            f"Файл {media.filename} ({_megabytes(media.size)}) слишком велик для {channel}: "
+            f"{channel} принимает {kind} не больше {_megabytes(limit)}."
+        )
 
 
 def parts(content: Content, run_id: int, caps: Capabilities) -> list[Outbound]:

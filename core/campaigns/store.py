@@ -4,7 +4,7 @@ log of what was done to them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from core.campaigns.content import (
     check,
     content_to_json,
 )
-from core.campaigns.media import store_media
+from core.campaigns.media import read_leaflet, store_leaflet
 from core.ports import Capabilities, MediaFile
 from core.storage.models import Audit, Campaign, CampaignRun, utcnow
 
@@ -41,16 +41,19 @@ class NewCampaign:
 async def create_campaign(
     engine: AsyncEngine, new: NewCampaign, capabilities: Mapping[str, Capabilities]
 ) -> int:
-    """Validate the segment and the content for every target channel, then save it."""
+    """Validate the segment and the content (a file's real type and size too) for every
+    target channel, then save it; nothing is stored when anything is refused."""
     parse_segment(new.audience)
-    media = await store_media(engine, new.media_path) if new.media_path else None
+    leaflet = read_leaflet(new.media_path) if new.media_path else None
     buttons = tuple(tuple(_link(t, u) for t, u in row) for row in new.buttons)
-    content = Content(text=new.text, media=media, buttons=buttons)
+    content = Content(new.text, leaflet.described() if leaflet else None, buttons)
     targets = new.channels or tuple(capabilities)
     for name in targets:
         if name not in capabilities:
             raise ContentError(f"Канал {name} не настроен.")
         check(content, name, capabilities[name])
+    media = await store_leaflet(engine, leaflet) if leaflet else None
+    content = replace(content, media=media)
     status = "scheduled" if (new.run_at or new.cron) else "running"
     title = new.title or _title(new.text, media)
     async with engine.begin() as conn:
