@@ -1,11 +1,13 @@
 """Settings: one validated object built once from a TOML file and the environment.
 
 Any key may come from the environment as RUPOR_<SECTION>__<KEY> (e.g. RUPOR_TELEGRAM__TOKEN),
-which overrides the file; that is where secrets belong in production.
+which overrides the file; that is where secrets belong in production. A variable naming no
+known section or key, or holding a bad value, is reported by its name, not as the file's.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -130,14 +132,43 @@ class Settings(_Section):
         return [name for name in ("telegram", "vk", "viber") if getattr(self, name) is not None]
 
 
-def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+SECTIONS: dict[str, type[_Section]] = {
+    "database": DatabaseSettings, "telegram": TelegramSettings, "vk": VkSettings,
+    "viber": ViberSettings, "server": ServerSettings, "scheduler": SchedulerSettings,
+    "sending": SendingSettings,
+}
+Variables = dict[tuple[str, str], str]  # (section, key) -> the environment variable's name
+
+
+def _did_you_mean(word: str, known: Any, form: str) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    return f"; did you mean {form.format(close[0])}?" if close else ""
+
+
+def _check_variable(name: str, section: str, key: str) -> None:
+    """An override names a known section and key, or the error names the variable."""
+    if section not in SECTIONS:
+        hint = _did_you_mean(section, SECTIONS, "[{}]")
+        raise SettingsError(f"environment variable {name}: no section [{section}]{hint}")
+    keys = SECTIONS[section].model_fields
+    if key not in keys:
+        hint = _did_you_mean(key, keys, "{}")
+        raise SettingsError(
+            f"environment variable {name}: no key {key!r} in section [{section}]{hint}"
+        )
+
+
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], Variables]:
     overrides: dict[str, dict[str, str]] = {}
+    variables: Variables = {}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
         section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        _check_variable(name, section, key)
         overrides.setdefault(section, {})[key] = value
-    return overrides
+        variables[(section, key)] = name
+    return overrides, variables
 
 
 def _merge(data: dict[str, Any], overrides: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -149,9 +180,13 @@ def _merge(data: dict[str, Any], overrides: dict[str, dict[str, str]]) -> dict[s
     return merged
 
 
-def _describe(path: str, error: ValidationError) -> str:
+def _describe(path: str, error: ValidationError, variables: Variables) -> str:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    loc = [str(part) for part in first["loc"]]
+    variable = variables.get((loc[0], loc[1])) if len(loc) >= 2 else None
+    if variable is not None:  # the value came from the environment, not from the file
+        return f"environment variable {variable} (key {key!r}): {first['msg']}"
     if first["type"] == "extra_forbidden":
         return f"{path}: unknown key {key!r}"
     if first["type"] == "missing":
@@ -163,11 +198,12 @@ def settings_from_mapping(
     data: Mapping[str, Any], *, source: str = "<settings>", environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Validate a parsed TOML mapping merged with RUPOR_* environment overrides."""
-    merged = _merge(dict(data), _env_overrides(os.environ if environ is None else environ))
+    overrides, variables = _env_overrides(os.environ if environ is None else environ)
+    merged = _merge(dict(data), overrides)
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:
-        raise SettingsError(_describe(source, exc)) from None
+        raise SettingsError(_describe(source, exc, variables)) from None
 
 
 def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:

@@ -136,3 +136,38 @@ def test_cli_missing_file_is_status_2(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "not found" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"RUPOR_TELGRAM__TOKEN": "1:a"},
+         "environment variable RUPOR_TELGRAM__TOKEN: no section [telgram]; "
+         "did you mean [telegram]?"),
+        ({"RUPOR_NONSENSE__X": "1"}, "environment variable RUPOR_NONSENSE__X: no section "
+         "[nonsense]"),
+        ({"RUPOR_TELEGRAM__TOKN": "1:a"},
+         "environment variable RUPOR_TELEGRAM__TOKN: no key 'tokn' in section [telegram]; "
+         "did you mean token?"),
+        ({"RUPOR_TELEGRAM__TOKEN": "no-colon"},
+         "environment variable RUPOR_TELEGRAM__TOKEN (key 'telegram.token'): String should "
+         "match pattern '^\\d+:[A-Za-z0-9_-]+$'"),
+        ({"RUPOR_SENDING__BATCH_SIZE": "many"},
+         "environment variable RUPOR_SENDING__BATCH_SIZE (key 'sending.batch_size'): Input "
+         "should be a valid integer, unable to parse string as an integer"),
+    ],
+)
+def test_a_bad_environment_variable_is_named_not_the_file(
+    tmp_path: Path, environ: dict[str, str], expected: str
+) -> None:
+    path = write(tmp_path, "[telegram]\ntoken = '1:a'\n")
+    with pytest.raises(SettingsError) as info:
+        load_settings(path, environ=environ)
+    assert str(info.value) == expected
+
+
+def test_a_bad_value_in_the_file_still_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[telegram]\ntoken = 'no-colon'\n")
+    with pytest.raises(SettingsError) as info:
+        load_settings(path, environ={"RUPOR_TELEGRAM__MODE": "webhook"})
+    assert str(info.value).startswith(f"{path}: key 'telegram.token'")
