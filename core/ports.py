@@ -38,6 +38,9 @@ class Capabilities:
     # (Viber: 500 per 10 s); calls_per_second still bounds every 1-second window.
     window_calls: int = 0
     window_s: float = 0.0
+    # The platform can change a message already sent (Telegram, VK); the channel then is a
+    # MessageEditor too. Viber cannot: its keyboard belongs to the chat's latest message.
+    edits_messages: bool = False
 
 
 class Status(StrEnum):
@@ -111,6 +114,16 @@ class Outbound:
     media: MediaFile | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
     caption_separate: bool = False
+
+
+@dataclass(frozen=True)
+class MessageEdit:
+    """New content for a message the channel sent earlier (`message_id` as its send or the
+    member's button press gave it): the text replaced, the buttons replaced or removed."""
+
+    message_id: str
+    text: tuple[Span, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,6 +238,14 @@ class Channel(Protocol):
 
     async def prepare_media(self, media: MediaFile) -> str | None:
         """A reusable ref for the file, or None when the first send creates it (Telegram)."""
+        ...
+
+
+class MessageEditor(Protocol):
+    """What a Channel whose capabilities say `edits_messages` offers besides sending."""
+
+    async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
+        """Change one message in the recipient's chat; SENT when it shows the change."""
         ...
 
 

@@ -31,6 +31,7 @@ def telegram_capabilities(settings: Settings) -> Capabilities:
         # (bots/telegram/media.as_photo), so images have the same 50 MB limit.
         max_file_bytes=50 * MIB,
         max_image_bytes=50 * MIB,
+        edits_messages=True,  # editMessageText on the bot's own messages
     )
 
 

@@ -27,6 +27,7 @@ from core.ports import (
     DeliveryResult,
     EventHandler,
     MediaFile,
+    MessageEdit,
     Outbound,
     OutboundPoll,
     PollSent,
@@ -91,6 +92,10 @@ class TelegramChannel:
 
     async def send_poll(self, to: Sequence[str], poll: OutboundPoll) -> list[PollSent]:
         return [await self.outbox.send_poll(recipient, poll) for recipient in to]
+
+    async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
+        """Change a message the bot sent (capabilities.edits_messages)."""
+        return await self.outbox.edit(recipient, change)
 
     async def prepare_media(self, media: MediaFile) -> str | None:
         """Telegram has no upload-only call: None until a send has uploaded the file."""

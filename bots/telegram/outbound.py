@@ -19,7 +19,15 @@ from aiogram.types import (
 )
 
 from core.campaigns.content import render_html
-from core.ports import Button, DeliveryResult, Outbound, OutboundPoll, PollSent, Status
+from core.ports import (
+    Button,
+    DeliveryResult,
+    MessageEdit,
+    Outbound,
+    OutboundPoll,
+    PollSent,
+    Status,
+)
 
 from .errors import is_stale_file, result_for
 from .lean import LeanSession, PreparedText
@@ -32,6 +40,8 @@ MAX_CALLBACK_BYTES = 64
 # An upload may take longer than an ordinary call: allow for a slow uplink.
 UPLOAD_BYTES_PER_S = 256 * 1024
 _NUMERIC = re.compile(r"^-?\d+$")
+# editMessageText with what the message already shows: the edit is there (a re-sent reply).
+_NOT_MODIFIED = "message is not modified"
 # Text parts kept encoded: a run's parts plus recent replies; older ones are encoded again.
 PREPARED_PARTS = 64
 
@@ -108,6 +118,24 @@ class Outbox:
             return PollSent(recipient, result_for(recipient, exc))
         sent = DeliveryResult(recipient, Status.SENT, str(message.message_id))
         return PollSent(recipient, sent, message.poll.id if message.poll else None)
+
+    async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
+        """editMessageText: new text; the inline keyboard replaced, or removed when the
+        change has no buttons (an edit without reply_markup drops it)."""
+        try:
+            text = render_html(change.text)
+            if not text.strip() or not _NUMERIC.match(change.message_id):
+                raise BadContent(f"nothing to edit message {change.message_id!r} into")
+            await self.bot.edit_message_text(
+                text=text, chat_id=chat_ref(recipient), message_id=int(change.message_id),
+                reply_markup=keyboard(change.buttons),
+            )
+        except BadContent as exc:
+            return DeliveryResult(recipient, Status.INVALID, error=str(exc))
+        except AiogramError as exc:
+            if _NOT_MODIFIED not in str(exc).lower():
+                return result_for(recipient, exc)
+        return DeliveryResult(recipient, Status.SENT, change.message_id)
 
     async def _text(self, chat: int | str, msg: Outbound) -> int:
         """sendMessage through the lean path: the part is rendered and encoded once."""

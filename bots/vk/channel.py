@@ -18,6 +18,7 @@ from bots.vk.longpoll import LongPoller
 from bots.vk.media import MediaRefs, UploadRefused
 from bots.vk.outgoing import (
     KeyboardError,
+    edit_values,
     keyboard,
     peer_ids,
     poll_buttons,
@@ -32,6 +33,7 @@ from core.ports import (
     DeliveryResult,
     EventHandler,
     MediaFile,
+    MessageEdit,
     Outbound,
     OutboundPoll,
     PollSent,
@@ -57,6 +59,7 @@ def vk_capabilities(settings: Settings) -> Capabilities:
         # max_upload_bytes); message photos up to 50 MB (dev.vk.com, photos upload) [U]:
         # neither is in PLATFORMS.md or the schema.
         max_file_bytes=200 * MIB, max_image_bytes=50 * MIB,
+        edits_messages=True,  # messages.edit on the community's own messages
     )
 
 
@@ -160,6 +163,20 @@ class VkChannel:
         question = poll_text(poll, texts.VK_POLL_MULTIPLE)
         msg = Outbound(key=poll.key, text=(Span(question),), buttons=poll_buttons(poll))
         return [PollSent(r.recipient, r) for r in await self.send(to, msg)]
+
+    async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
+        """messages.edit of a community message (capabilities.edits_messages)."""
+        try:
+            values = edit_values(recipient, change)
+        except (KeyboardError, ValueError) as exc:
+            return DeliveryResult(recipient, Status.INVALID, error=str(exc))
+        try:
+            await self.api.call("messages.edit", values)
+        except Exception as exc:  # every failure is mapped to a status
+            verdict = failure_verdict(exc, sending=False)
+            return DeliveryResult(recipient, verdict.status, retry_after=verdict.retry_after,
+                                  error=verdict.error)
+        return DeliveryResult(recipient, Status.SENT, change.message_id)
 
     async def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:
         """Callback API: the confirmation string, 403 without the secret, else the events."""

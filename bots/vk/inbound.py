@@ -78,7 +78,9 @@ def _message_new(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
     words = _MENTION.sub("", str(message.get("text") or "")).strip()
     payload = _rupor(message.get("payload"))
     if payload is not None:
-        return [ButtonPress(event_id, sender, payload, message_id=str(message.get("id")))]
+        # A text button's press is the member's own message: which message showed the
+        # button is not known, so nothing can be edited.
+        return [ButtonPress(event_id, sender, payload)]
     # VK's "Начать" button sends {"command": "start"} (dev.vk.com/ru/api/bots/development/keyboard).
     starts = _decode(message.get("payload")) == {"command": "start"} or words.lower() in _START
     events: list[InboundEvent] = []
@@ -131,7 +133,9 @@ def _message_event(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
     if payload is None:
         return []
     sender = _sender(int(obj["peer_id"]))
-    return [ButtonPress(event_id, sender, payload, callback_id=str(obj.get("event_id")))]
+    cmid = obj.get("conversation_message_id")  # of the message that shows the button
+    return [ButtonPress(event_id, sender, payload, message_id=f"c{int(cmid)}" if cmid else None,
+                        callback_id=str(obj.get("event_id")))]
 
 
 def _message_read(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bots.vk.errors import peer_verdict
-from core.ports import Button, DeliveryResult, OutboundPoll, Status
+from core.campaigns.content import render_plain
+from core.ports import Button, DeliveryResult, MessageEdit, OutboundPoll, Status
 
 RANDOM_ID_MAX = 2**31 - 1
 # Inline keyboards (dev.vk.com/ru/api/bots/development/keyboard): at most 5 buttons in a row,
@@ -19,6 +20,8 @@ BUTTONS_MAX = 10
 LABEL_MAX = 40
 PAYLOAD_MAX = 255
 CHAT_PEER_START = 2_000_000_000
+# An inline keyboard without buttons: messages.edit replaces the message's keyboard with it.
+NO_KEYBOARD = json.dumps({"inline": True, "buttons": []})
 
 
 class KeyboardError(ValueError):
@@ -74,6 +77,22 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> str | None:
         width = -(-len(flat) // ROWS_MAX)
         laid_out = [flat[i:i + width] for i in range(0, len(flat), width)]
     return json.dumps({"inline": True, "buttons": laid_out}, ensure_ascii=False)
+
+
+def edit_values(recipient: str, change: MessageEdit) -> dict[str, Any]:
+    """messages.edit parameters; the message is named by its id, or "c<cmid>" by its
+    conversation_message_id (what a callback button's message_event carries)."""
+    text = render_plain(change.text)
+    if not text.strip():
+        raise ValueError("an edit needs text")
+    ref = change.message_id
+    target = {"cmid": int(ref[1:])} if ref.startswith("c") else {"message_id": int(ref)}
+    return {
+        "peer_id": int(recipient),
+        "message": text,
+        "keyboard": keyboard(change.buttons) or NO_KEYBOARD,
+        **target,
+    }
 
 
 def peer_ids(to: Sequence[str]) -> tuple[list[tuple[str, int]], list[DeliveryResult]]:

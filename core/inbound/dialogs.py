@@ -29,7 +29,7 @@ from core.ports import (
     Text,
     Unsubscribed,
 )
-from core.sending.replies import queue_reply
+from core.sending.replies import ReplyEdit, queue_reply
 from core.storage.models import Inbound
 
 PAGE = 8  # choices per page: VK inline keyboards hold at most 10 buttons
@@ -45,6 +45,9 @@ class DialogTexts:
     consent_yes: str
     consent_no: str
     consent_declined: str
+    consent_given_note: str  # the answer, shown under the consent question once given
+    consent_refused_note: str
+    consent_already: str  # a second press on an answered consent question
     choose_district: str
     choose_school: str
     more: str
@@ -66,6 +69,7 @@ class DialogTexts:
     link_bad: str
     link_first: str
     feedback_thanks: str
+    feedback_thanks_former: str  # to a member who left: heard, and how to come back
     help: str
     no_orgs: str
 
@@ -74,6 +78,7 @@ class DialogTexts:
 class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: ReplyEdit | None = None
 
 
 class Dialogs:
@@ -85,7 +90,14 @@ class Dialogs:
     ) -> list[tuple[int, InboundEvent]]:
         """The inbox's set-based step: member feedback and receipts, the same rows `handle`
         gives them; returns the other events, oldest first, for `handle_batch`."""
-        return dialogs_batch.handle_common(sql, items, [Span(self.t.feedback_thanks)])
+        return dialogs_batch.handle_common(sql, items, self._acknowledgements())
+
+    def _acknowledgements(self) -> dialogs_batch.Acknowledgements:
+        return dialogs_batch.Acknowledgements(
+            member=(Span(self.t.feedback_thanks),),
+            former=(Span(self.t.feedback_thanks_former),),
+            former_buttons=self._come_back(),
+        )
 
     async def handle_batch(
         self, conn: AsyncConnection, items: Sequence[tuple[int, InboundEvent]]
@@ -102,14 +114,20 @@ class Dialogs:
         reply = await self._route(conn, contact, event, inbound_id)
         if reply is not None:
             await queue_reply(
-                conn, contact.channel, contact.id, [Span(reply.text)], reply.buttons, inbound_id
+                conn,
+                contact.channel,
+                contact.id,
+                [Span(reply.text)],
+                reply.buttons,
+                inbound_id,
+                reply.edit,
             )
 
     async def _route(
         self, conn: AsyncConnection, contact: ContactRow, event: InboundEvent, inbound_id: int
     ) -> Reply | None:
         if isinstance(event, Subscribed):
-            return await self._start(conn, contact, event.invite)
+            return await self._start(conn, contact, event.invite, "start")
         if isinstance(event, Unsubscribed):
             await members.leave(
                 conn,
@@ -126,21 +144,30 @@ class Dialogs:
         if isinstance(event, Command):
             return await self._command(conn, contact, event)
         if isinstance(event, ButtonPress):
-            return await self._button(conn, contact, event.payload)
+            return await self._button(conn, contact, event)
         if isinstance(event, Text):
             return await self._text(conn, contact, event, inbound_id)
         return None
 
     # Joining -----------------------------------------------------------------------------
 
-    async def _start(self, conn: AsyncConnection, contact: ContactRow, invite: str | None) -> Reply:
+    async def _start(
+        self, conn: AsyncConnection, contact: ContactRow, invite: str | None, source: str
+    ) -> Reply:
+        """The member's own /start (source "start") or "Подписаться снова" button
+        ("resubscribe_btn"): the consent log records which, for a member coming back."""
         if contact.status == "active" and contact.person_id is not None:
             return Reply(self.t.already.format(org=await self._org_of(conn, contact)), self._menu())
         if contact.person_id is not None and await members.consented_before(conn, contact.id):
-            # "Подписаться снова": a known member who consented before re-affirms it.
-            await members.record_consent(conn, contact, self.t.consent_version, "resubscribe")
+            # A known member who consented before re-affirms it by this very action.
+            await members.record_consent(conn, contact, self.t.consent_version, source)
             await members.activate(conn, contact.id, None)
             return Reply(self.t.resubscribed, self._menu())
+        return await self._ask_consent(conn, contact, invite)
+
+    async def _ask_consent(
+        self, conn: AsyncConnection, contact: ContactRow, invite: str | None
+    ) -> Reply:
         # A second /start without a link keeps the invite of the first one.
         invite = invite or contact.state.get("invite")
         await members.set_state(conn, contact.id, {"step": "consent", "invite": invite})
@@ -151,6 +178,22 @@ class Dialogs:
                 (Button(self.t.consent_no, payload="consent:no"),),
             ),
         )
+
+    async def _answered(
+        self, conn: AsyncConnection, contact: ContactRow, press: ButtonPress, value: str
+    ) -> Reply:
+        """The consent question answered: the next step, and the question shows the answer
+        with its buttons gone (an edit; Viber gets the answer atop the reply)."""
+        given = value == "yes"
+        if given:
+            reply = await self._consented(conn, contact)
+        else:
+            await members.set_state(conn, contact.id, {})
+            reply = Reply(self.t.consent_declined)
+        note = self.t.consent_given_note if given else self.t.consent_refused_note
+        question = f"{self.t.greeting}\n\n{self.t.consent}\n\n{note}"
+        edit = ReplyEdit(press.message_id, (Span(question),), (Span(note),))
+        return Reply(reply.text, reply.buttons, edit)
 
     async def _consented(self, conn: AsyncConnection, contact: ContactRow) -> Reply:
         await members.record_consent(conn, contact, self.t.consent_version, "dialog")
@@ -207,7 +250,7 @@ class Dialogs:
                 return Reply(
                     self.t.done.format(org=await self._org_of(conn, contact)), self._menu()
                 )
-            return await self._start(conn, contact, None)
+            return await self._ask_consent(conn, contact, None)
         org_id = int(state["org"])
         await members.attach_person(conn, contact, org_id, str(state["name"]), young)
         await members.set_state(conn, contact.id, {})
@@ -217,23 +260,25 @@ class Dialogs:
     # Buttons, commands, text --------------------------------------------------------------
 
     async def _button(
-        self, conn: AsyncConnection, contact: ContactRow, payload: str
+        self, conn: AsyncConnection, contact: ContactRow, press: ButtonPress
     ) -> Reply | None:
-        kind, _, value = payload.partition(":")
+        kind, _, value = press.payload.partition(":")
         step = contact.state.get("step")
-        if kind == "consent" and step == "consent":
-            if value == "yes":
-                return await self._consented(conn, contact)
-            await members.set_state(conn, contact.id, {})
-            return Reply(self.t.consent_declined)
+        if kind == "consent":
+            if step == "consent":
+                return await self._answered(conn, contact, press, value)
+            # A second press on an answered question (a race, an old client): no change.
+            return Reply(self.t.consent_already)
         if kind in ("district", "school", "dpage", "spage") and step in ("district", "school"):
             return await self._pick(conn, contact, kind, value)
         if kind == "young":
             return await self._young(conn, contact, value == "yes")
         if kind == "stop":
             return await self._stop(conn, contact)
-        if kind == "resubscribe" or kind == "start":
-            return await self._start(conn, contact, value or None)
+        if kind == "resubscribe":
+            return await self._start(conn, contact, value or None, "resubscribe_btn")
+        if kind == "start":
+            return await self._start(conn, contact, value or None, "start")
         return None  # a stale button of an earlier step: nothing to do
 
     async def _pick(
@@ -252,7 +297,7 @@ class Dialogs:
         self, conn: AsyncConnection, contact: ContactRow, command: Command
     ) -> Reply | None:
         if command.name == "start":
-            return await self._start(conn, contact, command.args or None)
+            return await self._start(conn, contact, command.args or None, "start")
         if command.name in ("stop", "unsubscribe", "отписаться"):
             return await self._stop(conn, contact)
         if command.name == "link":
@@ -262,7 +307,7 @@ class Dialogs:
     async def _stop(self, conn: AsyncConnection, contact: ContactRow) -> Reply:
         await members.leave(conn, contact, "unsubscribed", self.t.consent_version)
         await members.set_state(conn, contact.id, {})
-        return Reply(self.t.stopped, ((Button(self.t.resubscribe_button, payload="resubscribe"),),))
+        return Reply(self.t.stopped, self._come_back())
 
     async def _link(self, conn: AsyncConnection, contact: ContactRow, args: str) -> Reply:
         if args.strip():
@@ -285,17 +330,24 @@ class Dialogs:
             if event.attachment is not None:  # a photo of the union card is no typed name
                 return Reply(self.t.ask_name)
             return await self._named(conn, contact, event.text)
-        if contact.status != "active":
-            return await self._start(conn, contact, None)
+        member, former = contact.status == "active", dialogs_batch.former_member(contact)
+        if not (member or former):
+            return await self._ask_consent(conn, contact, None)  # never re-subscribes
         await conn.execute(
             update(Inbound)
             .where(Inbound.id == inbound_id)
             .values(is_feedback=True, contact_id=contact.id)
         )
-        return Reply(self.t.feedback_thanks)
+        if member:
+            return Reply(self.t.feedback_thanks)
+        # A member who left is heard like any other; coming back takes their own press.
+        return Reply(self.t.feedback_thanks_former, self._come_back())
 
     def _menu(self) -> tuple[tuple[Button, ...], ...]:
         return ((Button(self.t.stop_button, payload="stop"),),)
+
+    def _come_back(self) -> tuple[tuple[Button, ...], ...]:
+        return ((Button(self.t.resubscribe_button, payload="resubscribe"),),)
 
     async def _org_of(self, conn: AsyncConnection, contact: ContactRow) -> str:
         from sqlalchemy import select

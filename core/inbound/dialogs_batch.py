@@ -1,12 +1,13 @@
 """The common inbound events of a batch handled set-based, a handful of statements in all:
-texts from active members in no dialogue step (the feedback inbox and the "thanks" reply)
-and delivery/read receipts from known contacts.
+texts from members and former members in no dialogue step (the feedback inbox and the
+"thanks" reply; a former member's also offers to come back, never re-subscribes them) and
+delivery/read receipts from known contacts.
 
 It gives exactly the rows Dialogs.handle gives one event at a time. A sender qualifies
 only when every one of their events in the batch is such a text or receipt, since those
-change neither the contact's status nor its step; any other event (a command, a button,
-a step of the join dialogue, an unknown sender, a group chat) sends all of that sender's
-events down the per-event path, in order.
+change neither the contact's status nor its step (nor write a consent); any other event
+(a command, a button, a step of the join dialogue, an unknown sender, a group chat) sends
+all of that sender's events down the per-event path, in order.
 
 Synchronous on purpose: the inbox runs it inside the batch's transaction in one worker
 thread (SQLite) or through run_sync (PostgreSQL).
@@ -20,8 +21,8 @@ from typing import Any
 
 from core.audience.members import ContactRow, receipt_sql
 from core.inbound.statements import InboxStatements, ReplyRow
-from core.ports import InboundEvent, Receipt, Span, Text
-from core.sending.replies import buttons_to_json, spans_to_json
+from core.ports import Button, InboundEvent, Receipt, Span, Text
+from core.sending.replies import reply_content
 from core.storage.models import utcnow
 
 Item = tuple[int, InboundEvent]  # (inbound id, event)
@@ -38,12 +39,33 @@ class Plan:
     slow: list[Item] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Acknowledgements:
+    """The replies to a message filed as feedback: to a member, and to a former member
+    (with the button that brings them back)."""
+
+    member: tuple[Span, ...]
+    former: tuple[Span, ...]
+    former_buttons: tuple[tuple[Button, ...], ...] = ()
+
+    def content(self, contact: ContactRow) -> dict[str, Any]:
+        if contact.status == "active":
+            return reply_content(self.member)
+        return reply_content(self.former, self.former_buttons)
+
+
+def former_member(contact: ContactRow) -> bool:
+    """A member who left (unsubscribed, blocked, unreachable): their messages are heard like
+    anyone's, and only their own /start or "Подписаться снова" brings them back."""
+    return contact.person_id is not None and contact.status not in ("active", "pending")
+
+
 def handle_common(
-    sql: InboxStatements, items: Sequence[Item], thanks: Sequence[Span]
+    sql: InboxStatements, items: Sequence[Item], acks: Acknowledgements
 ) -> list[Item]:
     """Handle the common events of the batch; the others, oldest first, are returned."""
     found = plan(sql, items)
-    apply(sql, found, thanks)
+    apply(sql, found, acks)
     return found.slow
 
 
@@ -55,7 +77,8 @@ def _settled(contact: ContactRow, events: Sequence[InboundEvent]) -> bool:
     """Dialogs._text would file their texts as feedback (receipts need only the contact)."""
     if not any(isinstance(event, Text) for event in events):
         return True
-    return contact.status == "active" and not contact.state.get("step")
+    filed = contact.status == "active" or former_member(contact)
+    return filed and not contact.state.get("step")
 
 
 def plan(sql: InboxStatements, items: Sequence[Item]) -> Plan:
@@ -98,7 +121,7 @@ def contacts_of(sql: InboxStatements, senders: Sequence[SenderKey]) -> dict[Send
     return found
 
 
-def apply(sql: InboxStatements, found: Plan, thanks: Sequence[Span]) -> None:
+def apply(sql: InboxStatements, found: Plan, acks: Acknowledgements) -> None:
     """The set-based part of the plan: what members.contact_for, apply_receipt, the
     feedback branch of Dialogs._text and queue_reply do, for all of them at once."""
     if found.touched:
@@ -107,10 +130,9 @@ def apply(sql: InboxStatements, found: Plan, thanks: Sequence[Span]) -> None:
     if not found.feedback:
         return
     sql.file_feedback([(inbound_id, contact.id) for inbound_id, contact in found.feedback])
-    content: dict[str, Any] = {"spans": spans_to_json(thanks), "buttons": buttons_to_json(())}
     sql.insert_replies(
         [
-            ReplyRow(contact.channel, contact.id, inbound_id, content)
+            ReplyRow(contact.channel, contact.id, inbound_id, acks.content(contact))
             for inbound_id, contact in found.feedback
         ]
     )

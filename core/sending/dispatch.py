@@ -27,6 +27,7 @@ from core.sending.ratelimit import KeyedSpacing, Pacer
 from core.sending.replies import (
     ClaimedReply,
     claim_replies,
+    edit_before,
     record_replies,
     recover_replies,
     replies_due,
@@ -201,7 +202,8 @@ class ChannelSender:
         if not await replies_due(self.reader or self.engine, self.name):
             return
         quota = max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2))
-        for reply in await claim_replies(self.engine, self.name, quota):
+        edits = self.channel.capabilities.edits_messages
+        for reply in await claim_replies(self.engine, self.name, quota, edits=edits):
             await self.calls_in_flight.acquire()
             task = asyncio.create_task(self._deliver_reply(reply))
             self._tasks.add(task)
@@ -210,7 +212,10 @@ class ChannelSender:
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
         # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute).
         key: dict[str, Hashable] = {"group" if reply.is_group else "chat": reply.recipient}
-        (result,) = await self._send_paced([reply.recipient], reply.message, key)
+        message = reply.message
+        if reply.edit is not None and not await self._edit_paced(reply, key):
+            message = reply.unedited or message
+        (result,) = await self._send_paced([reply.recipient], message, key)
         await self._absorb(0, [result])
         await record_replies(self.engine, [reply_row(reply, result, time.time())])
         if result.status in outbox.FINAL_FOR_CONTACT:
@@ -218,6 +223,17 @@ class ChannelSender:
                 await mark_contacts(
                     conn, {reply.contact_id: outbox.FINAL_FOR_CONTACT[result.status]}
                 )
+
+    async def _edit_paced(self, reply: ClaimedReply, keys: dict[str, Hashable]) -> bool:
+        """Change the message the member answered, paced as a send; False if not changed."""
+        await asyncio.sleep(max(0.0, self.pacer.key_ready_at(keys) - time.monotonic()))
+        slot = await self.pacer.acquire(keys)
+        try:
+            result = await edit_before(self.channel, reply)
+        finally:
+            slot.finish()
+        await self._absorb(0, [result])
+        return result.status is Status.SENT
 
     def _call_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

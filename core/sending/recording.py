@@ -15,6 +15,7 @@ from core.ports import (
     DeliveryResult,
     EventHandler,
     MediaFile,
+    MessageEdit,
     Outbound,
     OutboundPoll,
     PollSent,
@@ -50,6 +51,9 @@ class RecordingChannel:
     calls: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, size)
     attempts: dict[str, int] = field(default_factory=dict)
     polls: list[tuple[str, OutboundPoll]] = field(default_factory=list)
+    # Edits, made when capabilities.edits_messages; `refuse_edits` answers them INVALID.
+    edits: list[tuple[str, MessageEdit]] = field(default_factory=list)
+    refuse_edits: bool = False
     on_event: EventHandler | None = None
     _next_id: int = 0
 
@@ -88,6 +92,12 @@ class RecordingChannel:
             result = DeliveryResult(recipient, Status.SENT, str(self._next_id))
             results.append(PollSent(recipient, result, f"poll-{self._next_id}"))
         return results
+
+    async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
+        if self.refuse_edits:
+            return DeliveryResult(recipient, Status.INVALID, error="message can't be edited")
+        self.edits.append((recipient, change))
+        return DeliveryResult(recipient, Status.SENT, change.message_id)
 
     def received(self, recipient: str) -> list[Outbound]:
         return [msg for who, msg in self.sent if who == recipient]

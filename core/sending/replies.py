@@ -3,17 +3,29 @@ sent by the channel's sender through the same pacer as broadcasts, ahead of camp
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.ports import Button, Outbound, Span
+from core.ports import (
+    Button,
+    Channel,
+    DeliveryResult,
+    MessageEdit,
+    MessageEditor,
+    Outbound,
+    Span,
+    Status,
+)
 from core.storage.engine import writing
 from core.storage.models import Reply
+
+log = logging.getLogger("rupor.replies")
 
 REPLY_ATTEMPTS = 5
 
@@ -36,6 +48,31 @@ def buttons_from_json(rows: Sequence[Sequence[dict[str, Any]]]) -> tuple[tuple[B
     )
 
 
+@dataclass(frozen=True)
+class ReplyEdit:
+    """The message whose button the member pressed, changed before the reply goes out (a
+    consent question shows the answer, its buttons gone). Where the channel cannot edit
+    (Viber), the message id is unknown or the edit fails, `note` opens the reply instead."""
+
+    message_id: str | None
+    text: tuple[Span, ...]
+    note: tuple[Span, ...]
+
+
+def reply_content(
+    spans: Sequence[Span], buttons: Sequence[Sequence[Button]] = (), edit: ReplyEdit | None = None
+) -> dict[str, Any]:
+    """A reply as stored in replies.content (what claim_replies reads back)."""
+    content: dict[str, Any] = {"spans": spans_to_json(spans), "buttons": buttons_to_json(buttons)}
+    if edit is not None:
+        content["edit"] = {
+            "message_id": edit.message_id,
+            "spans": spans_to_json(edit.text),
+            "note": spans_to_json(edit.note),
+        }
+    return content
+
+
 async def queue_reply(
     conn: AsyncConnection,
     channel: str,
@@ -43,6 +80,7 @@ async def queue_reply(
     spans: Sequence[Span],
     buttons: Sequence[Sequence[Button]] = (),
     inbound_id: int | None = None,
+    edit: ReplyEdit | None = None,
 ) -> None:
     """Queue a message to one contact inside the caller's transaction."""
     await conn.execute(
@@ -50,7 +88,7 @@ async def queue_reply(
             channel=channel,
             contact_id=contact_id,
             inbound_id=inbound_id,
-            content={"spans": spans_to_json(spans), "buttons": buttons_to_json(buttons)},
+            content=reply_content(spans, buttons, edit),
             status="pending",
             next_attempt_at=0.0,
         )
@@ -65,6 +103,8 @@ class ClaimedReply:
     attempts: int
     message: Outbound
     is_group: bool = False
+    edit: MessageEdit | None = None  # made first, when the channel edits messages
+    unedited: Outbound | None = None  # sent instead of `message` if the edit failed
 
 
 _CLAIM = (
@@ -89,7 +129,10 @@ async def replies_due(engine: AsyncEngine, channel: str) -> bool:
         return found.first() is not None
 
 
-async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[ClaimedReply]:
+async def claim_replies(
+    engine: AsyncEngine, channel: str, limit: int, *, edits: bool = False
+) -> list[ClaimedReply]:
+    """Claim due replies; `edits`: the channel can change sent messages (Capabilities)."""
     async with writing(engine) as conn:
         rows = (
             await conn.execute(
@@ -106,16 +149,51 @@ async def claim_replies(engine: AsyncEngine, channel: str, limit: int) -> list[C
     claimed = []
     for row in sorted(rows, key=lambda r: r.id):
         content = row.content if isinstance(row.content, dict) else _loads(row.content)
-        message = Outbound(
-            key=f"reply{row.id}",
-            text=spans_from_json(content["spans"]),
-            buttons=buttons_from_json(content.get("buttons") or []),
-        )
         recipient, is_group = contacts[row.contact_id]
+        message, edit, unedited = _messages(row.id, content, edits)
         claimed.append(
-            ClaimedReply(row.id, row.contact_id, recipient, row.attempts, message, is_group)
+            ClaimedReply(
+                row.id, row.contact_id, recipient, row.attempts, message, is_group, edit, unedited
+            )
         )
     return claimed
+
+
+def _messages(
+    reply_id: int, content: dict[str, Any], edits: bool
+) -> tuple[Outbound, MessageEdit | None, Outbound | None]:
+    """The reply, the edit to make before it, and the reply to send if the edit fails."""
+    message = Outbound(
+        key=f"reply{reply_id}",
+        text=spans_from_json(content["spans"]),
+        buttons=buttons_from_json(content.get("buttons") or []),
+    )
+    change = content.get("edit")
+    if not change:
+        return message, None, None
+    noted = replace(
+        message, text=(*spans_from_json(change["note"]), Span("\n\n"), *message.text)
+    )
+    if not edits or not change.get("message_id"):
+        return noted, None, None
+    edit = MessageEdit(str(change["message_id"]), spans_from_json(change["spans"]))
+    return message, edit, noted
+
+
+async def edit_before(channel: Channel, reply: ClaimedReply) -> DeliveryResult:
+    """Make the reply's edit (claimed with one only when the channel's capabilities say it
+    edits messages); every failure is a result, the reply then goes with its note."""
+    assert reply.edit is not None
+    editor = cast(MessageEditor, channel)
+    try:
+        result = await editor.edit(reply.recipient, reply.edit)
+    except Exception as exc:
+        log.exception("%s: editing message %s failed", channel.name, reply.edit.message_id)
+        return DeliveryResult(reply.recipient, Status.FAILED, error=repr(exc))
+    if result.status is not Status.SENT:
+        log.info("%s: message %s not edited: %s", channel.name, reply.edit.message_id,
+                 result.error or result.status)
+    return result
 
 
 def _loads(value: Any) -> dict[str, Any]:

@@ -142,7 +142,8 @@ class Consent(Base):
     contact_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("contacts.id"), index=True)
     channel: Mapped[str | None] = mapped_column(String(16))
     text_version: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(16))  # import | dialog | staff
+    # import | dialog | link | start (/start, a start link) | resubscribe_btn | staff
+    source: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(12), server_default="given")  # given | withdrawn
     given_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -57,9 +57,11 @@ EVENTS: list[InboundEvent] = [
     Text("15", tg(3), "Последний вопрос"),
     Command("16", tg(3), "stop"),  # feedback first, then they leave
     Command("17", tg(4), "stop"),
-    Text("18", tg(4), "Передумала"),  # after leaving: the join dialogue
+    Text("18", tg(4), "Передумала"),  # after leaving: feedback, not a re-subscription
     Text("19", STAFF_CHAT, "Ответ участнику", author_id="7"),
     Subscribed("20", Sender("viber", "new=", "Новый"), None),
+    Text("21", tg(5), "Когда будет выплата?"),  # left before: feedback, set-based
+    Text("22", tg(6), "А мне ответят?"),  # blocked the bot before: the same
     Text("1", tg(0), "Когда индексация?"),  # a platform retry inside the batch
 ]
 
@@ -88,6 +90,12 @@ async def populate(engine: AsyncEngine) -> None:
             .where(Contact.external_id == "100011", Contact.channel == "telegram")
             .values(dialog_state={"step": "name", "org": next(iter(union.schools.values()))})
         )
+        for member, status in ((5, "unsubscribed"), (6, "blocked")):
+            await conn.execute(
+                update(Contact)
+                .where(Contact.external_id == str(100000 + member), Contact.channel == "telegram")
+                .values(status=status)
+            )
         await conn.execute(text(
             "INSERT INTO campaigns (kind, title, content, audience, routing, status, created_at)"
             " VALUES ('post','t','{}','all','all','running','2026-01-01')"))
@@ -146,10 +154,19 @@ async def test_the_set_based_path_leaves_the_same_rows_as_one_by_one(
     assert got == expected
     # The comparison covers what the set-based path writes: feedback, thanks, receipts.
     feedback = [row[1] for row in got["inbound"] if row[5] == "1"]
-    assert sorted(feedback) == ["1", "14", "15", "2", "3", "6"]
+    assert sorted(feedback) == ["1", "14", "15", "18", "2", "21", "22", "3", "6"]
     thanks = [row[2] for row in got["replies"]
               if json.loads(row[3])["spans"][0][0] == DIALOG.feedback_thanks]
     assert sorted(thanks) == ["1", "14", "15", "2", "3", "6"]
+    # Former members: heard, offered the way back, left as they were, no consent written.
+    former = [(row[2], json.loads(row[3])["buttons"]) for row in got["replies"]
+              if json.loads(row[3])["spans"][0][0] == DIALOG.feedback_thanks_former]
+    come_back = [[{"text": DIALOG.resubscribe_button, "url": None, "payload": "resubscribe"}]]
+    assert sorted(former) == [("18", come_back), ("21", come_back), ("22", come_back)]
+    statuses = {row[1]: row[3] for row in got["contacts"] if row[0] == "telegram"}
+    assert (statuses["100004"], statuses["100005"], statuses["100006"]) == (
+        "unsubscribed", "unsubscribed", "blocked")
+    assert not [row for row in got["consents"] if row[2] == "given"]
     assert [row[2] for row in got["deliveries"]] == [
         "read", "read", "sent", "read", "delivered", "sent"]
     await slow.close()
@@ -169,7 +186,7 @@ async def test_the_batch_splits_common_events_from_the_rest(
     async with engine.begin() as conn:
         split = await conn.run_sync(lambda sync: plan(CoreStatements(sync), items))
         await conn.rollback()
-    assert [inbound_id for inbound_id, _ in split.feedback] == [1, 2, 3, 6]
+    assert [inbound_id for inbound_id, _ in split.feedback] == [1, 2, 3, 6, 21, 22]
     assert [receipt.event_id for _, receipt in split.receipts] == ["4", "5", "7", "8"]
     assert [event.event_id for _, event in split.slow] == [
         "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"]
