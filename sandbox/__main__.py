@@ -1,6 +1,6 @@
-"""`python -m sandbox`: see sandbox/runner.py."""
+"""`python -m sandbox`: the same command as `rupor sandbox` (sandbox/cli.py)."""
 
-from sandbox.runner import main
+from sandbox.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

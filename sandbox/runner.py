@@ -228,10 +228,3 @@ def run(options: SandboxOptions) -> int:
         print(f"rupor sandbox: {exc}", file=sys.stderr)
         return 2
     return asyncio.run(run_sandbox(options))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m sandbox` (and of `rupor sandbox`)."""
-    from sandbox.cli import main as cli_main
-
-    return cli_main(argv)

@@ -28,8 +28,9 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.config import Settings, settings_from_mapping
+from sandbox.cli import main
 from sandbox.console import Console
-from sandbox.runner import Sandbox, SandboxOptions, main, run_sandbox
+from sandbox.runner import Sandbox, SandboxOptions, run_sandbox
 
 REPO = Path(__file__).resolve().parents[3]
 # Interpreter start-up with aiogram and friends can be slow on a busy machine.
