@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -15,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots import texts
 from bots.registry import configured
+from bots.startup import Backoff, ChannelStarter, ChannelStatus
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
-from core.config import Settings
+from core.config import Settings, SettingsError
 from core.inbound.dialogs import Dialogs
 from core.inbound.inbox import Inbox
 from core.ports import Channel
@@ -31,6 +33,20 @@ from core.storage.state import DbStateStore
 log = logging.getLogger("rupor.suite")
 
 IDLE_CHECK_S = 0.5
+
+# What `rupor run` says when a configured channel lacks a setting it cannot start without.
+NEEDS_PUBLIC_URL_VIBER = (
+    "[server] public_url: обязателен для Viber — укажите HTTPS-адрес, по которому Viber "
+    "достучится до этого сервера (вебхук и файлы рассылок), или уберите раздел [viber]"
+)
+NEEDS_PUBLIC_URL_TELEGRAM = (
+    "[server] public_url: обязателен для [telegram] mode = \"webhook\" — укажите HTTPS-адрес "
+    "этого сервера или выберите mode = \"polling\""
+)
+NEEDS_TELEGRAM_SECRET = (
+    "[telegram] webhook_secret: обязателен при mode = \"webhook\" (1-256 символов A-Za-z0-9_-)"
+)
+NEEDS_VK_SECRET = "[vk] secret: обязателен при mode = \"callback\" (секретный ключ Callback API)"
 
 
 def freeze_heap() -> None:
@@ -58,6 +74,24 @@ def needs_server(settings: Settings) -> bool:
     )
 
 
+def check_run_settings(settings: Settings) -> None:
+    """Raise SettingsError, one line naming the key, when a configured channel lacks a
+    setting it cannot start without (rather than registering a loopback address)."""
+    public_url = settings.server.public_url
+    telegram_hook = settings.telegram is not None and settings.telegram.mode == "webhook"
+    needs = (
+        (settings.viber is not None and not public_url, NEEDS_PUBLIC_URL_VIBER),
+        (telegram_hook and not public_url, NEEDS_PUBLIC_URL_TELEGRAM),
+        (telegram_hook and not (settings.telegram and settings.telegram.webhook_secret),
+         NEEDS_TELEGRAM_SECRET),
+        (settings.vk is not None and settings.vk.mode == "callback" and not settings.vk.secret,
+         NEEDS_VK_SECRET),
+    )
+    for missing, text in needs:
+        if missing:
+            raise SettingsError(text)
+
+
 @dataclass
 class Suite:
     settings: Settings
@@ -68,11 +102,24 @@ class Suite:
     reader: AsyncEngine | None = None
     inbox: Inbox | None = None
     on_progress: Callable[[Suite], None] | None = None
+    start_backoff: Backoff = field(default_factory=Backoff)  # retries of a channel's start
+    starter: ChannelStarter | None = field(default=None, init=False)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _sender_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    _ready: bool = field(default=False, init=False)
+
+    def status(self) -> dict[str, ChannelStatus]:
+        """Each configured channel's state: starting, running, or failed with the reason."""
+        return dict(self.starter.statuses) if self.starter is not None else {}
 
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
-        """Run until `stop` is set (or, with until_idle, until nothing is left to send)."""
+        """Run until `stop` is set (or, with until_idle, until nothing is left to send).
+        A channel that cannot start is retried in the background; SettingsError if one
+        lacks a required setting."""
         from core.storage.schema import ensure_schema
 
+        check_run_settings(self.settings)
+        self._stop = stop
         url = self.settings.database.url
         own_engine = self.engine is None
         self.engine = self.engine or create_engine(url)
@@ -81,13 +128,11 @@ class Suite:
         await ensure_schema(self.engine, url)
         try:
             await self._start()
-            tasks = [
-                asyncio.create_task(s.run(stop), name=f"sender-{n}")
-                for n, s in self.senders.items()
-            ]
             watcher = asyncio.create_task(self._watch(stop, until_idle))
             await stop.wait()
-            await asyncio.gather(*tasks)
+            if self.starter is not None:
+                await self.starter.close()
+            await asyncio.gather(*self._sender_tasks)
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
         finally:
@@ -100,14 +145,12 @@ class Suite:
         assert self.engine is not None
         dialogs = Dialogs(texts.DIALOG)
         self.inbox = Inbox(self.engine, dialogs, after_commit=self._wake_all)
-        public_url = self.settings.server.public_url
         if needs_server(self.settings):
             self.server = WebServer(self.reader or self.engine, self.inbox.receive)
             local = await self.server.start(self.settings.server.host, self.settings.server.port)
-            public_url = public_url or local
-            log.info("listening on %s (public %s)", local, public_url)
+            log.info("listening on %s (public %s)", local, self.settings.server.public_url)
         deps = ChannelDeps(
-            public_url=public_url, state=DbStateStore(self.engine),
+            public_url=self.settings.server.public_url, state=DbStateStore(self.engine),
             http_timeout_s=self.settings.sending.http_timeout_seconds,
         )
         for name, kind in configured(self.settings).items():
@@ -115,25 +158,40 @@ class Suite:
         if self.server is not None:
             receivers = [c for c in self.channels.values() if hasattr(c, "handle_webhook")]
             self.server.add_receivers([r for r in receivers if isinstance(r, WebhookReceiver)])
-        for channel in self.channels.values():
-            await channel.start(self.inbox.receive)
+        self.starter = ChannelStarter(self.channels, self.inbox.receive, self._channel_running,
+                                      backoff=self.start_backoff)
+        await self.starter.start_all()
         await self.inbox.handle_stored()
         for run_id in await unfinished_materialising(self.engine):
             log.info("resuming run %s interrupted while materialising", run_id)
             await materialise(self.engine, run_id)
-        sending = self.settings.sending
-        for name, channel in self.channels.items():
-            policy = Policy(
-                max_attempts=sending.max_attempts,
-                resend_uncertain=sending.uncertain_policy == "resend",
-                idempotent=channel.capabilities.idempotent_sends,
-                backoff_base_s=sending.retry_backoff_seconds,
-            )
-            self.senders[name] = ChannelSender(
-                self.engine, channel, policy, lease_s=sending.lease_seconds,
-                max_wave=sending.batch_size, reader=self.reader,
-            )
+        self._ready = True
+        for name, status in self.starter.statuses.items():
+            if status.state == "running":
+                self._start_sender(name)
         freeze_heap()
+
+    def _channel_running(self, name: str) -> None:
+        """A channel started; its sender starts now unless the suite is still starting
+        (then _start starts it, after stored updates and interrupted runs)."""
+        if self._ready and not self._stop.is_set():
+            self._start_sender(name)
+
+    def _start_sender(self, name: str) -> None:
+        assert self.engine is not None
+        channel, sending = self.channels[name], self.settings.sending
+        policy = Policy(
+            max_attempts=sending.max_attempts,
+            resend_uncertain=sending.uncertain_policy == "resend",
+            idempotent=channel.capabilities.idempotent_sends,
+            backoff_base_s=sending.retry_backoff_seconds,
+        )
+        sender = self.senders[name] = ChannelSender(
+            self.engine, channel, policy, lease_s=sending.lease_seconds,
+            max_wave=sending.batch_size, reader=self.reader,
+        )
+        task = asyncio.create_task(sender.run(self._stop), name=f"sender-{name}")
+        self._sender_tasks.append(task)
 
     def _wake_all(self) -> None:
         for sender in self.senders.values():
@@ -154,6 +212,8 @@ class Suite:
                 stop.set()
 
     async def _close(self) -> None:
+        if self.starter is not None:
+            await self.starter.close()
         for channel in self.channels.values():
             with contextlib.suppress(Exception):
                 await channel.close()
@@ -169,8 +229,9 @@ def run_forever(
     on_progress: Callable[[Suite], None] | None = None,
     after: Callable[[Suite], Awaitable[None]] | None = None,
 ) -> int:
-    """Blocking entry point with SIGINT/SIGTERM handling; exit status 0 on a clean stop.
-    `on_progress` is called while it runs, `after` once the suite has stopped."""
+    """Blocking entry point with SIGINT/SIGTERM handling; exit status 0 on a clean stop, 2
+    (one line) for a missing setting or an old schema. `on_progress` is called while it
+    runs, `after` once the suite has stopped."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -187,5 +248,12 @@ def run_forever(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(main())
+    from core.storage.schema import SchemaError
+
+    try:
+        check_run_settings(settings)
+        asyncio.run(main())
+    except (SettingsError, SchemaError) as exc:  # what a person must fix first: one line
+        print(f"rupor: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
-from core.ports import InboundEvent, StateStore
+from core.ports import ChannelError, InboundEvent, StateStore
+
+# Why a channel could not start: the platform unreachable, its token rejected, our webhook
+# refused, or anything else about the channel's settings.
+StartCause = Literal["network", "token", "webhook", "setup"]
 
 
 class MemoryState:
@@ -30,6 +34,16 @@ class ChannelDeps:
     public_url: str | None = None
     state: StateStore = field(default_factory=MemoryState)
     http_timeout_s: float = 30.0
+
+
+class StartFailure(ChannelError):
+    """A channel's start() failed for `cause`; `detail` is the platform's own words. The
+    suite reports it and tries again later."""
+
+    def __init__(self, cause: StartCause, detail: str) -> None:
+        super().__init__(f"{cause}: {detail}")
+        self.cause: StartCause = cause
+        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Update
 
-from bots.transport import ChannelDeps, WebhookAnswer
+from bots.transport import ChannelDeps, StartCause, StartFailure, WebhookAnswer
 from core.config import Settings, TelegramSettings
 from core.ports import (
     Capabilities,
@@ -39,7 +39,7 @@ from .inbound import ALLOWED_UPDATES, callback_id, translate
 from .lean import LeanSession
 from .media import LeafletFiles
 from .outbound import Outbox
-from .polling import UpdatePoller, retrying
+from .polling import UpdatePoller
 from .quick import quick_event
 from .webhook import WEBHOOK_PATH, authentic, parse_update, unreadable_answer
 
@@ -105,16 +105,14 @@ class TelegramChannel:
 
     async def start(self, on_event: EventHandler) -> None:
         """Polling: deleteWebhook, then our getUpdates loop. Webhook: setWebhook with the
-        secret. A bad token or URL raises ChannelError; a network fault is retried behind."""
+        secret. Raises StartFailure (token, webhook or network) and may be called again."""
         self._on_event = on_event
         if self.settings.mode == "webhook":
             self._check_webhook_settings()
-            if not await self._first_try(self._register_webhook):
-                self._spawn(retrying(self._register_webhook, "setWebhook",
-                                     self.poller.pause_s, self.poller.max_pause_s))
+            await self._set_up(self._register_webhook, refused="webhook")
             return
-        ready = await self._first_try(self._prepare_polling)
-        self._spawn(self.poller.run(None if ready else self._prepare_polling))
+        await self._set_up(self._prepare_polling, refused="setup")
+        self._spawn(self.poller.run())
 
     async def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:
         """401 without the right secret header, 400 for a body that is not an update."""
@@ -155,17 +153,17 @@ class TelegramChannel:
                 "where Telegram reaches this server"
             )
 
-    async def _first_try(self, step: Callable[[], Awaitable[None]]) -> bool:
-        """Run a set-up step once: config faults raise ChannelError, network faults give False."""
+    async def _set_up(self, step: Callable[[], Awaitable[None]], refused: StartCause) -> None:
+        """Run a set-up step; a failure is a StartFailure saying what to check."""
         try:
             await step()
-        except (TelegramUnauthorizedError, TelegramNotFound, TelegramBadRequest) as exc:
-            raise ChannelError(f"Telegram refused the set-up ({exc.message}): check the "
-                               f"[telegram] token, api_base and the webhook URL") from exc
+        except (TelegramUnauthorizedError, TelegramNotFound) as exc:
+            # 401 for a revoked token; 404 for a malformed one or a wrong api_base.
+            raise StartFailure("token", exc.message) from exc
+        except TelegramBadRequest as exc:
+            raise StartFailure(refused, exc.message) from exc
         except AiogramError as exc:
-            log.warning("telegram: set-up failed (%s); retrying in the background", exc)
-            return False
-        return True
+            raise StartFailure("network", str(exc)) from exc
 
     async def _register_webhook(self) -> None:
         assert self.public_url is not None

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
@@ -84,15 +85,23 @@ def readable(raw: dict[str, Any], bot: Bot) -> Update | None:
 
 async def retrying(step: Callable[[], Awaitable[None]], what: str, pause_s: float,
                    max_pause_s: float) -> None:
-    """Run `step` until it returns, pausing after each failure (doubling up to the maximum)."""
-    pause = pause_s
+    """Run `step` until it returns, pausing after each failure (doubling up to the maximum).
+    An outage is one line when it starts and one when it ends; a bug keeps its traceback."""
+    pause, failures = pause_s, 0
     while True:
         try:
             await step()
+            if failures:
+                log.info("telegram: %s works again after %d failures", what, failures)
             return
         except asyncio.CancelledError:
             raise
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            failures += 1
+            level = logging.WARNING if failures == 1 else logging.DEBUG
+            log.log(level, "telegram: %s failed (%s); retrying", what, exc)
         except Exception:  # a failed step is logged and tried again; nothing is confirmed
+            failures += 1
             log.exception("telegram: %s failed; retrying in %.1f s", what, pause)
         await asyncio.sleep(pause)
         pause = min(pause * 2, max_pause_s)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bots.transport import ChannelDeps, WebhookAnswer
+from bots.transport import ChannelDeps, StartCause, StartFailure, WebhookAnswer
 from core.config import Settings
 from core.ports import (
     Capabilities,
@@ -74,7 +74,7 @@ class ViberChannel:
 
     async def start(self, on_event: EventHandler) -> None:
         """Open the HTTP session and register the webhook; Viber checks the URL at once,
-        so our server must already be listening."""
+        so our server must already be listening. Raises StartFailure; may be called again."""
         base = self.public_url
         if base is None:
             raise ChannelError(
@@ -91,11 +91,14 @@ class ViberChannel:
         }
         try:
             answer = await self._client.call("set_webhook", payload)
-        except (Unsent, Uncertain, HttpFailure) as exc:
-            raise ChannelError(f"Viber set_webhook failed: {exc}") from None
+        except (Unsent, Uncertain) as exc:
+            raise StartFailure("network", f"set_webhook: {exc}") from None
+        except HttpFailure as exc:
+            raise StartFailure("setup", f"set_webhook: {exc}; check [viber] api_base") from None
         if answer["status"] != statuses.OK:
-            raise ChannelError(f"Viber refused the webhook {payload['url']}: "
-                               f"{statuses.describe(answer)}")
+            # Viber checks the URL at once (set_webhook): any other status is the webhook's.
+            cause: StartCause = "token" if answer["status"] in statuses.ACCOUNT_WIDE else "webhook"
+            raise StartFailure(cause, f"{statuses.describe(answer)}; url {payload['url']}")
         log.info("viber: webhook set to %s", payload["url"])
 
     async def close(self) -> None:

@@ -12,6 +12,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from vk_api.exceptions import ApiError, ApiHttpError, Captcha
 
+from bots.transport import StartFailure
 from core.ports import ChannelError, Status
 
 TOO_MANY_RPS = 6
@@ -94,3 +95,21 @@ def _never_sent(exc: BaseException) -> bool:
     reason = exc.args[0] if exc.args else None
     cause = getattr(reason, "reason", reason)
     return isinstance(cause, NewConnectionError)
+
+def start_failure(exc: BaseException) -> StartFailure | None:
+    """What keeps the channel from starting, if `exc` says so: a refused token (or a
+    community that may not send) or VK out of reach; None for a call's own fault."""
+    if isinstance(exc, StartFailure):
+        return exc
+    try:
+        verdict = failure_verdict(exc, sending=False)
+    except ChannelError as fault:
+        return StartFailure("token", str(fault))
+    if isinstance(exc, ChannelError):
+        return StartFailure("token", str(exc))
+    if isinstance(exc, requests.RequestException):
+        reason = exc.args[0] if exc.args else exc
+        return StartFailure("network", str(getattr(reason, "reason", reason)))
+    if isinstance(exc, ApiHttpError):
+        return StartFailure("network", verdict.error)
+    return None

@@ -14,10 +14,11 @@ from typing import Any
 
 import aiohttp
 
+from bots.transport import StartFailure
 from bots.vk.api import VkApiPool
-from bots.vk.errors import failure_verdict
+from bots.vk.errors import failure_verdict, start_failure
 from bots.vk.inbound import ButtonEvent, button_event, translate
-from core.ports import ChannelError, EventHandler, StateStore
+from core.ports import EventHandler, StateStore
 
 log = logging.getLogger("rupor.vk.longpoll")
 
@@ -47,14 +48,13 @@ class LongPoller:
 
     async def position(self) -> None:
         """Restore the saved ts and take a key, so events from now on are not missed;
-        a fresh install starts at VK's current ts."""
+        a fresh install starts at VK's current ts. Raises StartFailure."""
         self._ts = await self.state.get(self.state_key)
         try:
             await self._renew()
-        except ChannelError:
-            raise
-        except Exception:  # the loop takes a key again; a bad token is reported above
-            log.exception("vk long poll: no server yet; the loop will retry")
+        except Exception as exc:  # the channel's start fails and is tried again later
+            failure = start_failure(exc)
+            raise failure or StartFailure("setup", f"groups.getLongPollServer: {exc!r}") from exc
 
     async def run(self, on_event: EventHandler) -> None:
         """Poll until cancelled."""

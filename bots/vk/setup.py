@@ -1,7 +1,7 @@
 """Community settings the adapter makes itself at start: Bots Long Poll on, Callback server.
 
-Failures are logged, not raised (an admin may have set things up by hand), except an
-adapter-wide fault such as a bad token, which start() reports as ChannelError.
+Failures are logged, not raised (an admin may have set things up by hand), except a bad
+token or VK out of reach, which start() reports as StartFailure.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from bots.vk.api import API_VERSION, VkApiPool
-from bots.vk.errors import failure_verdict
+from bots.vk.errors import failure_verdict, start_failure
 from core.config import VkSettings
 
 log = logging.getLogger("rupor.vk.setup")
@@ -26,12 +26,15 @@ def _flags() -> dict[str, Any]:
 
 
 async def _try(api: VkApiPool, method: str, values: dict[str, Any]) -> Any:
-    """The answer, or None after logging why not; ChannelError (bad token) propagates."""
+    """The answer, or None after logging why not; StartFailure (a bad token, VK out of
+    reach) propagates: nothing else would work either."""
     try:
         return await api.call(method, values)
-    except Exception as exc:  # mapped below; only adapter-wide faults are raised
-        verdict = failure_verdict(exc, sending=False)
-        log.warning("vk %s failed: %s", method, verdict.error)
+    except Exception as exc:  # mapped below; only what stops the start is raised
+        failure = start_failure(exc)
+        if failure is not None:
+            raise failure from exc
+        log.warning("vk %s failed: %s", method, failure_verdict(exc, sending=False).error)
         return None
 
 

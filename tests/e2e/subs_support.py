@@ -29,6 +29,7 @@ from core.ports import InboundEvent
 from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory
 from core.storage.models import Contact, Inbound, Organization
+from sandbox.runconfig import free_port
 from sandbox.runner import Sandbox, SandboxOptions
 from sandbox.union import Actor, ChatLine, Union, UnionKnobs
 
@@ -87,8 +88,10 @@ def settings_for(sandbox: Sandbox, db_url: str, modes: Modes) -> Settings:
     sections["telegram"].update(mode=modes.telegram, webhook_secret=TG_SECRET)
     sections["vk"].update(mode=modes.vk, secret=VK_SECRET)
     sections["telegram"].pop("staff_chat_id", None)
-    # Port 0 and no public_url: the Suite tells the platforms the address it got.
-    sections["server"] = {"host": "127.0.0.1", "port": 0}
+    # The platforms reach the suite directly: public_url is its own loopback address.
+    port = free_port()
+    sections["server"] = {"host": "127.0.0.1", "port": port,
+                          "public_url": f"http://127.0.0.1:{port}"}
     sections["database"] = {"url": db_url}
     sections = {k: {n: v for n, v in s.items() if v is not None} for k, s in sections.items()}
     return settings_from_mapping(sections, source="<e2e>", environ={})
