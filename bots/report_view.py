@@ -69,6 +69,8 @@ def _legend(report: ReachReport, unread: list[str]) -> Text:
         "Не ясно — ответ платформы потерян: сообщение могло дойти, возможно дважды "
         f"(за рассылку таких отметок: {number(report.total.counts['flagged'])}).",
         "Не дошло — ошибка, заблокировали бота, отписались, неверный id или отмена.",
+        f"Из них неверный id (платформа не знает такого пользователя — исправьте id в списке "
+        f"членов): {number(report.total.counts['wrong_id'])}.",
         "Недоступны — нет действующей подписки ни в одном мессенджере этой рассылки.",
     ]
     if unread:
@@ -141,7 +143,8 @@ def write_chart(report: ReachReport, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [d.name for d in report.districts]
+    names = [d.name + (f"\n(неверный id: {d.tally.counts['wrong_id']})"
+                       if d.tally.counts["wrong_id"] else "") for d in report.districts]
     shares = [100 * d.tally.share for d in report.districts]
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(names) + 1.8))
     bars = ax.barh(names, shares, color="#2f6db5")

@@ -48,6 +48,9 @@ class Status(StrEnum):
     RETRY_AFTER = "retry_after"  # the platform asked us to wait: pause the channel
     BLOCKED = "blocked"  # blocked the bot, deactivated or deleted
     UNSUBSCRIBED = "unsubscribed"  # no permission to write (VK 901, Viber 6)
+    # The platform knows no such user or chat: a wrong id in our list, not a member who
+    # blocked the bot (Telegram "chat not found", VK 113/936, Viber 5 receiverNotRegistered).
+    WRONG_ID = "wrong_id"
     INVALID = "invalid"  # our request was wrong: never retried
     FAILED = "failed"  # transient: retried with backoff
     UNCERTAIN = "uncertain"  # may have reached the platform (a read timeout)

@@ -27,8 +27,9 @@ from core.ports import ChannelError, DeliveryResult, Status
 # 403s that mean "not allowed to write yet" rather than "gone": the member never pressed
 # Start, or a group took the bot's right to post.
 _NOT_ALLOWED = ("bot can't initiate conversation", "not enough rights")
-# 400s that mean the chat no longer exists for this bot.
-_GONE = ("chat not found", "peer_id_invalid", "user not found")
+# 400s that mean Telegram knows no such chat for this bot: a wrong id in our list (a typo,
+# a made-up number), not a member who blocked the bot (that is a 403).
+_WRONG_ID = ("chat not found", "peer_id_invalid", "user not found")
 # A file_id Telegram no longer accepts (another bot's, or expired).
 _STALE_FILE = ("wrong file identifier", "wrong remote file identifier", "file reference")
 
@@ -55,7 +56,7 @@ def status_of(exc: Exception) -> Status:
         return Status.INVALID  # the group has a new id / the file is over 50 MB
     if isinstance(exc, TelegramBadRequest):
         text = exc.message.lower()
-        return Status.BLOCKED if any(m in text for m in _GONE) else Status.INVALID
+        return Status.WRONG_ID if any(m in text for m in _WRONG_ID) else Status.INVALID
     if isinstance(exc, TelegramServerError):
         return Status.FAILED
     if isinstance(exc, TelegramNetworkError):

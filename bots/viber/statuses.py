@@ -33,7 +33,10 @@ PER_RECEIVER: dict[int, Status] = {
     1: Status.INVALID,  # invalidUrl
     3: Status.INVALID,  # badData
     4: Status.INVALID,  # missingData
-    5: Status.BLOCKED,  # receiverNotRegistered: left Viber
+    # receiverNotRegistered: no Viber user at this id. Viber answers it alike for an account
+    # deleted since and for a wrong id, so it stays "blocked" (like Telegram's "user is
+    # deactivated"); only a platform that tells them apart reports WRONG_ID.
+    5: Status.BLOCKED,
     6: Status.UNSUBSCRIBED,  # receiverNotSubscribed
     13: Status.INVALID,  # apiVersionNotSupported: the member's app cannot show this message
 }

@@ -45,6 +45,8 @@ _PER_PEER: dict[int, Status] = {
     900: Status.BLOCKED,  # the community blacklisted the member
     18: Status.BLOCKED,  # the page is deleted or banned
     917: Status.BLOCKED,  # the community is no longer in that group chat
+    113: Status.WRONG_ID,  # "Invalid user id" (specs/vk/errors.json): no such VK user
+    936: Status.WRONG_ID,  # "Contact not found" (specs/vk/errors.json)
     INTERNAL: Status.FAILED,
 }
 _WAITS = {TOO_MANY_RPS: RATE_WAIT_S, FLOOD: FLOOD_WAIT_S, RATE_LIMIT: QUOTA_WAIT_S}
@@ -95,6 +97,7 @@ def _never_sent(exc: BaseException) -> bool:
     reason = exc.args[0] if exc.args else None
     cause = getattr(reason, "reason", reason)
     return isinstance(cause, NewConnectionError)
+
 
 def start_failure(exc: BaseException) -> StartFailure | None:
     """What keeps the channel from starting, if `exc` says so: a refused token (or a

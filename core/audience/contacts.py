@@ -1,5 +1,6 @@
-"""A contact's status as the platforms report it: blocked or unsubscribed contacts leave
-every pending delivery at once, so no campaign reaches them from the next batch on."""
+"""A contact's status as the platforms report it: blocked, unsubscribed or unreachable
+(a wrong id) contacts leave every pending delivery at once, so no campaign reaches them
+from the next batch on."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.storage.models import Contact, Delivery, utcnow
 
+# The delivery status a contact's status leaves its pending deliveries in, where the two
+# differ: a contact unreachable at its id says "wrong id" in the reach report.
+DELIVERY_STATUS = {"unreachable": "wrong_id"}
+
 
 async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None:
     """Contacts that blocked or left: no campaign reaches them from the next batch on."""
@@ -19,7 +24,10 @@ async def mark_contacts(conn: AsyncConnection, statuses: dict[int, str]) -> None
 
 
 def mark_statements(statuses: dict[int, str]) -> list[tuple[Any, list[dict[str, Any]]]]:
-    params = [{"c_id": cid, "c_status": status} for cid, status in statuses.items()]
+    params = [
+        {"c_id": cid, "c_status": status, "d_status": DELIVERY_STATUS.get(status, status)}
+        for cid, status in statuses.items()
+    ]
     return [
         (
             update(Contact)
@@ -30,7 +38,7 @@ def mark_statements(statuses: dict[int, str]) -> list[tuple[Any, list[dict[str, 
         (
             update(Delivery)
             .where(Delivery.contact_id == bindparam("c_id"), Delivery.status == "pending")
-            .values(status=bindparam("c_status"), updated_at=time.time()),
+            .values(status=bindparam("d_status"), updated_at=time.time()),
             params,
         ),
     ]

@@ -1,8 +1,9 @@
 """Reach: who was actually reached, person by person, by their best outcome.
 
 read > delivered > sent > uncertain > in progress > failed > blocked/unsubscribed
-> unreachable. A person on two messengers counts once. "Flagged" counts people whose
-delivery was at some point uncertain (it may have arrived twice), even after a resend.
+> wrong id (the platform knows no such user: our list is wrong) > cancelled > unreachable.
+A person on two messengers counts once. "Flagged" counts people whose delivery was at some
+point uncertain (it may have arrived twice), even after a resend.
 """
 
 from __future__ import annotations
@@ -18,26 +19,28 @@ from core.storage.models import Campaign, CampaignRun, Organization
 
 # Rank of each delivery status; a person's best outcome is the highest rank.
 RANKS = {
-    "read": 9,
-    "delivered": 8,
-    "sent": 7,
-    "uncertain": 6,
-    "pending": 5,
-    "claimed": 5,
-    "failed": 4,
-    "blocked": 3,
-    "unsubscribed": 3,
+    "read": 10,
+    "delivered": 9,
+    "sent": 8,
+    "uncertain": 7,
+    "pending": 6,
+    "claimed": 6,
+    "failed": 5,
+    "blocked": 4,
+    "unsubscribed": 4,
+    "wrong_id": 3,
     "cancelled": 2,
     "skipped": 1,
 }
 CATEGORY = {
-    9: "read",
-    8: "delivered",
-    7: "sent",
-    6: "uncertain",
-    5: "in_progress",
-    4: "failed",
-    3: "blocked",
+    10: "read",
+    9: "delivered",
+    8: "sent",
+    7: "uncertain",
+    6: "in_progress",
+    5: "failed",
+    4: "blocked",
+    3: "wrong_id",
     2: "cancelled",
     1: "unreachable",
 }
@@ -51,6 +54,7 @@ COLUMNS = (
     "in_progress",
     "failed",
     "blocked",
+    "wrong_id",
     "cancelled",
     "unreachable",
     "flagged",

@@ -20,7 +20,14 @@ from core.storage.engine import in_write_transaction, writing
 from core.storage.models import Delivery, Sender
 
 HEARTBEAT_S = 10.0
-FINAL_FOR_CONTACT = {Status.BLOCKED: "blocked", Status.UNSUBSCRIBED: "unsubscribed"}
+# What a final result makes of the contact (a wrong id: unreachable, never sent to again)
+# and of the delivery (the reach report tells a wrong id from a member who blocked the bot).
+FINAL_FOR_CONTACT = {
+    Status.BLOCKED: "blocked", Status.UNSUBSCRIBED: "unsubscribed", Status.WRONG_ID: "unreachable",
+}
+FINAL_FOR_DELIVERY = {
+    Status.BLOCKED: "blocked", Status.UNSUBSCRIBED: "unsubscribed", Status.WRONG_ID: "wrong_id",
+}
 
 
 class Claimed(NamedTuple):
@@ -101,7 +108,7 @@ def _by_id(claimed: Claimed) -> int:
 
 
 _SENT, _PENDING, _FAILED, _UNCERTAIN = "sent", "pending", "failed", "uncertain"
-_UNREACHED = ("blocked", "unsubscribed", "failed")
+_UNREACHED = ("blocked", "unsubscribed", "wrong_id", "failed")
 
 
 def _row_update(outcome: Outcome, policy: Policy, now: float) -> tuple[Any, ...]:
@@ -110,8 +117,8 @@ def _row_update(outcome: Outcome, policy: Policy, now: float) -> tuple[Any, ...]
     state, due, attempts, uncertain = _SENT, now, claimed.attempts, claimed.was_uncertain
     if status is Status.SENT:
         pass
-    elif status is Status.BLOCKED or status is Status.UNSUBSCRIBED:
-        state = FINAL_FOR_CONTACT[status]
+    elif status in FINAL_FOR_DELIVERY:
+        state = FINAL_FOR_DELIVERY[status]
     elif status is Status.INVALID:
         state = _FAILED
     elif status is Status.RETRY_AFTER:

@@ -31,6 +31,9 @@ from core.storage.models import Campaign, CampaignRun, Contact, Delivery, Person
 # Persons per materialising transaction: large enough to be fast, small enough that the
 # senders and webhook handlers never wait long for the SQLite write lock.
 MATERIALISE_CHUNK = 100_000
+# Contacts a run records: active ones are sent to; the others (blocked, unsubscribed, a
+# wrong id) are written as such without a send, so the report says why they were missed.
+RECORDED_CONTACTS = ("active", "blocked", "unsubscribed", "unreachable")
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,18 @@ def _rank(channels: Sequence[str]) -> Any:
 
 def _contact_rows(run_id: int, routing: str, channels: Sequence[str], people: Any) -> Any:
     """Deliveries for one chunk: every contact on the run's channels (active ones pending,
-    blocked/unsubscribed ones recorded as such), or with failover only the first active."""
-    status = case((Contact.status == "active", literal("pending")), else_=Contact.status)
+    blocked/unsubscribed/wrong-id ones recorded as such), or with failover only the first
+    active."""
+    status = case(
+        (Contact.status == "active", literal("pending")),
+        (Contact.status == "unreachable", literal("wrong_id")),
+        else_=Contact.status,
+    )
     where = and_(
         Contact.person_id.in_(people),
         Contact.kind == "user",
         Contact.channel.in_(channels),
-        Contact.status.in_(("active", "blocked", "unsubscribed")),
+        Contact.status.in_(RECORDED_CONTACTS),
     )
     now = time.time()
     if routing != "failover":
@@ -161,7 +169,7 @@ def _unreachable_rows(run_id: int, channels: Sequence[str], people: Any) -> Any:
         Contact.person_id == person.c.id,
         Contact.kind == "user",
         Contact.channel.in_(list(channels)),
-        Contact.status.in_(("active", "blocked", "unsubscribed")),
+        Contact.status.in_(RECORDED_CONTACTS),
     )
     return select(
         literal(run_id),

@@ -64,7 +64,7 @@ async def test_unreachable_members_get_their_statuses(rig: TgRig) -> None:
     results += await channel.send([str(stranger)], part())
     results += await channel.send(["777"], part())  # an account Telegram does not know
     assert [r.status for r in results] == [
-        Status.BLOCKED, Status.BLOCKED, Status.UNSUBSCRIBED, Status.BLOCKED
+        Status.BLOCKED, Status.BLOCKED, Status.UNSUBSCRIBED, Status.WRONG_ID
     ]
     assert [r.error for r in results] == [
         "Forbidden: bot was blocked by the user", "Forbidden: user is deactivated",

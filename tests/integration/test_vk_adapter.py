@@ -276,7 +276,8 @@ async def test_a_poll_is_a_question_with_one_callback_button_per_option(rig: VkR
         (901, Status.UNSUBSCRIBED, None), (902, Status.UNSUBSCRIBED, None),
         (7, Status.UNSUBSCRIBED, None), (900, Status.BLOCKED, None), (18, Status.BLOCKED, None),
         (10, Status.FAILED, None), (9, Status.RETRY_AFTER, 5.0), (6, Status.RETRY_AFTER, 1.0),
-        (936, Status.INVALID, None),
+        (936, Status.WRONG_ID, None),  # "Contact not found"
+        (113, Status.WRONG_ID, None),  # "Invalid user id"
     ],
 )
 def test_the_per_peer_table(code: int, status: Status, wait: float | None) -> None:
