@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots import texts
 from bots.registry import configured
-from bots.startup import Backoff, ChannelStarter, ChannelStatus
+from bots.startup import Backoff, ChannelStarter, ChannelState, ChannelStatus
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import Settings, SettingsError
@@ -107,6 +107,20 @@ class Suite:
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _sender_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _ready: bool = field(default=False, init=False)
+
+    def settled_channels(self) -> list[str] | None:
+        """The running channels once every channel has started or failed (None before):
+        with --until-idle, a channel that is down does not keep the others waiting."""
+        statuses = self.status()
+        if not statuses:
+            return list(self.channels)
+        if any(s.state == ChannelState.STARTING for s in statuses.values()):
+            return None
+        return [name for name, s in statuses.items() if s.state == ChannelState.RUNNING]
+
+    def down_channels(self) -> list[str]:
+        """Configured channels that are not running (their deliveries still wait)."""
+        return [n for n, s in self.status().items() if s.state != ChannelState.RUNNING]
 
     def status(self) -> dict[str, ChannelStatus]:
         """Each configured channel's state: starting, running, or failed with the reason."""
@@ -206,7 +220,10 @@ class Suite:
                 self.on_progress(self)
             if not until_idle:
                 continue
-            left = await outbox.pending_count(self.reader or self.engine, list(self.channels))
+            running = self.settled_channels()
+            if running is None:  # a channel is still making its first attempt
+                continue
+            left = await outbox.pending_count(self.reader or self.engine, running)
             quiet = quiet + 1 if left == 0 else 0
             if quiet >= 2:  # twice in a row: nothing is being recorded in between
                 stop.set()
@@ -230,10 +247,11 @@ def run_forever(
     after: Callable[[Suite], Awaitable[None]] | None = None,
 ) -> int:
     """Blocking entry point with SIGINT/SIGTERM handling; exit status 0 on a clean stop, 2
-    (one line) for a missing setting or an old schema. `on_progress` is called while it
+    (one line) for a missing setting or an old schema, 1 when --until-idle stops with a
+    channel that never started. `on_progress` is called while it
     runs, `after` once the suite has stopped."""
 
-    async def main() -> None:
+    async def main() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -243,6 +261,8 @@ def run_forever(
         await suite.run(stop, until_idle=until_idle)
         if after is not None:
             await after(suite)
+        # --until-idle for scripts: 1 when a channel never came up (its deliveries wait).
+        return 1 if until_idle and suite.down_channels() else 0
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
@@ -252,8 +272,7 @@ def run_forever(
 
     try:
         check_run_settings(settings)
-        asyncio.run(main())
+        return asyncio.run(main())
     except (SettingsError, SchemaError) as exc:  # what a person must fix first: one line
         print(f"rupor: {exc}", file=sys.stderr)
         return 2
-    return 0

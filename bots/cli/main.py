@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bots.cli import admins as cli_admins
 from bots.cli import audience as cli_audience
 from bots.cli import campaigns as cli_campaigns
 from bots.cli import invites as cli_invites
@@ -99,6 +100,11 @@ async def _summary(settings: Settings, suite: Suite, elapsed_s: float) -> None:
         per_channel = await statuses_per_channel(engine, runs_touched(suite))
     finally:
         await engine.dispose()
+    down = {name: status.reason for name, status in suite.status().items()
+            if name in suite.down_channels()}
+    for name, reason in down.items():
+        show(f"{name}: не запущен ({reason or 'причина в журнале'}) — его доставки ждут и "
+             "уйдут при следующем запуске.")
     if not per_channel:
         show("Отправлять было нечего.")
         return
@@ -120,6 +126,8 @@ cli.add_command(cli_audience.audience)
 cli.add_command(cli_campaigns.post)
 cli.add_command(cli_campaigns.campaigns)
 cli.add_command(cli_invites.invites)
+cli.add_command(cli_admins.admins)
+cli.add_command(cli_admins.audit)
 cli.add_command(sandbox_command)
 
 

@@ -95,3 +95,20 @@ async def test_viber_down_at_start_the_others_send_and_viber_recovers(
         if running is not None:
             await asyncio.wait_for(running, STOP_TIMEOUT_S)
         await rig.close()
+
+
+async def test_until_idle_stops_when_the_running_channels_are_done(tmp_path: Path) -> None:
+    """--until-idle for scripts: a channel that is down does not keep the others waiting;
+    the suite stops, names the channel, and its deliveries stay pending for the next run."""
+    rig = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", members=MEMBERS, seed=3)
+    try:
+        await import_union(rig)
+        await rig.sandbox.viber.close()
+        _, run_id = await post(rig, NewCampaign(text="Собрание профкома", title="Собрание"))
+        suite = Suite(rig.settings(), start_backoff=FAST)
+        await asyncio.wait_for(suite.run(asyncio.Event(), until_idle=True), DELIVER_TIMEOUT_S)
+        assert finished(rig, run_id, "telegram", "vk")
+        assert suite.down_channels() == ["viber"]
+        assert statuses(rig, run_id, "viber")["pending"] > 20
+    finally:
+        await rig.close()
