@@ -178,7 +178,7 @@ async def _list(app: AppContext) -> list[dict[str, Any]]:
                         .where(Delivery.status.in_(("sent", "delivered", "read")))
                         .group_by(CampaignRun.campaign_id)
                     )
-                ).tuples().all()
+                ).all()
             )
     finally:
         await engine.dispose()

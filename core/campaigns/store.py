@@ -97,16 +97,35 @@ async def audit(conn: AsyncConnection, actor: str, action: str, details: dict[st
     await conn.execute(insert(Audit).values(actor=actor, action=action, details=details))
 
 
+class CampaignNotFound(ContentError):
+    """No campaign has this number."""
+
+
+FINAL_STATUSES = {"done": "уже завершена", "cancelled": "уже отменена"}
+
+
 async def cancel_campaign(engine: AsyncEngine, campaign_id: int, actor: str) -> int:
-    """Stop a campaign: its pending deliveries are skipped; returns how many."""
+    """Stop a campaign: its pending deliveries are skipped; returns how many. A finished
+    or cancelled campaign stays as it is (ContentError says why)."""
     from core.storage.models import Delivery
 
     async with engine.begin() as conn:
-        found = await conn.execute(
-            update(Campaign).where(Campaign.id == campaign_id).values(status="cancelled")
+        status = (
+            await conn.execute(select(Campaign.status).where(Campaign.id == campaign_id))
+        ).scalar_one_or_none()
+        if status is None:
+            raise CampaignNotFound(f"Рассылки №{campaign_id} нет.")
+        if status in FINAL_STATUSES:
+            raise ContentError(
+                f"Рассылка №{campaign_id} {FINAL_STATUSES[status]}: отменять нечего."
+            )
+        changed = await conn.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.status.not_in(tuple(FINAL_STATUSES)))
+            .values(status="cancelled")
         )
-        if found.rowcount == 0:
-            raise ContentError(f"Рассылки №{campaign_id} нет.")
+        if changed.rowcount == 0:  # it finished between the look and the change
+            raise ContentError(f"Рассылка №{campaign_id} уже завершена: отменять нечего.")
         runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
         result = await conn.execute(
             update(Delivery)
