@@ -2,5 +2,6 @@
 markup (`content`), its file kept once (`media`), creating and cancelling a campaign
 (`store`). Schedules and approvals come here next.
 
-May import: core.audience (segments), core.storage, core.ports.
+May import: core.access (the audit log), core.audience (segments), core.storage,
+core.ports.
 """

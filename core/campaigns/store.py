@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.access.audit import record
 from core.audience.segments import parse_segment
 from core.campaigns.content import (
     Content,
@@ -21,7 +22,7 @@ from core.campaigns.content import (
 )
 from core.campaigns.media import read_leaflet, store_leaflet
 from core.ports import Capabilities, MediaFile
-from core.storage.models import Audit, Campaign, CampaignRun, utcnow
+from core.storage.models import Campaign, CampaignRun, utcnow
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def _title(text: str, media: MediaFile | None) -> str:
 
 
 async def audit(conn: AsyncConnection, actor: str, action: str, details: dict[str, Any]) -> None:
-    await conn.execute(insert(Audit).values(actor=actor, action=action, details=details))
+    """An entry in the audit log (core.access.audit), in the caller's transaction."""
+    await record(conn, actor, action, details)
 
 
 class CampaignNotFound(ContentError):

@@ -369,9 +369,28 @@ class KeyValue(Base):
 
 
 class Audit(Base):
+    """What was done, by whom, from which messenger (None: the command line) and how it
+    ended; written by core.access.audit."""
+
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(60))
     details: Mapped[dict[str, Any] | None]
+    channel: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(String(8), server_default="ok")  # ok | refused | failed
+
+
+class AdminGrant(Base):
+    """A role (admin | press | staff) held by one messenger account; read afresh for every
+    command and button press (core.access)."""
+
+    __tablename__ = "admin_grants"
+    __table_args__ = (UniqueConstraint("channel", "external_id", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(8))
+    granted_by: Mapped[str] = mapped_column(String(120))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
