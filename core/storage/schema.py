@@ -32,7 +32,8 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 
 
 class SchemaError(Exception):
-    """The database schema is not the one this version expects."""
+    """The database schema is not the one this version expects (the message, in Russian,
+    reaches a person as is)."""
 
 
 async def _schema_version(engine: AsyncEngine) -> str | None:
@@ -54,6 +55,6 @@ async def ensure_schema(engine: AsyncEngine, url: str) -> None:
     heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
     if version not in heads:
         raise SchemaError(
-            f"the database schema is at revision {version}, this Rupor expects "
-            f"{', '.join(heads)}: run `rupor db upgrade` first"
+            f"схема базы данных на версии {version}, а эта версия Рупора ждёт "
+            f"{', '.join(heads)}: сначала выполните `rupor db upgrade`"
         )

@@ -181,13 +181,14 @@ def test_a_schema_at_another_revision_asks_for_db_upgrade(
         db.execute("UPDATE alembic_version SET version_num = 'older'")
     result = rupor("audience", "import", str(EXAMPLE))
     assert result.exit_code == 2
-    assert "revision older" in result.stderr and "rupor db upgrade" in result.stderr
+    assert "схема базы данных на версии older" in result.stderr
+    assert "сначала выполните `rupor db upgrade`" in result.stderr
 
 
 def test_a_missing_settings_file_is_exit_2(tmp_path: Path) -> None:
     result = _runner(tmp_path / "absent.toml")("audience", "stats")
     assert result.exit_code == 2
-    assert "settings file not found" in result.stderr
+    assert "файл настроек не найден" in result.stderr
 
 
 @pytest.mark.parametrize("args", [["audience"], ["audience", "import"], ["audience", "stats"]])
