@@ -1,5 +1,7 @@
 """The scheduler: turns the schedules stored with campaigns into runs at their time
 (APScheduler 3.11, the database the only truth).
 
-May import: core only. Empty until the scheduling work (chat commands and schedules) fills it.
+May import: core only.
+`when` (with `recurrence`, `words`): what the press secretary types ("завтра в 10:00",
+"каждый понедельник в 9:00", ISO 8601, cron) as Now / Once / Recurring, and its Russian echo.
 """
