@@ -46,7 +46,16 @@ _SET_TREE_PATH = (
 
 
 class OrgPathError(ValueError):
-    """An organisation path that cannot be used; the message says why."""
+    """An organisation path that cannot be used; the message says why, in Russian."""
+
+
+def _levels(count: int) -> str:
+    """4 -> "4 уровня", 5 -> "5 уровней", 21 -> "21 уровень"."""
+    if count % 10 == 1 and count % 100 != 11:
+        return f"{count} уровень"
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return f"{count} уровня"
+    return f"{count} уровней"
 
 
 @dataclass(frozen=True)
@@ -71,18 +80,22 @@ def parse_org_path(text: str) -> OrgPath:
     """Split "Region/District/School" into normalised names; 1 to 3 levels."""
     stripped = text.strip().strip("/")
     if not stripped:
-        raise OrgPathError("org_path is empty")
+        raise OrgPathError("org_path пуст: укажите регион/район/организацию")
     parts = tuple(normalize_name(part) for part in stripped.split("/"))
     if any(not part for part in parts):
-        raise OrgPathError(f"org_path {text.strip()!r} has an empty level (two slashes in a row)")
+        raise OrgPathError(
+            f"в org_path «{text.strip()}» пустой уровень (две косые черты подряд)"
+        )
     if len(parts) > MAX_DEPTH:
         raise OrgPathError(
-            f"org_path {text.strip()!r} has {len(parts)} levels; at most {MAX_DEPTH} "
-            "(region/district/organisation)"
+            f"в org_path «{text.strip()}» {_levels(len(parts))}, а можно не больше {MAX_DEPTH} "
+            "(регион/район/организация)"
         )
     too_long = next((part for part in parts if len(part) > MAX_NAME_LEN), None)
     if too_long is not None:
-        raise OrgPathError(f"org_path: name {too_long[:40]!r}… is longer than {MAX_NAME_LEN}")
+        raise OrgPathError(
+            f"в org_path название «{too_long[:40]}…» длиннее {MAX_NAME_LEN} символов"
+        )
     return parts
 
 

@@ -49,7 +49,9 @@ def parse_role(name: str) -> Role:
     role = ROLE_NAMES.get(key) or ROLE_NAMES.get(key.replace(" ", "_"))
     if role is None:
         known = ", ".join(sorted(n for n in ROLE_NAMES if n.isascii()))
-        raise ValueError(f"unknown role {name.strip()!r} (known: {known} or their Russian names)")
+        raise ValueError(
+            f"неизвестная роль «{name.strip()}» (известны: {known}, или их русские названия)"
+        )
     return role
 
 

@@ -29,8 +29,8 @@ async def test_a_row_rejected_in_one_batch_does_not_block_its_member_in_the_next
         sessions, write_csv(tmp_path / "m.csv", rows), batch_size=1, create_orgs=True
     )
     assert [(r.line, r.reason) for r in report.rejected] == [
-        (2, "telegram_id 42 already belongs to another member (Старый Член Профсоюза)"),
-        (4, "telegram_id 43 is also given on line 3"),
+        (2, "telegram_id 42 уже принадлежит другому человеку (Старый Член Профсоюза)"),
+        (4, "telegram_id 43 уже указан в строке 3"),
     ]
     async with sessions() as session:
         anna = await session.scalar(select(Person).where(Person.member_id == "5900000001"))

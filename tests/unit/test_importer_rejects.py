@@ -55,20 +55,21 @@ async def test_bad_rows_are_rejected_whole_with_their_line_and_reason(
         (6, "telegram_id '-5' — не число"),
         (7, rejected[2][1]),
     ]
-    assert rejected[2][1].startswith("roles: unknown role 'директор' (known: admin, chair")
+    assert rejected[2][1].startswith("roles: неизвестная роль «директор» (известны: admin, chair")
+    assert rejected[2][1].endswith(", или их русские названия)")
     assert rejected[3:] == [
-        (8, f"org_path '{SCHOOL}/Кабинет № 5' has 4 levels; at most 3 "
-            "(region/district/organisation)"),
+        (8, f"в org_path «{SCHOOL}/Кабинет № 5» 4 уровня, а можно не больше 3 "
+            "(регион/район/организация)"),
         (9, "full_name пуст; viber_id 'a b' не должен содержать пробелов"),
-        (10, "the same member as line 2 (member_id 5900000001)"),
-        (11, "telegram_id 111 is also given on line 2"),
+        (10, "то же лицо, что в строке 2 (member_id 5900000001)"),
+        (11, "telegram_id 111 уже указан в строке 2"),
         (12, "telegram_id '5.01235E+09' записан в экспоненциальной форме Excel, цифры "
              "потеряны; задайте столбцу формат «Текстовый» или «Числовой» и сохраните файл "
              "заново"),
         (13, "vk_id 'https://vk.com/durov' — короткое имя, его не узнать без сети; "
              "укажите числовой id (https://vk.com/id123)"),
         (16, "значение в столбце 9, у которого нет названия в заголовке"),
-        (17, "telegram_id 42 already belongs to another member (Старый Член Профсоюза)"),
+        (17, "telegram_id 42 уже принадлежит другому человеку (Старый Член Профсоюза)"),
     ]
     assert report.rows_read == 14  # the blank line 14 is no row
     assert report.people_created == 3 and report.rows_imported == 3
@@ -100,7 +101,7 @@ async def test_a_repeated_name_without_member_id_is_one_member(
     rows = [MEMBERS[4], MEMBERS[4]]
     report = await run_import(sessions, write_csv(tmp_path / "m.csv", rows), batch_size=1)
     assert [(r.line, r.reason) for r in report.rejected] == [
-        (3, "the same member as line 2 (the same full name in the same organisation)")
+        (3, "то же лицо, что в строке 2 (то же ФИО в той же организации)")
     ]
 
 
@@ -111,7 +112,9 @@ async def test_an_erased_member_is_not_imported_again(sessions: Sessions, tmp_pa
         await session.execute(update(Person).values(erased_at=NOW))
     report = await run_import(sessions, path)
     assert [r.line for r in report.rejected] == [2]
-    assert "erased" in report.rejected[0].reason
+    assert report.rejected[0].reason == (
+        "данные этого человека удалены по его просьбе; повторно не загружаются"
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +127,7 @@ async def test_an_erased_member_is_not_imported_again(sessions: Sessions, tmp_pa
         (b"full_name,org_path\nx,\x00y\n", "управляющие символы"),
         ("full_name,org_path\n".encode("utf-16"), "UTF-16"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "старая книга .xls"),
-        (b"PK\x03\x04broken", "cannot read the XLSX workbook"),
+        (b"PK\x03\x04broken", "не удаётся прочитать книгу XLSX"),
         (b"", "нет обязательных столбцов: full_name, org_path"),
     ],
 )

@@ -40,7 +40,7 @@ class RejectedRow(NamedTuple):
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return f"строка {self.line}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,9 @@ class _FileState:
     def claim(self, row: MemberRow) -> None:
         line = self.identities.get(row.identity)
         if line is not None:
-            raise RowError(f"the same member as line {line} ({_identity_text(row)})")
+            raise RowError(f"то же лицо, что в строке {line} ({_identity_text(row)})")
         repeated = [
-            f"{channel}_id {external_id} is also given on line {line}"
+            f"{channel}_id {external_id} уже указан в строке {line}"
             for channel, external_id in row.contacts
             if (line := self.contacts.get((channel, external_id))) is not None
         ]
@@ -104,7 +104,7 @@ class _FileState:
 def _identity_text(row: MemberRow) -> str:
     if row.member_id:
         return f"member_id {row.member_id}"
-    return "the same full name in the same organisation"
+    return "то же ФИО в той же организации"
 
 
 def _batches(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:

@@ -105,11 +105,11 @@ def _match(
         person = nameless or (named[0] if named else None)
     else:
         raise RowError(
-            f"{len(named)} members named {row.full_name!r} in this organisation; "
-            "give their member_id"
+            f"людей с ФИО «{row.full_name}» в этой организации: {len(named)}; "
+            "укажите member_id, чтобы их различить"
         )
     if person is not None and person.erased:
-        raise RowError("this member's data was erased at their request; not imported again")
+        raise RowError("данные этого человека удалены по его просьбе; повторно не загружаются")
     return person
 
 
@@ -125,8 +125,8 @@ def _plan_contacts(
             plan.linked.append(contact)
         elif plan.person is None or contact.person_id != plan.person.id:
             conflicts.append(
-                f"{channel}_id {external_id} already belongs to another member "
-                f"({contact.owner or f'person #{contact.person_id}'})"
+                f"{channel}_id {external_id} уже принадлежит другому человеку "
+                f"({contact.owner or f'человек № {contact.person_id}'})"
             )
     if conflicts:
         raise RowError("; ".join(conflicts))
@@ -152,7 +152,7 @@ def _claim_person(plan: Plan, matched: dict[int, int]) -> None:
         return
     line = matched.setdefault(plan.person.id, plan.row.line)
     if line != plan.row.line:
-        raise RowError(f"the same member as line {line} ({plan.person.full_name})")
+        raise RowError(f"то же лицо, что в строке {line} ({plan.person.full_name})")
 
 
 def _known(
