@@ -49,10 +49,11 @@ class UnionKnobs:
         if worst + self.share_deactivated + self.share_unjoined > 1.0:
             raise ValueError("account state shares add up to more than 1")
         if self.districts < 1 or self.schools < self.districts:
-            raise ValueError("need at least one district and one school per district")
+            raise ValueError("нужен хотя бы один район и хотя бы одна школа в каждом районе")
         if self.members < self.schools + self.districts + self.staff:
             raise ValueError(
-                "members must cover one chair per school and per district plus the staff"
+                "членов слишком мало: нужен председатель в каждой школе и каждом районе и "
+                "сотрудники аппарата (укажите --members больше)"
             )
 
 

@@ -155,7 +155,7 @@ class _Namer:
 
 def choose_districts(count: int) -> tuple[District, ...]:
     if count > len(DISTRICTS):
-        raise ValueError(f"the sandbox knows {len(DISTRICTS)} districts, asked for {count}")
+        raise ValueError(f"в полигоне {len(DISTRICTS)} районов, а запрошено {count}")
     return DISTRICTS[:count]
 
 

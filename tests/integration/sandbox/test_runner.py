@@ -167,7 +167,7 @@ async def test_console_on_stdout_and_sigterm_stops_cleanly(tmp_path: Path) -> No
 def test_too_small_a_union_is_refused_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--members", "1"]) == 2
     captured = capsys.readouterr()
-    assert captured.out == "" and "members must cover" in captured.err
+    assert captured.out == "" and "членов слишком мало" in captured.err
 
 
 def test_union_knobs_scale_with_the_members() -> None:
