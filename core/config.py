@@ -98,8 +98,20 @@ class ServerSettings(_Section):
 
 class SchedulerSettings(_Section):
     timezone: str = "Asia/Yekaterinburg"
-    quiet_hours: Annotated[str, Field(pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$")] = "21:00-08:00"
-    lateness_limit_minutes: Annotated[int, Field(ge=0)] = 180
+    quiet_hours: Annotated[str, Field(pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$")] = "21:00-09:00"
+    lateness_limit_minutes: Annotated[int, Field(ge=0)] = 360
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _clock_times(cls, value: str) -> str:
+        from datetime import time
+
+        for part in filter(None, value.split("-")):
+            try:
+                time.fromisoformat(part)
+            except ValueError as exc:
+                raise ValueError(f"нет такого времени «{part}» (пример: 21:00-09:00)") from exc
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -131,7 +131,7 @@ async def cancel_campaign(engine: AsyncEngine, campaign_id: int, actor: str) -> 
         runs = select(CampaignRun.id).where(CampaignRun.campaign_id == campaign_id)
         result = await conn.execute(
             update(Delivery)
-            .where(Delivery.run_id.in_(runs), Delivery.status == "pending")
+            .where(Delivery.run_id.in_(runs), Delivery.status.in_(("pending", "paused")))
             .values(status="cancelled")
         )
         await conn.execute(

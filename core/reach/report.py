@@ -25,6 +25,7 @@ RANKS = {
     "uncertain": 7,
     "pending": 6,
     "claimed": 6,
+    "paused": 6,  # a paused campaign's deliveries (core.campaigns.scheduled)
     "failed": 5,
     "blocked": 4,
     "unsubscribed": 4,

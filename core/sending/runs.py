@@ -243,7 +243,17 @@ async def _chunk(
         result = await conn.execute(
             insert(Delivery).from_select(_COLUMNS, _unreachable_rows(run.id, channels, people))
         )
+        await _hold_if_paused(conn, run)
         return inserted + max(result.rowcount, 0)
+
+
+async def _hold_if_paused(conn: AsyncConnection, run: CampaignRun) -> None:
+    """A campaign paused while its run was materialising: the new rows wait too."""
+    status = (await conn.execute(
+        select(Campaign.status).where(Campaign.id == run.campaign_id))).scalar_one()
+    if status == "paused":
+        await conn.execute(update(Delivery).where(
+            Delivery.run_id == run.id, Delivery.status == "pending").values(status="paused"))
 
 
 async def failover(
@@ -290,7 +300,7 @@ async def failover(
 _FINISHED = text(
     "SELECT id FROM campaign_runs WHERE status = 'sending' AND NOT EXISTS ("
     "SELECT 1 FROM deliveries d WHERE d.run_id = campaign_runs.id "
-    "AND d.status IN ('pending', 'claimed'))"
+    "AND d.status IN ('pending', 'claimed', 'paused'))"
 )
 
 
