@@ -182,6 +182,10 @@ class Text:
     # A file the member sent, as "<channel>:<kind>:<platform handle>" (telegram:photo:<file_id>,
     # vk:doc:<owner_id>_<id>, viber:picture:<url>); `text` then describes it for the staff.
     attachment: str | None = None
+    caption: str | None = None  # with a file: the sender's own words, without the description
+    file_name: str | None = None  # with a document: its name as the sender's client gave it
+    forwarded: bool = False  # forwarded from elsewhere (Telegram forward_origin, VK fwd_messages)
+    sender_chat: str | None = None  # written on behalf of a chat (Telegram sender_chat)
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,8 @@ class Command:
     sender: Sender
     name: str  # without the slash, lower case
     args: str = ""
+    forwarded: bool = False  # a forwarded command is never obeyed (core.access)
+    sender_chat: str | None = None  # an anonymous group admin or a channel (Telegram)
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,7 @@ class ButtonPress:
     payload: str
     message_id: str | None = None
     callback_id: str | None = None  # TG callback_query id / VK event_id to acknowledge
+    presser_id: str | None = None  # the account that pressed, when the platform says (TG, VK)
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,19 @@ class MessageEditor(Protocol):
 
     async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
         """Change one message in the recipient's chat; SENT when it shows the change."""
+        ...
+
+
+class FileUnavailable(Exception):
+    """A file a person sent could not be fetched from the platform (gone, too big, refused)."""
+
+
+class FileFetcher(Protocol):
+    """What a Channel that can read files people send it offers besides sending."""
+
+    async def fetch_file(self, ref: str) -> bytes:
+        """The bytes behind an event's `attachment` ("<channel>:<kind>:<handle>"); raises
+        FileUnavailable when the platform will not give them."""
         ...
 
 

@@ -18,6 +18,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import Update
+from aiohttp import ClientError
 
 from bots.transport import ChannelDeps, StartCause, StartFailure, WebhookAnswer
 from core.config import Settings, TelegramSettings
@@ -26,6 +27,7 @@ from core.ports import (
     ChannelError,
     DeliveryResult,
     EventHandler,
+    FileUnavailable,
     MediaFile,
     MessageEdit,
     Outbound,
@@ -44,6 +46,8 @@ from .quick import quick_event
 from .webhook import WEBHOOK_PATH, authentic, parse_update, unreadable_answer
 
 log = logging.getLogger("rupor.telegram")
+
+DOWNLOAD_TIMEOUT_S = 120  # a 50 MB leaflet over a slow uplink
 
 
 class TelegramChannel:
@@ -96,6 +100,21 @@ class TelegramChannel:
     async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
         """Change a message the bot sent (capabilities.edits_messages)."""
         return await self.outbox.edit(recipient, change)
+
+    async def fetch_file(self, ref: str) -> bytes:
+        """A file someone sent the bot ("telegram:<kind>:<file_id>"): getFile, then the
+        download from {api_base}/file/bot<token>/<file_path> (Bot API, getFile)."""
+        file_id = ref.split(":", 2)[-1]
+        try:
+            found = await self.bot.get_file(file_id)
+            if found.file_path is None:
+                raise FileUnavailable("Telegram gave no file_path")
+            data = await self.bot.download_file(found.file_path, timeout=DOWNLOAD_TIMEOUT_S)
+        except (AiogramError, ClientError, TimeoutError) as exc:
+            raise FileUnavailable(str(exc)) from exc
+        if data is None:
+            raise FileUnavailable("nothing downloaded")
+        return data.read()
 
     async def prepare_media(self, media: MediaFile) -> str | None:
         """Telegram has no upload-only call: None until a send has uploaded the file."""

@@ -6,6 +6,8 @@ One update gives at most one event, whose event_id is str(update_id): a redelive
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
 from aiogram.types import PollAnswer as TgPollAnswer
 
@@ -59,22 +61,36 @@ def translate(update: Update, bot_username: str | None = None) -> InboundEvent |
 
 def _message(event_id: str, message: Message, bot_username: str | None) -> InboundEvent | None:
     text = message.text if message.text is not None else message.caption
-    if message.from_user is None or message.from_user.is_bot:
+    user, on_behalf = message.from_user, _sender_chat(message)
+    # An anonymous group admin writes as GroupAnonymousBot with sender_chat set: kept, so
+    # its command can be refused (core.access), never obeyed.
+    if user is None or (user.is_bot and on_behalf is None):
         return None
-    sender = chat_sender(message.chat, message.from_user)
+    sender = chat_sender(message.chat, user)
+    forwarded = message.forward_origin is not None
     if text is not None and text.startswith("/") and text[1:2].strip():  # a lone "/" is text
-        return command_or_start(event_id, sender, text, bot_username)
-    found = attachment_of(message) if message.text is None else None
-    if text is None and found is None:
+        found = command_or_start(event_id, sender, text, bot_username)
+        if isinstance(found, Command) and (forwarded or on_behalf):
+            return replace(found, forwarded=forwarded, sender_chat=on_behalf)
+        return found
+    found_file = attachment_of(message) if message.text is None else None
+    if text is None and found_file is None:
         return None  # a service message (a member joined, a title changed)
-    said, ref = combined(text, [found] if found is not None else [])
+    said, ref = combined(text, [found_file] if found_file is not None else [])
     reply = message.reply_to_message
     return Text(
         event_id, sender, said,
         reply_to=str(reply.message_id) if reply is not None else None,
-        author_id=str(message.from_user.id) if sender.is_group else None,
-        attachment=ref,
+        author_id=str(user.id) if sender.is_group else None,
+        attachment=ref, caption=text if ref else None,
+        file_name=message.document.file_name if message.document else None,
+        forwarded=forwarded, sender_chat=on_behalf,
     )
+
+
+def _sender_chat(message: Message) -> str | None:
+    """The chat a message was sent on behalf of (Bot API Message.sender_chat), if any."""
+    return str(message.sender_chat.id) if message.sender_chat is not None else None
 
 
 def command_or_start(event_id: str, sender: Sender, text: str, bot_username: str | None
@@ -100,7 +116,8 @@ def _button(event_id: str, query: CallbackQuery) -> ButtonPress | None:
     else:  # a button under an inline-mode message: no chat, only the member
         member = query.from_user
         sender, message_id = Sender(CHANNEL, str(member.id), full_name(member)), None
-    return ButtonPress(event_id, sender, query.data, message_id=message_id, callback_id=query.id)
+    return ButtonPress(event_id, sender, query.data, message_id=message_id, callback_id=query.id,
+                       presser_id=str(query.from_user.id))
 
 
 def _vote(event_id: str, answer: TgPollAnswer) -> PollAnswer | None:

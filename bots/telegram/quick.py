@@ -13,6 +13,8 @@ from core.ports import InboundEvent, Sender, Text
 from .inbound import CHANNEL, command_or_start
 
 _UPDATE_KEYS = frozenset({"update_id", "message"})
+# Facts the event carries that this shortcut does not read: aiogram reads those messages.
+_BESIDES_TEXT = frozenset({"reply_to_message", "forward_origin", "sender_chat"})
 
 
 def quick_event(body: bytes, bot_username: str | None) -> InboundEvent | None:
@@ -35,7 +37,7 @@ def _private_text(event_id: str, message: dict[str, Any], bot_username: str | No
     chat, user, text = message.get("chat"), message.get("from"), message.get("text")
     if not (isinstance(chat, dict) and isinstance(user, dict) and isinstance(text, str)):
         return None
-    if "reply_to_message" in message or not _ints(message, "message_id", "date"):
+    if _BESIDES_TEXT & message.keys() or not _ints(message, "message_id", "date"):
         return None
     if chat.get("type") != "private" or not _ints(chat, "id"):
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bots.attachments import combined
@@ -96,10 +96,14 @@ def _message_new(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
 
 
 def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) -> InboundEvent:
-    command = command_of(event_id, sender, words)
+    forwarded = bool(message.get("fwd_messages"))
+    command = command_of(event_id, sender, words or _forwarded_words(message))
     if command is not None:
-        return command  # a caption that is a command acts as one, as on Telegram
-    text, files = combined(words, attachments_of(message))
+        # A caption that is a command acts as one, as on Telegram; a forwarded one is
+        # refused by core.access, never obeyed.
+        return replace(command, forwarded=forwarded and not words) if forwarded else command
+    found = attachments_of(message)
+    text, files = combined(words, found)
     reply = message.get("reply_message") or {}
     author = message.get("from_id")
     return Text(
@@ -109,7 +113,16 @@ def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) ->
         reply_to=message_ref_of(reply) if reply else None,
         author_id=str(author) if sender.is_group and author else None,
         attachment=files,
+        caption=words if files else None,
+        forwarded=forwarded,
     )
+
+
+def _forwarded_words(message: dict[str, Any]) -> str:
+    """The text of the first forwarded message, when the sender added none of their own."""
+    forwarded = message.get("fwd_messages") or []
+    first = forwarded[0] if forwarded and isinstance(forwarded[0], dict) else {}
+    return str(first.get("text") or "").strip()
 
 
 def message_ref_of(message: dict[str, Any]) -> str | None:
@@ -134,8 +147,10 @@ def _message_event(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
         return []
     sender = _sender(int(obj["peer_id"]))
     cmid = obj.get("conversation_message_id")  # of the message that shows the button
+    presser = obj.get("user_id")
     return [ButtonPress(event_id, sender, payload, message_id=f"c{int(cmid)}" if cmid else None,
-                        callback_id=str(obj.get("event_id")))]
+                        callback_id=str(obj.get("event_id")),
+                        presser_id=str(presser) if presser else None)]
 
 
 def _message_read(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:

@@ -153,9 +153,8 @@ class ChannelSender:
         dead = await outbox.dead_senders(self.engine, self.name, own=[self.sender_id])
         recovered = await outbox.recover(self.engine, self.name, self.policy, senders=dead)
         if recovered:
-            log.warning(
-                "%s: %d deliveries of stopped senders recovered as uncertain", self.name, recovered
-            )
+            log.warning("%s: %d deliveries of stopped senders recovered as uncertain",
+                        self.name, recovered)
         await recover_replies(self.engine, self.name)
         keeper = asyncio.create_task(self._keep_alive(stop), name=f"{self.name}-heartbeat")
         recorder = asyncio.create_task(self._record_loop(stop), name=f"{self.name}-recorder")
@@ -171,6 +170,13 @@ class ChannelSender:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
             await outbox.heartbeat(self.engine, self.sender_id, stopped=True)
+
+    async def send_one(self, recipient: str, message: Outbound) -> DeliveryResult:
+        """One message to one chat through this channel's pacer, beside whatever it is
+        broadcasting (a preview for the press secretary); never raises for a refusal."""
+        (result,) = await self._send_paced([recipient], message)
+        await self._absorb(0, [result])
+        return result
 
     def wake(self) -> None:
         """A new run was created in this process: look for work now."""
@@ -318,10 +324,7 @@ class ChannelSender:
     ) -> list[DeliveryResult]:
         if keys is None:
             keys = {"chat": recipients[0]} if len(recipients) == 1 else {}
-        ready = self.pacer.key_ready_at(keys)
-        delay = ready - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await asyncio.sleep(max(0.0, self.pacer.key_ready_at(keys) - time.monotonic()))
         slot = await self.pacer.acquire(keys)
         try:
             results = await self.channel.send(recipients, part)
@@ -359,10 +362,8 @@ class ChannelSender:
         if not self._results:
             return
         batch, self._results = self._results, []
-        failover_runs = {
-            run_id: plan.channels for run_id, plan in self.plans.items()
-            if plan.routing == "failover"
-        }
+        failover_runs = {run_id: plan.channels for run_id, plan in self.plans.items()
+                         if plan.routing == "failover"}
         try:
             await outbox.record(self.engine, batch, self.policy, failover_runs)
         finally:
