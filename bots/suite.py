@@ -1,5 +1,5 @@
 """`rupor run`: the composition root of the whole suite — channels, webhooks or polling,
-one sender per channel account, the inbox, resumed runs."""
+one sender per channel account, the inbox, resumed runs, the scheduler."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from core.sending.outbox import Policy
 from core.sending.runs import materialise, unfinished_materialising
 from core.storage.engine import create_engine
 from core.storage.state import DbStateStore
+from scheduler.service import SchedulerService, settings_rules
 
 log = logging.getLogger("rupor.suite")
 
@@ -104,6 +105,7 @@ class Suite:
     on_progress: Callable[[Suite], None] | None = None
     start_backoff: Backoff = field(default_factory=Backoff)  # retries of a channel's start
     starter: ChannelStarter | None = field(default=None, init=False)
+    scheduler: SchedulerService | None = field(default=None, init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _sender_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _ready: bool = field(default=False, init=False)
@@ -144,12 +146,14 @@ class Suite:
             await self._start()
             watcher = asyncio.create_task(self._watch(stop, until_idle))
             await stop.wait()
+            await self._stop_scheduler()
             if self.starter is not None:
                 await self.starter.close()
             await asyncio.gather(*self._sender_tasks)
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
         finally:
+            await self._stop_scheduler()
             await self._close()
             await self.reader.dispose()
             if own_engine:
@@ -179,11 +183,19 @@ class Suite:
         for run_id in await unfinished_materialising(self.engine):
             log.info("resuming run %s interrupted while materialising", run_id)
             await materialise(self.engine, run_id)
+        # Runs that came due while nothing ran start now; later ones at their time.
+        self.scheduler = SchedulerService(
+            self.engine, settings_rules(self.settings.scheduler), list(self.channels))
+        await self.scheduler.start()
         self._ready = True
         for name, status in self.starter.statuses.items():
             if status.state == "running":
                 self._start_sender(name)
         freeze_heap()
+
+    async def _stop_scheduler(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
 
     def _channel_running(self, name: str) -> None:
         """A channel started; its sender starts now unless the suite is still starting

@@ -23,8 +23,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.campaigns.schedule import Rules, rules_for, start_at
+from core.campaigns.schedule import Rules, default_rules, rules_for, start_at
 from core.campaigns.scheduled import ScheduledCampaign, fingerprint, scheduled_campaigns
+from core.config import SchedulerSettings
 from core.sending.fire import Fired, fire
 from scheduler.notices import MissedRun, log_missed, log_started
 
@@ -37,6 +38,12 @@ Notify = Callable[[MissedRun], Awaitable[None]]
 
 def utc_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def settings_rules(settings: SchedulerSettings) -> Rules:
+    """The [scheduler] settings as the rules of campaigns that set none of their own."""
+    return default_rules(settings.timezone, settings.quiet_hours,
+                         settings.lateness_limit_minutes)
 
 
 class SchedulerService:

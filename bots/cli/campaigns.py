@@ -1,4 +1,4 @@
-"""`rupor post` and `rupor campaigns list | report | cancel`."""
+"""`rupor post` and `rupor campaigns list | report | cancel | pause | resume`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bots.cli import schedule
 from bots.cli.context import AppContext, pass_app
 from bots.console import fail, number, print_json, show, table
 from bots.report_view import report_data, report_view, write_chart
@@ -22,6 +23,7 @@ from core.reach.report import ReachReport, reach_report
 from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine
 from core.storage.models import Campaign, CampaignRun, Delivery
+from scheduler.when import When
 
 CAMPAIGN_STATUS = {
     "draft": "черновик",
@@ -71,6 +73,11 @@ async def _engine(app: AppContext) -> AsyncEngine:
     help="Кому: all (все) или org:ПУТЬ role:РОЛЬ tag:МЕТКА channel:МЕССЕНДЖЕР.",
 )
 @click.option("--now", is_flag=True, help="Отправить сейчас (отправляет `rupor run`).")
+@click.option("--at", "at", metavar="КОГДА",
+              help="Когда: «завтра в 10:00», «1 декабря в 9:00», «каждый месяц 1-го числа в "
+                   "10:00» или 2025-12-10T10:00.")
+@click.option("--cron", "cron", metavar="'М Ч ДЕНЬ МЕС ДН'",
+              help="Повторять по расписанию cron, например '0 10 1 * *' (1-го в 10:00).")
 @click.option("--title", default="", help="Название для списков и отчётов.")
 @click.option("--button", "buttons", multiple=True, metavar="'ТЕКСТ|ССЫЛКА'",
               help="Кнопка-ссылка.")
@@ -88,15 +95,19 @@ def post(
     file_: Path | None,
     segment: str,
     now: bool,
+    at: str | None,
+    cron: str | None,
     title: str,
     buttons: tuple[str, ...],
     routing: str,
 ) -> None:
-    """Создать рассылку (с --now — сразу и список получателей) и показать, скольким она
-    уйдёт."""
-    if not now:
-        fail("укажите --now: отправка по расписанию (--at, --cron) ещё не сделана", 2)
+    """Создать рассылку (с --now — сразу и список получателей; с --at или --cron — по
+    расписанию) и показать, скольким она уйдёт."""
+    when = schedule.when_of(app.settings, now, at, cron)
+    timing = schedule.timing(when)
     new = NewCampaign(
+        run_at=timing.run_at,
+        cron=timing.cron,
         text=text_,
         audience=segment,
         title=title,
@@ -108,6 +119,15 @@ def post(
         asyncio.run(_post(app, new))
     except (ContentError, SegmentError) as exc:
         fail(str(exc), 2)
+    _tell_when(app, when, scheduled=new.run_at is not None or new.cron is not None)
+
+
+def _tell_when(app: AppContext, when: When, *, scheduled: bool) -> None:
+    if scheduled:
+        show(f"Когда: {schedule.when_said(app.settings, when)}. Отправит запущенный `rupor run`.")
+    note = schedule.quiet_note(app.settings, when)
+    if note:
+        show(note)
 
 
 async def _post(app: AppContext, new: NewCampaign) -> None:
@@ -123,27 +143,32 @@ async def _post(app: AppContext, new: NewCampaign) -> None:
             resolved = await resolve_segment(session, parse_segment(new.audience))
             count = await count_segment(session, resolved, list(caps))
         campaign_id = await create_campaign(engine, new, caps)
-        run = await start_run(engine, campaign_id, datetime.now(UTC), list(caps))
-        await materialise(engine, run.run_id)
+        run_id = None
+        if new.run_at is None and new.cron is None:
+            run = await start_run(engine, campaign_id, datetime.now(UTC), list(caps))
+            await materialise(engine, run.run_id)
+            run_id = run.run_id
     finally:
         await engine.dispose()
     rows = [[name, number(count.reachable.get(name, 0))] for name in caps]
     rows.append(["без мессенджера", number(count.unreachable)])
-    show(f"Рассылка №{campaign_id} создана, запуск №{run.run_id}: "
+    started = f", запуск №{run_id}" if run_id is not None else " по расписанию"
+    show(f"Рассылка №{campaign_id} создана{started}: "
          f"{number(count.members)} чел.", table(None, ("Мессенджер", "Получат"), rows))
-    show("Отправит `rupor run` (или уже запущенный `rupor run` — в течение секунды).")
+    if run_id is not None:
+        show("Отправит `rupor run` (или уже запущенный `rupor run` — в течение секунды).")
 
 
 @click.group()
 def campaigns() -> None:
-    """Рассылки: список, отчёт о доходимости, отмена."""
+    """Рассылки: список, отчёт о доходимости, пауза, отмена."""
 
 
 @campaigns.command("list")
 @click.option("--json", "as_json", is_flag=True, help="В JSON (для скриптов).")
 @pass_app
 def list_(app: AppContext, as_json: bool) -> None:
-    """Все рассылки: статус, запуски и скольким дошло."""
+    """Все рассылки: статус, запуски, скольким дошло, расписание и следующий запуск."""
     rows = asyncio.run(_list(app))
     if as_json:
         print_json(rows)
@@ -154,6 +179,9 @@ def list_(app: AppContext, as_json: bool) -> None:
             [r["title"], str(r["id"]), r["created"], CAMPAIGN_STATUS.get(r["status"], r["status"]),
              str(r["runs"]), number(r["reached"])] for r in rows
         ]))
+        timed = [r for r in rows if r["schedule"]]
+        if timed:
+            show(schedule.schedule_table(timed, app.settings))
 
 
 async def _list(app: AppContext) -> list[dict[str, Any]]:
@@ -180,11 +208,13 @@ async def _list(app: AppContext) -> list[dict[str, Any]]:
                     )
                 ).all()
             )
+        timed = await schedule.scheduled_rows(engine, app.settings)
     finally:
         await engine.dispose()
     return [
         {"id": cid, "created": f"{created:%Y-%m-%d %H:%M}", "status": status, "title": title,
-         "runs": runs, "reached": reached.get(cid, 0)}
+         "runs": runs, "reached": reached.get(cid, 0),
+         **timed.get(cid, {"schedule": "", "next_run": ""})}
         for cid, created, status, title, runs in rows
     ]
 
@@ -253,3 +283,7 @@ def cancel(app: AppContext, campaign_id: int) -> None:
     except ContentError as exc:
         fail(str(exc), 1)
     show(f"Рассылка №{campaign_id} отменена; не будут отправлены: {number(skipped)}.")
+
+
+campaigns.add_command(schedule.pause)
+campaigns.add_command(schedule.resume)
