@@ -277,6 +277,7 @@ def run_forever(
         return 1 if until_idle and suite.down_channels() else 0
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job otherwise
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
