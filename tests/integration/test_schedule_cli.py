@@ -6,39 +6,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from bots.cli.main import cli
-
-REGION = "Пермская краевая организация Профсоюза образования"
-MEMBERS = (
-    "full_name,org_path,roles,telegram_id,vk_id,viber_id,member_id,tags\n"
-    f"Иванова Анна,{REGION}/Ленинский район/МАОУ «СОШ № 12»,,11,,,,\n"
-    f"Петрова Мария,{REGION}/Ленинский район/МАОУ «СОШ № 12»,,12,,,,\n"
-)
-
-Rupor = Callable[..., Result]
+from tests.integration.cli_support import Rupor, rupor_with_members
 
 
 @pytest.fixture
 def rupor(tmp_path: Path) -> Rupor:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "sqlite:///{tmp_path / "rupor.sqlite3"}"\n'
-        '[telegram]\ntoken = "123:abc"\n'
-        '[scheduler]\ntimezone = "Asia/Yekaterinburg"\n', encoding="utf-8")
-    members = tmp_path / "members.csv"
-    members.write_text(MEMBERS, encoding="utf-8")
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(cli, ["--config", str(config), *args])
-
-    assert run("audience", "import", str(members)).exit_code == 0
-    return run
+    return rupor_with_members(tmp_path, '[scheduler]\ntimezone = "Asia/Yekaterinburg"\n')
 
 
 def _db(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
