@@ -22,6 +22,8 @@ Member actions (each queues the updates Telegram would send the bot):
 - `start_bot(token, user_id, payload=None)`: message "/start PAYLOAD" (after a block it also
   unblocks: my_chat_member kicked -> member);
 - `send_text(token, user_id, text, reply_to_message_id=None)`: a private message;
+- `send_document(token, user_id, filename, content, caption=None)`: a private message with a
+  document (the bot can getFile and download it);
 - `group_message(chat_id, user_id, text, reply_to_message_id=None)`: a group message, seen
   by every bot in the group (as with privacy mode off);
 - `press_button(token, user_id, message_id, callback_data, chat_id=None) -> query_id`:

@@ -113,6 +113,12 @@ class TelegramEmulator:
             token, user_id, text, reply_to_message_id=reply_to_message_id
         )
 
+    def send_document(
+        self, token: str, user_id: int, filename: str, content: bytes, caption: str | None = None
+    ) -> int:
+        """The member sends the bot a file with an optional caption; the message id."""
+        return self._members.send_document(token, user_id, filename, content, caption)
+
     def group_message(
         self, chat_id: int, user_id: int, text: str, *, reply_to_message_id: int | None = None
     ) -> int:

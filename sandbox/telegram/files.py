@@ -41,13 +41,16 @@ class FileStore:
         self.uploads = 0
         self.upload_bytes = 0
 
-    def store(self, token: str, kind: str, data: bytes, file_name: str, mime: str) -> FileHandle:
-        """A new upload (each upload is a new file, as on Telegram)."""
+    def store(self, token: str, kind: str, data: bytes, file_name: str, mime: str,
+              *, by_bot: bool = True) -> FileHandle:
+        """A new upload (each upload is a new file, as on Telegram); a member's file is not
+        counted among the bot's uploads."""
         stored = StoredFile(f"AgAD{secrets.token_urlsafe(9)}", kind, data, file_name, mime)
         if kind == "photo":
             stored.width, stored.height = image_size(data)
-        self.uploads += 1
-        self.upload_bytes += len(data)
+        if by_bot:
+            self.uploads += 1
+            self.upload_bytes += len(data)
         return self.handle(token, stored)
 
     def handle(self, token: str, stored: StoredFile) -> FileHandle:

@@ -7,10 +7,12 @@ poll_answer/poll, my_chat_member), queued for getUpdates or the webhook.
 from __future__ import annotations
 
 import itertools
+import mimetypes
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import MemberActionError
+from .files import document_json
 from .state import CallbackState, EmulatorState
 from .text import command_entities
 from .world import BotAccount, Group, Member, StoredMessage
@@ -97,6 +99,21 @@ class Members:
         self._ensure_known(bot.token, user_id, reply_to_message_id)
         return self._private_message(bot, member, text, reply_to_message_id).message_id
 
+    def send_document(
+        self, token: str, user_id: int, filename: str, content: bytes, caption: str | None = None
+    ) -> int:
+        """The member sends the bot a file: a message with `document` (Bot API Document:
+        file_id, file_unique_id, file_name, mime_type, file_size) and an optional caption;
+        the bot can getFile it and download it from /file/bot<token>/<file_path>."""
+        bot, member = self.bot(token), self.member(user_id)
+        self._ensure_can_write(bot, member)
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        handle = self.state.files.store(token, "document", content, filename, mime, by_bot=False)
+        extra: dict[str, Any] = {"document": document_json(handle)}
+        if caption:
+            extra["caption"] = caption
+        return self._incoming(bot, member, member.chat_json(), None, None, extra=extra).message_id
+
     def _ensure_known(self, token: str, chat_id: int, message_id: int | None) -> None:
         if (
             message_id is not None
@@ -125,9 +142,11 @@ class Members:
         bot: BotAccount,
         member: Member,
         chat: dict[str, Any],
-        text: str,
+        text: str | None,
         reply_to: int | None,
         message_id: int | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> StoredMessage:
         history = self.state.world.history
         chat_id = chat["id"]
@@ -136,9 +155,11 @@ class Members:
             "from": member.user_json(),
             "chat": chat,
             "date": self.state.now(),
-            "text": text,
+            **(extra or {}),
         }
-        if entities := command_entities(text):
+        if text is not None:
+            payload["text"] = text
+        if text is not None and (entities := command_entities(text)):
             payload["entities"] = entities
         replied = history.get(bot.token, chat_id, reply_to) if reply_to is not None else None
         if replied is not None:
