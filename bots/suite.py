@@ -11,11 +11,15 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots import texts
-from bots.registry import configured
+from bots.chat.router import ChatRouter, StaffAccounts
+from bots.chat.service import ChatService
+from bots.chat.turn import ChatContext
+from bots.registry import capabilities, configured
 from bots.startup import Backoff, ChannelStarter, ChannelState, ChannelStatus
 from bots.transport import ChannelDeps, WebhookReceiver
 from bots.webhooks import WebServer
@@ -106,6 +110,7 @@ class Suite:
     start_backoff: Backoff = field(default_factory=Backoff)  # retries of a channel's start
     starter: ChannelStarter | None = field(default=None, init=False)
     scheduler: SchedulerService | None = field(default=None, init=False)
+    chat: ChatService | None = field(default=None, init=False)  # staff commands, /post
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _sender_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _ready: bool = field(default=False, init=False)
@@ -161,8 +166,13 @@ class Suite:
 
     async def _start(self) -> None:
         assert self.engine is not None
-        dialogs = Dialogs(texts.DIALOG)
-        self.inbox = Inbox(self.engine, dialogs, after_commit=self._wake_all)
+        dialogs, staff = Dialogs(texts.DIALOG), StaffAccounts()
+        self.chat = ChatService(ChatContext(
+            self.engine, self.reader or self.engine, capabilities(self.settings),
+            ZoneInfo(self.settings.scheduler.timezone), dialogs, self.channels, self.senders,
+        ), staff, on_replies=self._wake_senders)
+        await self.chat.refresh_staff()  # before stored updates are routed
+        self.inbox = Inbox(self.engine, ChatRouter(dialogs, staff), after_commit=self._wake_all)
         if needs_server(self.settings):
             self.server = WebServer(self.reader or self.engine, self.inbox.receive)
             local = await self.server.start(self.settings.server.host, self.settings.server.port)
@@ -191,6 +201,8 @@ class Suite:
         for name, status in self.starter.statuses.items():
             if status.state == "running":
                 self._start_sender(name)
+        # Awaited with the senders at stop: it finishes the step it is in, then ends.
+        self._sender_tasks.append(asyncio.create_task(self.chat.run(self._stop), name="chat"))
         freeze_heap()
 
     async def _stop_scheduler(self) -> None:
@@ -220,6 +232,11 @@ class Suite:
         self._sender_tasks.append(task)
 
     def _wake_all(self) -> None:
+        self._wake_senders()
+        if self.chat is not None:
+            self.chat.wake()
+
+    def _wake_senders(self) -> None:
         for sender in self.senders.values():
             sender.wake()
 

@@ -1,0 +1,171 @@
+"""The management commands from chat: /plan, /cancel ID, /pause ID, /resume ID, /report ID,
+/audience, /help. Each is authorised from the roles held now and answered in Russian; a
+wrong argument is answered with what was wrong and an example."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bots.chat import texts
+from bots.chat.turn import ChatContext, Turn, allowed
+from bots.report_view import render_report, write_chart
+from core.access.audit import Result
+from core.access.gate import check
+from core.access.rules import Action, ChatRequest
+from core.audience.segments import count_segment, parse_segment, resolve_segment
+from core.audience.stats import audience_stats
+from core.campaigns.content import ContentError
+from core.campaigns.scheduled import pause_campaign, resume_campaign
+from core.campaigns.store import cancel_campaign
+from core.ports import Command, MediaFile, Outbound, Span
+from core.reach.report import reach_report
+from core.storage.models import Campaign, CampaignRun, Delivery
+from scheduler.recurrence import cron_words
+
+MAX_REPORT_CHARS = 3500  # Telegram takes 4096; the rest is in the chart and the CLI
+
+
+async def plan(ctx: ChatContext, turn: Turn) -> None:
+    if not await allowed(ctx, turn, Action.REPORT):
+        return
+    async with ctx.reader.connect() as conn:
+        rows = (await conn.execute(
+            select(Campaign.id, Campaign.title, Campaign.status, Campaign.run_at, Campaign.cron)
+            .where(Campaign.status.in_(("scheduled", "running", "paused")))
+            .order_by(Campaign.id))).all()
+    lines = [texts.PLAN_HEAD] + [await _plan_line(ctx, row) for row in rows]
+    turn.say("\n".join(lines) if rows else texts.PLAN_EMPTY)
+
+
+async def _plan_line(ctx: ChatContext, row: tuple[int, str, str, datetime | None, str | None]
+                     ) -> str:
+    campaign_id, title, status, run_at, cron = row
+    if status == "paused":
+        return texts.PLAN_PAUSED.format(id=campaign_id, title=title)
+    if status == "running" and cron is None:
+        done, total = await _progress(ctx.reader, campaign_id)
+        return texts.PLAN_RUNNING.format(id=campaign_id, title=title, done=done, total=total)
+    if cron is not None:
+        words = cron_words(cron)
+        schedule = words[0] if words else f"cron «{cron}»"
+    elif run_at is not None:
+        schedule = f"{run_at.astimezone(ctx.tz):%d.%m.%Y в %H:%M}"
+    else:
+        schedule = "сразу"
+    return texts.PLAN_SCHEDULED.format(id=campaign_id, title=title, schedule=schedule)
+
+
+async def _progress(reader: AsyncEngine, campaign_id: int) -> tuple[int, int]:
+    async with reader.connect() as conn:
+        rows = (await conn.execute(
+            select(Delivery.status, func.count()).join(CampaignRun,
+                                                       CampaignRun.id == Delivery.run_id)
+            .where(CampaignRun.campaign_id == campaign_id, Delivery.channel.is_not(None))
+            .group_by(Delivery.status))).all()
+    total = sum(int(n) for _, n in rows)
+    done = sum(int(n) for s, n in rows if s in ("sent", "delivered", "read"))
+    return done, total
+
+
+def _campaign_id(turn: Turn, name: str) -> int | None:
+    assert isinstance(turn.event, Command)
+    value = turn.event.args.strip().lstrip("№#")
+    if not value:
+        turn.say(texts.NEEDS_ID.format(command=name))
+        return None
+    if not value.isdigit():
+        turn.say(texts.BAD_ID.format(value=turn.event.args.strip(), command=name))
+        return None
+    return int(value)
+
+
+Change = Callable[[AsyncEngine, int, str], Awaitable[int]]
+CHANGES: dict[str, tuple[Action, Change, str]] = {
+    "cancel": (Action.CANCEL, cancel_campaign, texts.CANCELLED),
+    "pause": (Action.PAUSE, pause_campaign, texts.PAUSED),
+    "resume": (Action.RESUME, resume_campaign, texts.RESUMED),
+}
+
+
+async def change(ctx: ChatContext, turn: Turn, name: str) -> None:
+    """/cancel ID, /pause ID, /resume ID through core.campaigns, audited with the result."""
+    action, work, answer = CHANGES[name]
+    if not await allowed(ctx, turn, action):
+        return
+    campaign_id = _campaign_id(turn, name)
+    if campaign_id is None:
+        return
+    try:
+        count = await work(ctx.engine, campaign_id, f"{turn.channel}:{turn.sender_id}")
+    except ContentError as error:
+        turn.audit(action, Result.FAILED, {"campaign_id": campaign_id, "error": str(error)})
+        turn.say(f"{error} Номера — в /plan.")
+        return
+    turn.audit(action, Result.OK, {"campaign_id": campaign_id})
+    turn.say(answer.format(id=campaign_id, count=count))
+
+
+async def report(ctx: ChatContext, turn: Turn) -> None:
+    """The reach report as text, then its chart as a picture through the paced sender."""
+    if not await allowed(ctx, turn, Action.REPORT):
+        return
+    campaign_id = _campaign_id(turn, "report")
+    if campaign_id is None:
+        return
+    async with AsyncSession(ctx.reader) as session:
+        exists = await session.get(Campaign, campaign_id)
+    found = await reach_report(ctx.reader, campaign_id) if exists else None
+    if found is None:
+        turn.say((texts.NO_CAMPAIGN if exists is None else texts.NO_REPORT).format(id=campaign_id))
+        return
+    reads = {name for name, caps in ctx.capabilities.items() if caps.read_receipts}
+    text = render_report(found, schools=False, read_receipts=reads, width=60)
+    turn.say(text[:MAX_REPORT_CHARS])
+    with tempfile.TemporaryDirectory(prefix="rupor-chart-") as folder:
+        chart = write_chart(found, Path(folder) / f"report-{campaign_id}.png").read_bytes()
+    picture = MediaFile(0, f"chart-{campaign_id}-{turn.inbound_id}", f"report-{campaign_id}.png",
+                        "image/png", len(chart), content=chart)
+    caption = (Span(texts.CHART_CAPTION.format(id=campaign_id)),)
+    message = Outbound(key=f"chart{turn.inbound_id}", text=caption, media=picture)
+    await ctx.sender(turn.channel).send_one(turn.state.account, message)
+
+
+async def audience(ctx: ChatContext, turn: Turn) -> None:
+    if not await allowed(ctx, turn, Action.AUDIENCE):
+        return
+    async with AsyncSession(ctx.reader) as session:
+        stats = await audience_stats(session, list(ctx.capabilities))
+        counts = {}
+        for key, expression in (("young", "role:young_teacher"), ("staff", "role:staff")):
+            resolved = await resolve_segment(session, parse_segment(expression))
+            counts[key] = (await count_segment(session, resolved, [])).members
+    total = stats.total
+    lines = [texts.AUDIENCE_HEAD.format(members=total.members, unreachable=total.unreachable)]
+    lines += [texts.AUDIENCE_CHANNEL.format(channel=texts.CHANNEL_NAMES.get(c, c), count=n)
+              for c, n in total.reachable.items()]
+    lines += [f"{row.label}: {row.members}" for row in stats.rows]
+    lines.append(texts.AUDIENCE_ROLES.format(**counts))
+    turn.say("\n".join(lines))
+
+
+async def help_(ctx: ChatContext, turn: Turn) -> None:
+    """What this person may do: the staff lines their roles allow, then the member ones."""
+    lines = [texts.HELP_HEAD]
+    for key, action in (("post", Action.POST), ("report_plan", Action.REPORT),
+                        ("cancel", Action.CANCEL), ("pause", Action.PAUSE),
+                        ("report", Action.REPORT), ("audience", Action.AUDIENCE)):
+        request = ChatRequest(turn.channel, turn.sender_id, action)
+        if (await check(ctx.reader, request)).allowed:
+            lines.append(texts.HELP_LINES[key])
+    lines.append(texts.HELP_MEMBER)
+    turn.say("\n".join(lines))
+
+
+def unknown(turn: Turn, name: str) -> None:
+    turn.say(texts.UNKNOWN_COMMAND.format(command=name))

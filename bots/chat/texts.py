@@ -1,0 +1,120 @@
+"""Everything the chat layer says, in Russian, in one place."""
+
+from __future__ import annotations
+
+# Buttons
+SEND = "✅ Отправить"
+EDIT_TEXT = "✏️ Изменить текст"
+EDIT_AUDIENCE = "👥 Изменить получателей"
+EDIT_WHEN = "🕒 Изменить время"
+CANCEL = "✖️ Отменить"
+NOW = "Сейчас"
+WHOLE_REGION = "Весь регион — {count}"
+DISTRICTS = "Район…"
+YOUNG = "Молодые педагоги — {count}"
+STAFF = "Аппарат — {count}"
+TYPE_SEGMENT = "Ввести условие…"
+DISTRICT = "{name} — {count}"
+MORE = "Ещё →"
+BACK = "← Назад"
+
+# The /post dialogue
+ASK_CONTENT = (
+    "Новая рассылка. Пришлите текст, листовку (PDF) или картинку с подписью.\n"
+    "Разметка: **жирный**, __курсив__, [ссылка](https://…)."
+)
+ASK_AUDIENCE = "Кому отправить? Число — сколько человек в списке сейчас."
+ASK_DISTRICT = "Выберите район:"
+ASK_SEGMENT = (
+    "Напишите условие: all — всем, или org:…, role:…, tag:…, channel:…\n"
+    "Например: role:young_teacher"
+)
+ASK_WHEN = (
+    "Получатели: {audience}.\nКогда отправить? Нажмите «Сейчас» или напишите, например: "
+    "«завтра в 10:00», «в пятницу в 18:30», «каждый месяц 1-го числа в 10:00»."
+)
+WHEN_WRONG = "{error}\nНапишите время ещё раз или нажмите «Сейчас»."
+FETCHING = "Получила файл, проверяю…"
+FILE_TROUBLE = "Не удалось получить файл из мессенджера ({reason}). Пришлите его ещё раз."
+FILE_NOT_HERE = (
+    "Здесь файлы в рассылку не принимаются: пришлите текст, а листовку — через Telegram "
+    "или командой rupor post --file."
+)
+NEED_CONTENT = "Пришлите текст, листовку (PDF) или картинку с подписью — или /cancel."
+PREVIEW_HEAD = "Так рассылку увидят получатели — сообщение выше. Проверьте:"
+PREVIEW = (
+    "Получатели: {audience}.\n"
+    "Когда: {when}.\n"
+    "{per_channel}\n"
+    "Без доступного мессенджера: {unreachable}.\n"
+    "Отправка займёт около {duration} (на пределе скорости мессенджеров).\n"
+    "Отправить?"
+)
+PREVIEW_CHANNEL = "• {channel}: {count}"
+PREVIEW_FAILED = (
+    "Предпросмотр не отправился ({reason}). Проверьте текст или файл: «Изменить текст»."
+)
+CREATED_NOW = (
+    "Рассылка №{id} создана и уже отправляется: {count} получ. Ход — /plan, "
+    "отчёт о доходимости — /report {id}, остановить — /cancel {id}."
+)
+CREATED_LATER = (
+    "Рассылка №{id} создана: уйдёт {when}. Список — /plan, отменить — /cancel {id}."
+)
+CREATE_FAILED = "Рассылку создать не удалось: {reason}"
+DRAFT_CANCELLED = "Черновик рассылки удалён. Новая рассылка — /post."
+DRAFT_EXPIRED = (
+    "Черновик рассылки устарел (больше суток без ответа) и удалён. Начните заново: /post."
+)
+NO_DRAFT = "Черновика нет. Новая рассылка — /post."
+STALE_BUTTON = "Эта кнопка уже не действует. Новая рассылка — /post, все команды — /help."
+IN_DIALOGUE = "Сейчас идёт подготовка рассылки: {what} Или /cancel — удалить черновик."
+ONLY_PRIVATE = "Команды рассылки работают только в личном чате с ботом."
+FAILED = (
+    "Не получилось выполнить команду: ошибка на сервере, она записана в журнал. "
+    "Попробуйте ещё раз."
+)
+
+# Management
+PLAN_EMPTY = "Запланированных и идущих рассылок нет. Новая — /post."
+PLAN_HEAD = "Рассылки:"
+PLAN_RUNNING = "№{id} «{title}» — идёт: отправлено {done} из {total}"
+PLAN_SCHEDULED = "№{id} «{title}» — {schedule}"
+PLAN_PAUSED = "№{id} «{title}» — на паузе"
+CANCELLED = "Рассылка №{id} отменена; не будут отправлены: {count}."
+PAUSED = "Рассылка №{id} на паузе; ждут отправки: {count}. Продолжить — /resume {id}."
+RESUMED = "Рассылка №{id} продолжена; снова в очереди: {count}."
+NEEDS_ID = "Укажите номер рассылки, например: /{command} 12. Номера — в /plan."
+BAD_ID = "«{value}» — не номер рассылки. Например: /{command} 12. Номера — в /plan."
+NO_REPORT = "Рассылка №{id} ещё не запускалась: отчёта пока нет."
+NO_CAMPAIGN = "Рассылки №{id} нет. Номера — в /plan."
+CHART_CAPTION = "Доходимость рассылки №{id} по районам"
+AUDIENCE_HEAD = "Аудитория: {members} человек, без доступного мессенджера — {unreachable}."
+AUDIENCE_CHANNEL = "{channel}: {count}"
+AUDIENCE_ROLES = "Молодые педагоги: {young}; аппарат: {staff}."
+UNKNOWN_COMMAND = "Команды /{command} нет. Что можно — /help."
+
+HELP_HEAD = "Что вы можете здесь сделать:"
+HELP_LINES = {
+    "post": "/post — новая рассылка: текст или листовка, получатели, время, предпросмотр",
+    "report_plan": "/plan — запланированные и идущие рассылки",
+    "cancel": "/cancel 12 — отменить рассылку (и остановить идущую)",
+    "pause": "/pause 12, /resume 12 — пауза и продолжение",
+    "report": "/report 12 — доходимость рассылки с диаграммой",
+    "audience": "/audience — сколько людей и где их можно достичь",
+}
+HELP_MEMBER = "/stop — отписаться, /link — подключить второй мессенджер."
+
+CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "viber": "Viber"}
+AUDIENCE_LABELS = {"all": "весь регион", "young": "молодые педагоги", "staff": "аппарат"}
+
+
+def duration(seconds: float) -> str:
+    """"меньше минуты", "3 мин", "1 ч 20 мин"."""
+    if seconds < 60:
+        return "меньше минуты"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} мин"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} ч {rest} мин" if rest else f"{hours} ч"
