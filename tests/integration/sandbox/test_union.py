@@ -103,9 +103,9 @@ def test_messenger_shares_follow_the_knobs() -> None:
 def test_bad_knobs_are_refused() -> None:
     with pytest.raises(ValueError, match="add up to 1"):
         UnionKnobs(share_none=0.5)
-    with pytest.raises(ValueError, match="chair"):
+    with pytest.raises(ValueError, match="председатель"):
         UnionKnobs(members=10)
-    with pytest.raises(ValueError, match="districts"):
+    with pytest.raises(ValueError, match="районов"):
         Union.generate(UnionKnobs(districts=40, schools=100))
 
 
