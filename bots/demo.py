@@ -12,23 +12,21 @@ import logging
 import sys
 import time
 import tomllib
-from datetime import UTC, datetime
-from importlib import resources
+from datetime import datetime
 from pathlib import Path
 
 from rich.table import Table
 
 from bots.console import number, show, table
+from bots.demo_chat import post_through_chat
 from bots.registry import capabilities
 from bots.report_view import render_report, report_view, write_chart
 from bots.run_view import SendingProgress
 from bots.suite import Suite
 from core.audience.importing.job import import_members
-from core.campaigns.store import NewCampaign, create_campaign
 from core.config import Settings, settings_from_mapping
 from core.reach.report import reach_report
 from core.sending import outbox
-from core.sending.runs import materialise, start_run
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import upgrade_async
 from sandbox.runconfig import free_port
@@ -74,8 +72,8 @@ async def _deliveries_per_channel(settings: Settings) -> dict[str, int]:
         await engine.dispose()
 
 
-async def _prepare(settings: Settings, members_file: Path) -> int:
-    """Schema, members, the leaflet campaign and its deliveries; returns the campaign id."""
+async def _prepare(settings: Settings, members_file: Path) -> None:
+    """Schema and members."""
     url = settings.database.url
     await upgrade_async(url)
     engine = create_engine(url)
@@ -83,17 +81,6 @@ async def _prepare(settings: Settings, members_file: Path) -> int:
         report = await import_members(session_factory(engine), members_file)
         say(f"Загружено членов профсоюза: {report.rows_imported} (отклонено строк: "
             f"{len(report.rejected)}) из {members_file.name}.")
-        leaflet = resources.files("bots") / "assets" / "leaflet.pdf"
-        with resources.as_file(leaflet) as path:
-            campaign_id = await create_campaign(
-                engine,
-                NewCampaign(text=LEAFLET_TEXT, media_path=path,
-                            title="Информационный листок · декабрь", created_by="demo"),
-                capabilities(settings),
-            )
-        run = await start_run(engine, campaign_id, datetime.now(UTC), settings.channels())
-        await materialise(engine, run.run_id)
-        return campaign_id
     finally:
         await engine.dispose()
 
@@ -147,7 +134,10 @@ async def run_demo(base: Path | None = None, *, members: int = 3000, seed: int =
         settings = demo_settings(config.toml(), workdir)
         database = f'\n[database]\nurl = "sqlite:///{workdir / "rupor-demo.sqlite3"}"\n'
         (workdir / "config.toml").write_text(config.toml() + database, encoding="utf-8")
-        campaign_id = await _prepare(settings, config.members_file)
+        await _prepare(settings, config.members_file)
+        say("\nПресс-секретарь готовит рассылку в Telegram (эмулятор):")
+        campaign_id = await post_through_chat(sandbox, settings, LEAFLET_TEXT, say)
+        say("")
         elapsed = await _send(settings)
         say(f"Отправлено за {elapsed:.1f} с.\n".replace(".", ",", 1))
         engine = create_engine(settings.database.url, readonly=True)

@@ -114,7 +114,8 @@ async def confirm(ctx: ChatContext, turn: Turn, value: str) -> None:
         members = 0
         if draft["when"] == "now":
             run = await start_run(ctx.engine, campaign_id, pressed, list(ctx.capabilities))
-            members = await materialise(ctx.engine, run.run_id)
+            await materialise(ctx.engine, run.run_id)
+            members = (await _count(ctx, str(draft["audience"]))).members
     except (ContentError, SegmentError) as error:
         turn.audit(Action.POST, Result.FAILED, {"error": str(error)})
         turn.say(texts.CREATE_FAILED.format(reason=error), CONFIRM)

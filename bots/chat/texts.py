@@ -47,7 +47,7 @@ PREVIEW = (
     "Когда: {when}.\n"
     "{per_channel}\n"
     "Без доступного мессенджера: {unreachable}.\n"
-    "Отправка займёт около {duration} (на пределе скорости мессенджеров).\n"
+    "Отправка займёт {duration} (на пределе скорости мессенджеров).\n"
     "Отправить?"
 )
 PREVIEW_CHANNEL = "• {channel}: {count}"
@@ -55,7 +55,7 @@ PREVIEW_FAILED = (
     "Предпросмотр не отправился ({reason}). Проверьте текст или файл: «Изменить текст»."
 )
 CREATED_NOW = (
-    "Рассылка №{id} создана и уже отправляется: {count} получ. Ход — /plan, "
+    "Рассылка №{id} создана и уже отправляется: {count} чел. Ход — /plan, "
     "отчёт о доходимости — /report {id}, остановить — /cancel {id}."
 )
 CREATED_LATER = (
@@ -115,6 +115,6 @@ def duration(seconds: float) -> str:
         return "меньше минуты"
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"{minutes} мин"
+        return f"около {minutes} мин"
     hours, rest = divmod(minutes, 60)
-    return f"{hours} ч {rest} мин" if rest else f"{hours} ч"
+    return f"около {hours} ч {rest} мин" if rest else f"около {hours} ч"
