@@ -2,6 +2,10 @@
 through alembic, and SQLite's plain-sqlite3 fast path.
 
 Owns: `engine` (engines, the write lock, the SQLite twin), `models` (every table),
-`schema` (upgrade, ensure_schema), `sqlite_values`, `state` (small key-value state).
+`schema` (upgrade, ensure_schema), `sqlite_values`, `state` (small key-value state),
+`poll_tables` (the poll tables, apart so that anonymous votes have a storage of their own;
+imported here so every user of the models sees the whole schema).
 May import: core.config only. Every other core package builds on this one.
 """
+
+from core.storage import poll_tables as poll_tables

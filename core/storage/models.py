@@ -264,45 +264,6 @@ class MediaRef(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Poll(Base):
-    __tablename__ = "polls"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    question: Mapped[str] = mapped_column(String(300))
-    options: Mapped[list[Any]]
-    allows_multiple: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
-    closes_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
-
-
-class PollMessage(Base):
-    __tablename__ = "poll_messages"
-    __table_args__ = (
-        UniqueConstraint("poll_id", "contact_id"),
-        Index("ix_poll_messages_platform", "channel", "platform_poll_id"),
-    )
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
-    contact_id: Mapped[int] = mapped_column(BigId, ForeignKey("contacts.id"))
-    channel: Mapped[str] = mapped_column(String(16))
-    platform_poll_id: Mapped[str | None] = mapped_column(String(64))
-    platform_message_id: Mapped[str | None] = mapped_column(String(64))
-
-
-class Vote(Base):
-    """One vote per poll and voter: the person, or the contact while it is unlinked."""
-
-    __tablename__ = "votes"
-    __table_args__ = (UniqueConstraint("poll_id", "voter"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
-    voter: Mapped[str] = mapped_column(String(40))  # "p:<person id>" or "c:<contact id>"
-    person_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("people.id"))
-    contact_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("contacts.id"))
-    option_ids: Mapped[list[Any]]
-    voted_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class Inbound(Base):
     """Every authenticated update, de-duplicated by its platform id; also the feedback inbox."""
 
