@@ -13,7 +13,6 @@ import math
 import time
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,8 +20,10 @@ from core.audience.contacts import mark_contacts
 from core.campaigns.media import save_media_ref
 from core.ports import Capabilities, Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.sending import outbox
+from core.sending.budget import Budget
 from core.sending.outbox import Claimed, Outcome, Policy
 from core.sending.plan import RunPlan, load_plan, with_media_ref
+from core.sending.poll_runs import PollCall, record_landings
 from core.sending.ratelimit import KeyedSpacing, Pacer
 from core.sending.replies import (
     ClaimedReply,
@@ -85,27 +86,6 @@ def build_pacer(channel: Channel) -> Pacer:
     )
 
 
-@dataclass
-class _Budget:
-    """Claimed deliveries not yet recorded: bounded, so a crash re-sends little."""
-
-    limit: int
-    outstanding: int = 0
-
-    def __post_init__(self) -> None:
-        self.changed = asyncio.Condition()
-
-    async def reserve(self, count: int) -> None:
-        async with self.changed:
-            await self.changed.wait_for(lambda: self.outstanding + count <= self.limit)
-            self.outstanding += count
-
-    async def release(self, count: int) -> None:
-        async with self.changed:
-            self.outstanding -= count
-            self.changed.notify_all()
-
-
 class ChannelSender:
     """Sends every due delivery of one channel at the channel's ceiling, never above it."""
 
@@ -127,7 +107,7 @@ class ChannelSender:
         self.reader = reader
         self.pacer = build_pacer(channel)
         calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-        self.budget = _Budget(limit=in_flight_limit(caps, max_wave))
+        self.budget = Budget(limit=in_flight_limit(caps, max_wave))
         self.calls_in_flight = asyncio.Semaphore(max(4, min(MAX_CALLS_IN_FLIGHT, 2 * calls)))
         self.plans: dict[int, RunPlan] = {}
         self.progress: dict[int, Counter[str]] = {}
@@ -221,6 +201,10 @@ class ChannelSender:
         message = reply.message
         if reply.edit is not None and not await self._edit_paced(reply, key):
             message = reply.unedited or message
+        elif reply.edit_only:  # the edited message says it all (a vote's current choice)
+            done = DeliveryResult(reply.recipient, Status.SENT)
+            await record_replies(self.engine, [reply_row(reply, done, time.time())])
+            return
         (result,) = await self._send_paced([reply.recipient], message, key)
         await self._absorb(0, [result])
         await record_replies(self.engine, [reply_row(reply, result, time.time())])
@@ -283,7 +267,9 @@ class ChannelSender:
     async def _deliver(self, plan: RunPlan, group: list[Claimed]) -> None:
         """Send every part of the plan to the group, in order; stop at a failed part."""
         parts = self.plans.get(plan.run_id, plan).parts
-        if len(parts) == 1:  # the common case, kept lean: up to 15,000 results a second
+        if plan.poll is not None:
+            outcomes = await self._deliver_poll(plan.run_id, PollCall(plan.poll), group)
+        elif len(parts) == 1:  # the common case, kept lean: up to 15,000 results a second
             results = await self._send_paced([c.recipient for c in group], parts[0])
             await self._absorb(plan.run_id, results)
             found = {r.recipient: r for r in results}
@@ -293,6 +279,15 @@ class ChannelSender:
         self._results.extend(outcomes)
         if len(self._results) >= self.wave_size:
             self._results_ready.set()
+
+    async def _deliver_poll(self, run_id: int, call: PollCall, group: list[Claimed]
+                            ) -> list[Outcome]:
+        """A poll run: where each poll landed is recorded before the deliveries' results."""
+        results = await self._send_paced([c.recipient for c in group], call)
+        await self._absorb(run_id, results)
+        await record_landings(self.engine, call.poll.poll_id, self.name, group, call.landed)
+        found = {r.recipient: r for r in results}
+        return [_outcome(c, found[c.recipient]) for c in group]
 
     async def _deliver_parts(
         self, run_id: int, group: list[Claimed], parts: Sequence[Outbound]
@@ -320,14 +315,16 @@ class ChannelSender:
         ]
 
     async def _send_paced(
-        self, recipients: list[str], part: Outbound, keys: dict[str, Hashable] | None = None
+        self, recipients: list[str], part: Outbound | PollCall,
+        keys: dict[str, Hashable] | None = None,
     ) -> list[DeliveryResult]:
         if keys is None:
             keys = {"chat": recipients[0]} if len(recipients) == 1 else {}
         await asyncio.sleep(max(0.0, self.pacer.key_ready_at(keys) - time.monotonic()))
         slot = await self.pacer.acquire(keys)
         try:
-            results = await self.channel.send(recipients, part)
+            results = await (part.send_on(self.channel, recipients) if isinstance(part, PollCall)
+                             else self.channel.send(recipients, part))
         except ChannelError as exc:
             log.error("%s: channel fault, pausing %.0f s: %s", self.name, FAULT_PAUSE_S, exc)
             self.pacer.pause(FAULT_PAUSE_S)

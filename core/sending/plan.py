@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.campaigns.content import Content, buttons_from_json, parts
 from core.campaigns.media import media_file
-from core.ports import Capabilities, MediaFile, Outbound
+from core.ports import Capabilities, MediaFile, Outbound, OutboundPoll
+from core.sending.poll_runs import poll_of
 from core.storage.models import Campaign, CampaignRun
 
 
@@ -24,6 +25,7 @@ class RunPlan:
     channels: tuple[str, ...]
     parts: tuple[Outbound, ...]
     media: MediaFile | None
+    poll: OutboundPoll | None = None  # a poll run sends this instead of parts
 
 
 async def load_plan(engine: AsyncEngine, run_id: int, channel: str, caps: Capabilities) -> RunPlan:
@@ -35,6 +37,10 @@ async def load_plan(engine: AsyncEngine, run_id: int, channel: str, caps: Capabi
                 .where(CampaignRun.id == run_id)
             )
         ).one()
+        if campaign.kind == "poll":
+            return RunPlan(run_id, campaign.id, campaign.routing,
+                           tuple(str(c) for c in run.channels), (), None,
+                           poll_of(campaign.content, run_id))
         media = await media_file(session, campaign.content.get("media_id"), channel)
     content = Content(
         text=str(campaign.content.get("text") or ""),

@@ -57,6 +57,8 @@ class ReplyEdit:
     message_id: str | None
     text: tuple[Span, ...]
     note: tuple[Span, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()  # the edited message's buttons (none: gone)
+    only: bool = False  # once edited, the reply itself is not sent (a vote's current choice)
 
 
 def reply_content(
@@ -69,6 +71,8 @@ def reply_content(
             "message_id": edit.message_id,
             "spans": spans_to_json(edit.text),
             "note": spans_to_json(edit.note),
+            "buttons": buttons_to_json(edit.buttons),
+            "only": edit.only,
         }
     return content
 
@@ -105,6 +109,7 @@ class ClaimedReply:
     is_group: bool = False
     edit: MessageEdit | None = None  # made first, when the channel edits messages
     unedited: Outbound | None = None  # sent instead of `message` if the edit failed
+    edit_only: bool = False  # with an edit: nothing is sent once the edit is made
 
 
 _CLAIM = (
@@ -151,9 +156,11 @@ async def claim_replies(
         content = row.content if isinstance(row.content, dict) else _loads(row.content)
         recipient, is_group = contacts[row.contact_id]
         message, edit, unedited = _messages(row.id, content, edits)
+        only = edit is not None and bool(content["edit"].get("only"))
         claimed.append(
             ClaimedReply(
-                row.id, row.contact_id, recipient, row.attempts, message, is_group, edit, unedited
+                row.id, row.contact_id, recipient, row.attempts, message, is_group, edit, unedited,
+                only,
             )
         )
     return claimed
@@ -176,7 +183,10 @@ def _messages(
     )
     if not edits or not change.get("message_id"):
         return noted, None, None
-    edit = MessageEdit(str(change["message_id"]), spans_from_json(change["spans"]))
+    edit = MessageEdit(
+        str(change["message_id"]), spans_from_json(change["spans"]),
+        buttons_from_json(change.get("buttons") or []),
+    )
     return message, edit, noted
 
 
