@@ -25,8 +25,8 @@ from bots.run_view import SendingProgress
 from bots.suite import Suite
 from core.audience.importing.job import import_members
 from core.config import Settings, settings_from_mapping
+from core.reach.ledger import sending_per_channel
 from core.reach.report import reach_report
-from core.sending import outbox
 from core.storage.engine import create_engine, session_factory
 from core.storage.schema import upgrade_async
 from sandbox.runconfig import free_port
@@ -64,12 +64,14 @@ def _fresh_directory(base: Path | None) -> Path:
     return workdir
 
 
-async def _deliveries_per_channel(settings: Settings) -> dict[str, int]:
+async def _deliveries_per_channel(settings: Settings) -> dict[str, tuple[int, int]]:
+    """(finished, in all) per channel: part of the run left while the chat was open."""
     engine = create_engine(settings.database.url, readonly=True)
     try:
-        return {name: await outbox.pending_count(engine, [name]) for name in settings.channels()}
+        queue = await sending_per_channel(engine)
     finally:
         await engine.dispose()
+    return {name: queue.get(name, (0, 0)) for name in settings.channels()}
 
 
 async def _prepare(settings: Settings, members_file: Path) -> None:

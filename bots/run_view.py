@@ -48,8 +48,10 @@ def runs_touched(suite: Suite) -> set[int]:
 class SendingProgress:
     """The suite's on_progress: bars per channel on a terminal, else a line now and then."""
 
-    def __init__(self, totals: Mapping[str, int]) -> None:
-        self.totals = dict(totals)
+    def __init__(self, queue: Mapping[str, tuple[int, int]]) -> None:
+        """`queue`: channel -> (already finished, in all) when sending starts."""
+        self.already = {name: done for name, (done, _) in queue.items()}
+        self.totals = {name: total for name, (_, total) in queue.items()}
         self.started = time.monotonic()
         self.last_line = 0.0
         self.bars: Progress | None = None
@@ -61,7 +63,8 @@ class SendingProgress:
             self.bars.start()
 
     def __call__(self, suite: Suite) -> None:
-        done = sent_so_far(suite)
+        done = {name: count + self.already.get(name, 0)
+                for name, count in sent_so_far(suite).items()}
         for name, count in done.items():
             self.totals[name] = max(self.totals.get(name, 0), count)
         if self.bars is not None:

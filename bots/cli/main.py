@@ -76,19 +76,19 @@ def run(app: AppContext, until_idle: bool) -> None:
     sys.exit(run_forever(settings, until_idle=True, on_progress=progress, after=summarise))
 
 
-async def _waiting_per_channel(settings: Settings) -> dict[str, int]:
-    """Deliveries waiting on each configured channel (the progress bars' totals)."""
-    from core.sending.outbox import pending_count
+async def _waiting_per_channel(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Per configured channel, (finished, in all) of the runs now sending: the bars' start."""
+    from core.reach.ledger import sending_per_channel
     from core.storage.engine import create_engine
+    from core.storage.schema import ensure_schema
 
     engine = create_engine(settings.database.url)
     try:
-        from core.storage.schema import ensure_schema
-
         await ensure_schema(engine, settings.database.url)
-        return {name: await pending_count(engine, [name]) for name in settings.channels()}
+        queue = await sending_per_channel(engine)
     finally:
         await engine.dispose()
+    return {name: queue.get(name, (0, 0)) for name in settings.channels()}
 
 
 async def _summary(settings: Settings, suite: Suite, elapsed_s: float) -> None:

@@ -3,6 +3,7 @@ log of what was done to them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -88,10 +89,19 @@ def _link(text: str, url: str) -> Any:
     return Button(text=text, url=url)
 
 
+TITLE_CHARS = 80  # lists and reports show the title on one line
+
+
 def _title(text: str, media: MediaFile | None) -> str:
+    """The post's own heading: its first line up to a colon or full stop, else cut at a word."""
     first = text.strip().splitlines()[0] if text.strip() else ""
-    first = first.replace("*", "").replace("__", "")
-    return first[:80] or (media.filename if media else "Сообщение")
+    first = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", first.replace("*", "").replace("__", ""))
+    heading = re.match(r"(.{12,}?)[:.!?](\s|$)", first)
+    if heading and len(heading.group(1)) <= TITLE_CHARS:
+        return heading.group(1).strip()
+    if len(first) > TITLE_CHARS:
+        return first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;—- ") + "…"
+    return first or (media.filename if media else "Сообщение")
 
 
 async def audit(conn: AsyncConnection, actor: str, action: str, details: dict[str, Any]) -> None:

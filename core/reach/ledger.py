@@ -19,6 +19,21 @@ _FLAGGED = text(
 ).bindparams(bindparam("runs", expanding=True))
 
 
+_SENDING = text(
+    "SELECT d.channel, SUM(CASE WHEN d.status IN ('pending', 'claimed') THEN 0 ELSE 1 END), "
+    "COUNT(*) FROM deliveries d JOIN campaign_runs r ON r.id = d.run_id "
+    "WHERE r.status = 'sending' AND d.channel IS NOT NULL GROUP BY d.channel"
+)
+
+
+async def sending_per_channel(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
+    """channel -> (deliveries finished, deliveries in all) over the runs now sending: where a
+    progress bar starts when part of a run went out before (another process, the chat)."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(_SENDING)).all()
+    return {str(channel): (int(str(done)), int(str(total))) for channel, done, total in rows}
+
+
 async def statuses_per_channel(
     engine: AsyncEngine, run_ids: Collection[int]
 ) -> dict[str, Counter[str]]:
