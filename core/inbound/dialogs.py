@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.audience import members
 from core.audience.members import ContactRow
 from core.inbound import dialogs_batch
-from core.inbound.statements import InboxStatements
+from core.inbound.statements import CoreStatements, InboxStatements
+from core.polls.ballot.record import is_vote, record_votes
 from core.ports import (
     Button,
     ButtonPress,
     Command,
     InboundEvent,
-    PollAnswer,
     Receipt,
     Span,
     Subscribed,
@@ -89,7 +89,13 @@ class Dialogs:
         self, sql: InboxStatements, items: Sequence[tuple[int, InboundEvent]]
     ) -> list[tuple[int, InboundEvent]]:
         """The inbox's set-based step: member feedback and receipts, the same rows `handle`
-        gives them; returns the other events, oldest first, for `handle_batch`."""
+        gives them; returns the other events, oldest first, for `handle_batch`. Votes of
+        members' own chats go to core.polls first, set-based too."""
+        votes = [item for item in items if is_vote(item[1]) and not item[1].sender.is_group]
+        if votes:
+            record_votes(sql, votes)
+            counted = {inbound_id for inbound_id, _ in votes}
+            items = [item for item in items if item[0] not in counted]
         return dialogs_batch.handle_common(sql, items, self._acknowledgements())
 
     def _acknowledgements(self) -> dialogs_batch.Acknowledgements:
@@ -139,8 +145,10 @@ class Dialogs:
         if isinstance(event, Receipt):
             await members.apply_receipt(conn, contact.id, event)
             return None
-        if isinstance(event, PollAnswer):
-            return None  # votes are recorded by the polls feature
+        if is_vote(event):  # one that came this way (a staff member's own vote): the same rules
+            item = [(inbound_id, event)]
+            await conn.run_sync(lambda sync: record_votes(CoreStatements(sync), item))
+            return None
         if isinstance(event, Command):
             return await self._command(conn, contact, event)
         if isinstance(event, ButtonPress):

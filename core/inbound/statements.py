@@ -88,6 +88,14 @@ class InboxStatements(Protocol):
         """A plain SQL statement with :named parameters, once per parameter set."""
         ...
 
+    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """A plain SQL query with :named parameters (core.polls reads votes with these)."""
+        ...
+
+    def stamp(self, at: datetime) -> Any:
+        """A time as the database stores it, so SQL compares it with stored times."""
+        ...
+
 
 # SQLAlchemy Core -----------------------------------------------------------------------
 # Statements built once: building one per batch (coercing every id of an IN list) cost
@@ -162,6 +170,12 @@ class CoreStatements:
 
     def execute_many(self, sql: str, params: Sequence[dict[str, Any]]) -> None:
         self.conn.execute(text(sql), list(params))
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.conn.execute(text(sql), params)]
+
+    def stamp(self, at: datetime) -> Any:
+        return at
 
 
 # Plain sqlite3 -------------------------------------------------------------------------
@@ -244,6 +258,12 @@ class SqliteStatements:
 
     def execute_many(self, sql: str, params: Sequence[dict[str, Any]]) -> None:
         self.db.executemany(sql, params)
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.db.execute(sql, params).fetchall()]
+
+    def stamp(self, at: datetime) -> Any:
+        return _AT(at)
 
 
 # The transaction -----------------------------------------------------------------------

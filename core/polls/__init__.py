@@ -1,0 +1,11 @@
+"""Polls of the young teachers' council: one vote per person on every messenger.
+
+Owns: `spec` (limits, the new poll, vote payloads, voter keys), `create` (a poll and its
+campaign of kind "poll", delivered by the ordinary queue), `ballot` (votes recorded
+set-based inside the inbox's transaction: one per person, latest choice, withdrawals, the
+deadline, the audience, anonymity), `results` (tallies overall and per district, turnout),
+`closing` (closing at the deadline, reminders to those who have not voted), `chart` (the
+PNG bar chart), `texts` (what members and the press secretary read, in Russian).
+May import: core.storage, core.audience, core.campaigns, core.sending (and core.ports,
+core.access for the audit log). core.inbound imports this package, never the reverse.
+"""
