@@ -7,6 +7,10 @@ slot) — two processes running this never start one slot twice.
 
 At start (and on every rebuild) a slot that came due while nothing ran is fired at once:
 started within the lateness limit, else recorded missed and `notify` is called.
+
+Polls ride on the same beat: at start and every `poll_s`, `core.polls.closing.tick` closes
+the polls past their deadline (a deadline that passed while Rupor was down closes at
+start) and queues the reminders that came due; a cheap read when nothing is due.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.campaigns.schedule import Rules, default_rules, rules_for, start_at
 from core.campaigns.scheduled import ScheduledCampaign, fingerprint, scheduled_campaigns
 from core.config import SchedulerSettings
+from core.polls.closing import tick as polls_tick
 from core.sending.fire import Fired, fire
 from scheduler.notices import MissedRun, log_missed, log_started
 
@@ -64,6 +69,7 @@ class SchedulerService:
     async def start(self) -> None:
         """Sweep what came due while nothing ran, arm the jobs, follow changes."""
         await self.rebuild()
+        await self.polls_due()
         self.jobs.start()
         self._poller = asyncio.create_task(self._poll(), name="scheduler-poll")
 
@@ -101,6 +107,19 @@ class SchedulerService:
                 await self._follow(found[0])
             else:
                 self._disarm(campaign_id)
+
+    async def polls_due(self) -> None:
+        """Close the polls past their deadline and send the reminders that came due."""
+        from core.polls import texts
+        from core.polls.results import poll_results
+
+        done = await polls_tick(self.engine, self.clock(), self.defaults.tz)
+        for poll_id in done.closed:
+            found = await poll_results(self.engine, poll_id)
+            log.info("планировщик: %s", texts.CLOSED_LOG.format(
+                poll_id=poll_id, voters=found.voters, reached=found.reached))
+        for poll_id, count in done.reminded:
+            log.info("планировщик: %s", texts.REMINDED_LOG.format(poll_id=poll_id, count=count))
 
     async def _follow(self, campaign: ScheduledCampaign) -> None:
         """Fire the slot that came due, then arm the job for the next look (or none)."""
@@ -144,6 +163,7 @@ class SchedulerService:
             await asyncio.sleep(self.poll_s)
             try:
                 await self.changed()
+                await self.polls_due()
             except Exception:  # a busy or briefly unreachable database: try again next time
                 log.exception("планировщик: не удалось прочитать расписание, повторю")
 
