@@ -15,6 +15,7 @@ from bots.cli import admins as cli_admins
 from bots.cli import audience as cli_audience
 from bots.cli import campaigns as cli_campaigns
 from bots.cli import invites as cli_invites
+from bots.cli import polls as cli_polls
 from bots.cli.context import AppContext, pass_app
 from bots.console import fail, show
 from bots.run_view import SendingProgress, runs_touched, summary_notes, summary_table
@@ -128,6 +129,7 @@ cli.add_command(cli_campaigns.campaigns)
 cli.add_command(cli_invites.invites)
 cli.add_command(cli_admins.admins)
 cli.add_command(cli_admins.audit)
+cli.add_command(cli_polls.poll)
 cli.add_command(sandbox_command)
 
 
