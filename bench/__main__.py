@@ -23,7 +23,7 @@ from bench.harness import Benchmark, Context, Mode, machine, note, table
 
 def benchmarks() -> dict[str, Benchmark]:
     """Every benchmark family, in the order a full run takes them."""
-    from bench import ceiling, inbound, overhead, peers, scale
+    from bench import ceiling, inbound, overhead, peers, scale, votes
 
     return {
         "ceiling": ceiling.run,
@@ -31,6 +31,7 @@ def benchmarks() -> dict[str, Benchmark]:
         "overhead": overhead.run,
         "scale": scale.run,
         "inbound": inbound.run,
+        "votes": votes.run,
     }
 
 

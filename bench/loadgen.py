@@ -1,6 +1,6 @@
 """A webhook load generator in its own process: platforms posting updates to Rupor.
 
-    python -m bench.loadgen '{"url": ..., "kind": "telegram"|"viber", "count": N,
+    python -m bench.loadgen '{"url": ..., "kind": "telegram"|"viber"|"<channel>_vote", "count": N,
                               "connections": C, "first_id": F, "members": M, "secret": S}'
 
 Posts `count` member text messages (member first_id + i % members) over `connections`
@@ -53,6 +53,10 @@ def viber_message(n: int, user_id: str) -> dict[str, Any]:
 
 def request(spec: dict[str, Any], n: int) -> tuple[bytes, dict[str, str]]:
     member = int(spec["first_id"]) + n % int(spec["members"])
+    if spec["kind"].endswith("_vote"):  # poll votes (bench.votes)
+        from bench.vote_requests import vote_request
+
+        return vote_request(spec, n, member)
     headers = {"Content-Type": "application/json"}
     if spec["kind"] == "telegram":
         body = json.dumps(telegram_update(n, member)).encode()
