@@ -7,7 +7,7 @@ and the figure says how many updates a batch held on average. A load generator i
 process posts with N concurrent connections, up to a count or a time limit per channel.
 Goal >= 2,000 updates/s; p50/p99 latency reported.
 
-Poll votes will be measured here once polls exist (the feature is not built yet).
+Poll votes are measured in bench/votes.py, through the same webhooks.
 """
 
 from __future__ import annotations
