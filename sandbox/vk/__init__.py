@@ -34,6 +34,9 @@ Member actions (call them on the emulator's event loop):
     allow_messages(user_id, key="")          message_allow {user_id, key}
     deny_messages(user_id)                   message_deny {user_id}
     write(user_id, text, *, ref=None, ref_source=None, payload=None)   message_new
+    send_document(user_id, filename, content, text="")   message_new with a doc attachment
+    send_photo(user_id, content, text="")    message_new with a photo attachment
+                                             (their url/sizes[].url download the bytes)
     press_text_button(user_id, label)        message_new with the button's payload
     press_callback_button(user_id, *, label=None, payload=None, message_id=None) -> event_id
                                              message_event (answer: sendMessageEventAnswer)

@@ -3,6 +3,7 @@
     POST /__sandbox/users                      {"user_id", "first_name", "last_name", "allowed"}
     POST /__sandbox/users/{user_id}/{action}   JSON body with the action's arguments:
         allow {"key"} | deny | write {"text", "ref", "ref_source", "payload"} |
+        document {"filename", "content_base64", "text"} | photo {"content_base64", "text"} |
         press_text {"label"} | press_callback {"label" | "payload", "message_id"} |
         read {"up_to_message_id"} | vote {"poll_id", "answer_ids"} |
         privacy {"closed"} | delete | blacklist {"on"}
@@ -12,6 +13,7 @@ A mistake answers 400 {"error": "..."}.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from collections.abc import Callable
@@ -32,6 +34,10 @@ ACTIONS: dict[str, Action] = {
     "allow": lambda m, user, a: _event_id(m.allow_messages(user, a.get("key", ""))),
     "deny": lambda m, user, a: _event_id(m.deny_messages(user)),
     "write": lambda m, user, a: dataclasses.asdict(m.write(user, **a)),
+    "document": lambda m, user, a: dataclasses.asdict(m.send_document(
+        user, a["filename"], base64.b64decode(a["content_base64"]), a.get("text", ""))),
+    "photo": lambda m, user, a: dataclasses.asdict(m.send_photo(
+        user, base64.b64decode(a["content_base64"]), a.get("text", ""))),
     "press_text": lambda m, user, a: dataclasses.asdict(m.press_text_button(user, a["label"])),
     "press_callback": lambda m, user, a: m.press_callback_button(user, **a),
     "read": lambda m, user, a: m.read(user, a.get("up_to_message_id")),

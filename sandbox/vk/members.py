@@ -10,6 +10,7 @@ from typing import Any
 
 from sandbox.vk.events import CLIENT_INFO, Event
 from sandbox.vk.keyboard import buttons
+from sandbox.vk.member_files import member_document, member_photo
 from sandbox.vk.methods_posts import record_vote
 from sandbox.vk.model import BotMessage, Member, MemberMessage
 from sandbox.vk.world import BotMessageListener, World
@@ -48,11 +49,13 @@ class MemberActions:
         ref: str | None = None,
         ref_source: str | None = None,
         payload: str | None = None,
+        attachments: tuple[dict[str, Any], ...] = (),
     ) -> MemberMessage:
         """The member writes to the community (message_new).
 
         `ref`/`ref_source` come from a vk.me/club...?ref= link; `payload` from a keyboard
-        button. [U] Writing lets the community answer, as VK's "allowed" status does.
+        button; `attachments` from send_document/send_photo. [U] Writing lets the
+        community answer, as VK's "allowed" status does.
         """
         member = self.world.member(user_id)
         member.allowed = True
@@ -67,12 +70,27 @@ class MemberActions:
             payload=payload,
             ref=ref,
             ref_source=ref_source,
+            attachments=attachments,
         )
         dialog.messages.append(message)
         self.world.events.publish(
             "message_new", {"message": message.as_vk(), "client_info": dict(CLIENT_INFO)}
         )
         return message
+
+    def send_document(
+        self, user_id: int, filename: str, content: bytes, text: str = ""
+    ) -> MemberMessage:
+        """The member sends a document with an optional text (message_new); the doc's `url`
+        downloads `content` from the emulator."""
+        self.world.member(user_id)
+        doc = member_document(self.world, user_id, filename, content)
+        return self.write(user_id, text, attachments=(doc,))
+
+    def send_photo(self, user_id: int, content: bytes, text: str = "") -> MemberMessage:
+        """The member sends a photo (PNG, GIF, JPEG, WebP) with an optional text."""
+        self.world.member(user_id)
+        return self.write(user_id, text, attachments=(member_photo(self.world, user_id, content),))
 
     def press_text_button(self, user_id: int, label: str) -> MemberMessage:
         """The member taps a text button of the latest keyboard: its label and payload."""

@@ -52,6 +52,7 @@ class MemberMessage:
     payload: str | None = None
     ref: str | None = None
     ref_source: str | None = None
+    attachments: tuple[dict[str, Any], ...] = ()  # a document or photo the member attached
 
     def as_vk(self) -> dict[str, Any]:
         """The message object of a message_new event (callback/objects.json, 5.199)."""
@@ -61,7 +62,7 @@ class MemberMessage:
             "id": self.message_id,
             "version": self.message_id,
             "out": 0,
-            "attachments": [],
+            "attachments": list(self.attachments),
             "conversation_message_id": self.conversation_message_id,
             "fwd_messages": [],
             "important": False,
