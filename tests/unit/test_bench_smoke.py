@@ -26,7 +26,19 @@ def figures_of(output: str) -> list[dict[str, object]]:
 
 
 def test_every_benchmark_family_is_registered() -> None:
-    assert list(benchmarks()) == ["ceiling", "peers", "overhead", "scale", "inbound"]
+    assert list(benchmarks()) == ["ceiling", "peers", "overhead", "scale", "inbound", "votes"]
+
+
+@pytest.mark.slow
+def test_votes_smoke_counts_every_vote_exactly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["--smoke", "--only", "votes", "--keep", str(tmp_path)]) == 0
+    made = figures_of(capsys.readouterr().out)
+    assert [f["case"] for f in made] == [
+        "telegram webhook votes", "vk webhook votes", "viber webhook votes", "exact tallies"]
+    assert all(f["statuses"] == {"200": f["count"]} for f in made[:3])
+    assert made[3]["met"] is True and made[3]["voters"] == made[3]["votes"]
 
 
 def test_unknown_benchmark_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
