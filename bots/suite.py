@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots import texts
+from bots.chat.notices import PressNotices
 from bots.chat.router import ChatRouter, StaffAccounts
 from bots.chat.service import ChatService
 from bots.chat.turn import ChatContext
@@ -195,7 +196,8 @@ class Suite:
             await materialise(self.engine, run_id)
         # Runs that came due while nothing ran start now; later ones at their time.
         self.scheduler = SchedulerService(
-            self.engine, settings_rules(self.settings.scheduler), list(self.channels))
+            self.engine, settings_rules(self.settings.scheduler), list(self.channels),
+            notify=PressNotices(self.engine, list(self.channels), self._wake_senders))
         await self.scheduler.start()
         self._ready = True
         for name, status in self.starter.statuses.items():

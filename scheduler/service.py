@@ -6,7 +6,8 @@ campaign up, and what it does then is `core.sending.fire.fire`, idempotent per (
 slot) — two processes running this never start one slot twice.
 
 At start (and on every rebuild) a slot that came due while nothing ran is fired at once:
-started within the lateness limit, else recorded missed and `notify` is called.
+started within the lateness limit, else recorded missed and `notify` is called; a slot held
+by quiet hours is told about once, when the hold starts (scheduler.notices).
 
 Polls ride on the same beat: at start and every `poll_s`, `core.polls.closing.tick` closes
 the polls past their deadline (a deadline that passed while Rupor was down closes at
@@ -32,13 +33,20 @@ from core.campaigns.scheduled import ScheduledCampaign, fingerprint, scheduled_c
 from core.config import SchedulerSettings
 from core.polls.closing import tick as polls_tick
 from core.sending.fire import Fired, fire
-from scheduler.notices import MissedRun, log_missed, log_started
+from scheduler.notices import (
+    HeldRun,
+    MissedRun,
+    Notice,
+    first_hold_notice,
+    log_notice,
+    log_started,
+)
 
 log = logging.getLogger("rupor.scheduler")
 
 POLL_S = 1.0  # how often the campaigns table is checked for changes by anyone
 Clock = Callable[[], datetime]
-Notify = Callable[[MissedRun], Awaitable[None]]
+Notify = Callable[[Notice], Awaitable[None]]
 
 
 def utc_clock() -> datetime:
@@ -56,7 +64,7 @@ class SchedulerService:
 
     def __init__(
         self, engine: AsyncEngine, defaults: Rules, channels: Sequence[str], *,
-        clock: Clock = utc_clock, notify: Notify = log_missed, poll_s: float = POLL_S,
+        clock: Clock = utc_clock, notify: Notify = log_notice, poll_s: float = POLL_S,
     ) -> None:
         self.engine, self.defaults, self.channels = engine, defaults, list(channels)
         self.clock, self.notify, self.poll_s = clock, notify, poll_s
@@ -133,14 +141,21 @@ class SchedulerService:
         if due is not None:
             fired = await fire(self.engine, campaign.id, due, now, defaults=self.defaults,
                                channels=self.channels)
-            await self._tell(campaign.id, due.astimezone(rules.tz), fired)
+            await self._tell(campaign.id, due, rules, fired)
             if fired.until is not None:
                 look = fired.until
         self._arm(campaign.id, look)
 
-    async def _tell(self, campaign_id: int, slot: datetime, fired: Fired) -> None:
+    async def _tell(self, campaign_id: int, due: datetime, rules: Rules, fired: Fired) -> None:
+        """Notify once: a missed slot (only this call recorded it), a held one (only the
+        first call of any process), each in the campaign's time zone."""
+        slot = due.astimezone(rules.tz)
         if fired.outcome == "missed":
-            await self.notify(MissedRun(campaign_id, slot, fired.late_by or timedelta(0)))
+            await self.notify(MissedRun(campaign_id, slot, fired.late_by or timedelta(0),
+                                        rules.lateness_limit))
+        elif fired.outcome == "held" and fired.until is not None:
+            if await first_hold_notice(self.engine, campaign_id, due):
+                await self.notify(HeldRun(campaign_id, slot, fired.until.astimezone(rules.tz)))
         elif fired.outcome == "started":
             log_started(campaign_id, slot, fired.run_id)
 

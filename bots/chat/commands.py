@@ -73,7 +73,7 @@ async def _progress(reader: AsyncEngine, campaign_id: int) -> tuple[int, int]:
     return done, total
 
 
-def _campaign_id(turn: Turn, name: str) -> int | None:
+def campaign_id_of(turn: Turn, name: str) -> int | None:
     assert isinstance(turn.event, Command)
     value = turn.event.args.strip().lstrip("№#")
     if not value:
@@ -98,7 +98,7 @@ async def change(ctx: ChatContext, turn: Turn, name: str) -> None:
     action, work, answer = CHANGES[name]
     if not await allowed(ctx, turn, action):
         return
-    campaign_id = _campaign_id(turn, name)
+    campaign_id = campaign_id_of(turn, name)
     if campaign_id is None:
         return
     try:
@@ -115,7 +115,7 @@ async def report(ctx: ChatContext, turn: Turn) -> None:
     """The reach report as text, then its chart as a picture through the paced sender."""
     if not await allowed(ctx, turn, Action.REPORT):
         return
-    campaign_id = _campaign_id(turn, "report")
+    campaign_id = campaign_id_of(turn, "report")
     if campaign_id is None:
         return
     async with AsyncSession(ctx.reader) as session:
@@ -159,7 +159,8 @@ async def help_(ctx: ChatContext, turn: Turn) -> None:
     lines = [texts.HELP_HEAD]
     for key, action in (("post", Action.POST), ("report_plan", Action.REPORT),
                         ("cancel", Action.CANCEL), ("pause", Action.PAUSE),
-                        ("report", Action.REPORT), ("audience", Action.AUDIENCE)):
+                        ("report", Action.REPORT), ("audience", Action.AUDIENCE),
+                        ("resend", Action.RESEND)):
         request = ChatRequest(turn.channel, turn.sender_id, action)
         if (await check(ctx.reader, request)).allowed:
             lines.append(texts.HELP_LINES[key])

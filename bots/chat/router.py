@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "cancel": "cancel", "отмена": "cancel", "отменить": "cancel",
     "pause": "pause", "пауза": "pause",
     "resume": "resume", "продолжить": "resume",
+    "resend": "resend", "повторить": "resend",
     "report": "report", "отчёт": "report", "отчет": "report",
     "audience": "audience", "аудитория": "audience",
     "help": "help", "помощь": "help",

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bots.chat import commands, drafts, post, texts
+from bots.chat import commands, drafts, post, resend, texts
 from bots.chat.router import COMMANDS, StaffAccounts
 from bots.chat.turn import ChatContext, NotReady, Turn
 from core.access.audit import record
@@ -156,6 +156,8 @@ async def _command(ctx: ChatContext, turn: Turn, event: Command) -> None:
         await post.cancel_draft(ctx, turn)
     elif name in commands.CHANGES:
         await commands.change(ctx, turn, name)
+    elif name == "resend":
+        await resend.resend(ctx, turn)
     elif name == "plan":
         await commands.plan(ctx, turn)
     elif name == "report":

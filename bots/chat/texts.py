@@ -94,6 +94,23 @@ AUDIENCE_CHANNEL = "{channel}: {count}"
 AUDIENCE_ROLES = "Молодые педагоги: {young}; аппарат: {staff}."
 UNKNOWN_COMMAND = "Команды /{command} нет. Что можно — /help."
 
+# /resend and what the scheduler tells the press secretary
+RESENT = (
+    "Рассылка №{id} отправляется заново: запуск №{run}, {count} чел. Ход — /plan, "
+    "отчёт — /report {id}."
+)
+RESEND_REFUSED = {
+    "cancelled": "Рассылка №{id} отменена — её не отправить. Новая — /post.",
+    "paused": "Рассылка №{id} на паузе. Продолжить — /resume {id}.",
+    "running": "Рассылка №{id} ещё отправляется. Ход — /plan.",
+    "draft": "Рассылка №{id} — черновик, она ещё не создана до конца.",
+}
+MISSED = (
+    "Рассылка №{id} «{title}» не отправлена: запуск на {when} пропущен — сервер был "
+    "выключен дольше допустимого ({limit}). Отправить сейчас: /resend {id}"
+)
+HELD = "Рассылка №{id} «{title}» будет отправлена в {at} — сейчас тихие часы."
+
 HELP_HEAD = "Что вы можете здесь сделать:"
 HELP_LINES = {
     "post": "/post — новая рассылка: текст или листовка, получатели, время, предпросмотр",
@@ -102,6 +119,7 @@ HELP_LINES = {
     "pause": "/pause 12, /resume 12 — пауза и продолжение",
     "report": "/report 12 — доходимость рассылки с диаграммой",
     "audience": "/audience — сколько людей и где их можно достичь",
+    "resend": "/resend 12 — отправить рассылку заново сейчас (например, пропущенную)",
 }
 HELP_MEMBER = "/stop — отписаться, /link — подключить второй мессенджер."
 
@@ -118,3 +136,11 @@ def duration(seconds: float) -> str:
         return f"около {minutes} мин"
     hours, rest = divmod(minutes, 60)
     return f"около {hours} ч {rest} мин" if rest else f"около {hours} ч"
+
+
+def limit_text(minutes: int) -> str:
+    """"6 ч", "90 мин" → "1 ч 30 мин", "45 мин"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} мин"
+    return f"{hours} ч {rest} мин" if rest else f"{hours} ч"

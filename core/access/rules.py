@@ -40,6 +40,7 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     POLL = "poll"
+    RESEND = "resend"  # start a run of an existing campaign now (a missed one, say)
     # press and staff
     REPORT = "report"
     AUDIENCE = "audience"
@@ -61,7 +62,7 @@ EVERYONE: frozenset[Action] = frozenset(
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.PRESS: frozenset({
         Action.POST, Action.SCHEDULE, Action.CANCEL, Action.PAUSE, Action.RESUME,
-        Action.POLL, Action.REPORT, Action.AUDIENCE,
+        Action.POLL, Action.RESEND, Action.REPORT, Action.AUDIENCE,
     }),
     Role.STAFF: frozenset({
         Action.REPORT, Action.AUDIENCE, Action.INBOX, Action.ANSWER, Action.DIGEST,

@@ -33,6 +33,7 @@ cancel    -       -      +      +
 pause     -       -      +      +
 resume    -       -      +      +
 poll      -       -      +      +
+resend    -       -      +      +
 report    -       +      +      +
 audience  -       +      +      +
 inbox     -       +      -      +
