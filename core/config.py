@@ -59,8 +59,19 @@ class TelegramSettings(_Section):
     mode: Literal["polling", "webhook"] = "polling"
     webhook_secret: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,256}$")] | None = None
     staff_chat_id: int | None = None
+    # The union's public channel for /post's "＋ Канал Telegram": "@name" or its -100… id.
+    channel_id: str | None = None
 
     _base = field_validator("api_base")(_origin)
+
+    @field_validator("channel_id", mode="before")
+    @classmethod
+    def _channel(cls, value: object) -> str | None:
+        text = None if value is None else str(value).strip()
+        if text is None or re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{4,31}|-\d{5,20}", text):
+            return text
+        raise ValueError("нужен @адрес канала или его номер, например \"@profsoyuz_perm\" "
+                         "или -1001234567890")
 
 
 class VkSettings(_Section):

@@ -186,6 +186,9 @@ class Text:
     file_name: str | None = None  # with a document: its name as the sender's client gave it
     forwarded: bool = False  # forwarded from elsewhere (Telegram forward_origin, VK fwd_messages)
     sender_chat: str | None = None  # written on behalf of a chat (Telegram sender_chat)
+    # With a file: where the platform said it can be downloaded, when the event carries that
+    # (VK doc.url, a photo's largest sizes[].url); Telegram's file_id needs getFile instead.
+    file_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,9 +269,9 @@ class FileUnavailable(Exception):
 class FileFetcher(Protocol):
     """What a Channel that can read files people send it offers besides sending."""
 
-    async def fetch_file(self, ref: str) -> bytes:
-        """The bytes behind an event's `attachment` ("<channel>:<kind>:<handle>"); raises
-        FileUnavailable when the platform will not give them."""
+    async def fetch_file(self, ref: str, url: str | None = None) -> bytes:
+        """The bytes behind an event's `attachment` ("<channel>:<kind>:<handle>"), or its
+        `file_url` when given; raises FileUnavailable when the platform will not give them."""
         ...
 
 

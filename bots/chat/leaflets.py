@@ -29,7 +29,7 @@ async def received_leaflet(ctx: ChatContext, channel: str, event: Text) -> Media
         raise LeafletRefused(texts.FILE_NOT_HERE)
     ref = event.attachment.split()[0]
     try:
-        content = await cast(FileFetcher, source).fetch_file(ref)
+        content = await cast(FileFetcher, source).fetch_file(ref, event.file_url)
     except FileUnavailable as error:
         raise LeafletRefused(texts.FILE_TROUBLE.format(reason=error)) from error
     if len(content) > MAX_MEDIA_BYTES:

@@ -101,7 +101,7 @@ class TelegramChannel:
         """Change a message the bot sent (capabilities.edits_messages)."""
         return await self.outbox.edit(recipient, change)
 
-    async def fetch_file(self, ref: str) -> bytes:
+    async def fetch_file(self, ref: str, url: str | None = None) -> bytes:
         """A file someone sent the bot ("telegram:<kind>:<file_id>"): getFile, then the
         download from {api_base}/file/bot<token>/<file_path> (Bot API, getFile)."""
         file_id = ref.split(":", 2)[-1]

@@ -131,6 +131,20 @@ class VkApiPool:
 
         return await self._run(post)
 
+    async def download(self, url: str, max_bytes: int) -> bytes:
+        """GET a file VK gave a URL for (a document, a photo size) with the pool's timeouts;
+        ValueError when it is larger than `max_bytes`."""
+
+        def get(client: vk_api.VkApi) -> bytes:
+            with client.http.get(url, stream=True) as answer:
+                answer.raise_for_status()
+                content = answer.raw.read(max_bytes + 1, decode_content=True)
+            if len(content) > max_bytes:
+                raise ValueError("file too large")
+            return bytes(content)
+
+        return await self._run(get)
+
     async def _run(self, work: Callable[[vk_api.VkApi], T]) -> T:
         idle = self._queue()
         client = await idle.get()

@@ -5,7 +5,7 @@ references — the form messages.send's `attachment` parameter takes back."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from bots.attachments import Attachment, describe, duration, reference
 
@@ -21,12 +21,17 @@ def _handle(item: dict[str, Any]) -> str | None:
     return f"{owner}_{media_id}_{key}" if key else f"{owner}_{media_id}"
 
 
-def _doc(item: dict[str, Any]) -> Attachment:
+def _doc_name(item: dict[str, Any]) -> str:
     name = str(item.get("title") or "")
     ext = str(item.get("ext") or "")
     if ext and name and not name.lower().endswith(f".{ext.lower()}"):
         name = f"{name}.{ext}"
-    return Attachment(describe("document", name), reference(CHANNEL, "doc", _handle(item)))
+    return name
+
+
+def _doc(item: dict[str, Any]) -> Attachment:
+    return Attachment(describe("document", _doc_name(item)),
+                      reference(CHANNEL, "doc", _handle(item)))
 
 
 def _timed(kind: str, vk_type: str) -> Callable[[dict[str, Any]], Attachment]:
@@ -77,6 +82,31 @@ _TYPES: dict[str, Callable[[dict[str, Any]], Attachment]] = {
     "link": _link,
     "poll": _poll,
 }
+
+
+class SentFile(NamedTuple):
+    """Where the first document or photo of a message can be downloaded, and its name."""
+
+    url: str
+    name: str | None  # a document's title with its extension; None for a photo
+
+
+def sent_file(message: dict[str, Any]) -> SentFile | None:
+    """The first doc (its `url`) or photo (its largest `sizes[].url`) of the message; VK
+    gives these URLs to the community in message_new (docs_doc.url, photos_photo_sizes)."""
+    for item in message.get("attachments") or []:
+        body = item.get(item.get("type")) if isinstance(item, dict) else None
+        if not isinstance(body, dict):
+            continue
+        if item["type"] == "doc" and isinstance(body.get("url"), str):
+            return SentFile(body["url"], _doc_name(body) or None)
+        if item["type"] == "photo":
+            sizes = [s for s in body.get("sizes") or [] if isinstance(s, dict) and s.get("url")]
+            if sizes:
+                largest = max(sizes, key=lambda s: int(s.get("width") or 0)
+                              * int(s.get("height") or 0))
+                return SentFile(str(largest["url"]), None)
+    return None
 
 
 def attachments_of(message: dict[str, Any]) -> list[Attachment]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bots import texts
 from bots.transport import ChannelDeps, WebhookAnswer
-from bots.vk import setup
+from bots.vk import files, setup
 from bots.vk.api import VkApiPool
 from bots.vk.callback import FORBIDDEN, CallbackCheck, confirmation_answer, receive
 from bots.vk.errors import Verdict, failure_verdict
@@ -118,6 +118,10 @@ class VkChannel:
     async def prepare_media(self, media: MediaFile) -> str | None:
         """None until a send uploads the file: VK's upload servers need a dialog (peer_id)."""
         return self.media.known(media)
+
+    async def fetch_file(self, ref: str, url: str | None = None) -> bytes:
+        """A file someone sent the community (core.ports.FileFetcher; bots.vk.files)."""
+        return await files.fetch(self.api, ref, url)
 
     async def send(self, to: Sequence[str], msg: Outbound) -> list[DeliveryResult]:
         """One messages.send(peer_ids) for up to 100 recipients; one result per recipient."""

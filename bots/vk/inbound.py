@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bots.attachments import combined
-from bots.vk.attachments import attachments_of
+from bots.vk.attachments import attachments_of, sent_file
 from bots.vk.outgoing import CHAT_PEER_START
 from core.ports import (
     ButtonPress,
@@ -104,6 +104,7 @@ def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) ->
         return replace(command, forwarded=forwarded and not words) if forwarded else command
     found = attachments_of(message)
     text, files = combined(words, found)
+    sent = sent_file(message) if files else None
     reply = message.get("reply_message") or {}
     author = message.get("from_id")
     return Text(
@@ -115,6 +116,8 @@ def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) ->
         attachment=files,
         caption=words if files else None,
         forwarded=forwarded,
+        file_name=sent.name if sent else None,
+        file_url=sent.url if sent else None,
     )
 
 

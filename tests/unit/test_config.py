@@ -194,3 +194,23 @@ def test_a_bad_value_in_the_file_still_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as info:
         load_settings(path, environ={"RUPOR_TELEGRAM__MODE": "webhook"})
     assert str(info.value).startswith(f"{path}: [telegram] token: ")
+
+
+def test_public_pages_of_post_are_read_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "1:a"\nchannel_id = "@profsoyuz_perm"\n'
+                           '[vk]\ngroup_id = 5\ntoken = "t"\n')
+    settings = load_settings(path, environ={"RUPOR_VK__ADMIN_USER_TOKEN": "vk1.a.admin"})
+    assert settings.telegram is not None and settings.telegram.channel_id == "@profsoyuz_perm"
+    assert settings.vk is not None and settings.vk.admin_user_token == "vk1.a.admin"
+    numeric = load_settings(write(tmp_path, '[telegram]\ntoken = "1:a"\n'
+                                            "channel_id = -1001234567890\n"), environ={})
+    assert numeric.telegram is not None and numeric.telegram.channel_id == "-1001234567890"
+    absent = load_settings(write(tmp_path, '[telegram]\ntoken = "1:a"\n'), environ={})
+    assert absent.telegram is not None and absent.telegram.channel_id is None
+
+
+@pytest.mark.parametrize("value", ['"profsoyuz"', '"@ab"', "12345", '"https://t.me/x"'])
+def test_a_channel_id_that_is_no_channel_is_refused(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, f'[telegram]\ntoken = "1:a"\nchannel_id = {value}\n')
+    with pytest.raises(SettingsError, match=r"\[telegram\] channel_id.*@profsoyuz_perm"):
+        load_settings(path, environ={})
