@@ -88,8 +88,8 @@ async def _reports(engine: AsyncEngine) -> None:
             await add_report(conn, "telegram", account, NOVEMBER, text, files)
 
 
-def _vk_blocks_some(recipient: str, attempt: int) -> DeliveryResult | None:
-    if int(recipient) % 3 == 0:
+def _blocks_some(recipient: str, attempt: int) -> DeliveryResult | None:
+    if int(recipient) % 4 == 1:
         return DeliveryResult(recipient, Status.BLOCKED, error="blocked")
     return None
 
@@ -109,8 +109,8 @@ async def _campaigns(engine: AsyncEngine, work: MonthOfWork) -> None:
     new = NewPoll(QUESTION, OPTIONS, IN_NOVEMBER + timedelta(days=3))
     created_poll = await create_poll(engine, new, list(caps), IN_NOVEMBER)
     work.poll_id = created_poll.poll_id
-    await drain(engine, RecordingChannel("telegram"),
-                RecordingChannel("vk", replace(FAST), script=_vk_blocks_some))
+    await drain(engine, RecordingChannel("telegram", script=_blocks_some),
+                RecordingChannel("vk", replace(FAST), script=_blocks_some))
     await _votes(engine, work.poll_id)
     await close_poll(engine, work.poll_id, "cli", IN_NOVEMBER + timedelta(days=3))
 

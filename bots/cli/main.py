@@ -14,6 +14,7 @@ import click
 from bots.cli import admins as cli_admins
 from bots.cli import audience as cli_audience
 from bots.cli import campaigns as cli_campaigns
+from bots.cli import digest as cli_digest
 from bots.cli import invites as cli_invites
 from bots.cli import polls as cli_polls
 from bots.cli.context import AppContext, pass_app
@@ -130,6 +131,7 @@ cli.add_command(cli_invites.invites)
 cli.add_command(cli_admins.admins)
 cli.add_command(cli_admins.audit)
 cli.add_command(cli_polls.poll)
+cli.add_command(cli_digest.digest)
 cli.add_command(sandbox_command)
 
 
