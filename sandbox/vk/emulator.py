@@ -9,7 +9,13 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.limits import Clock, monotonic
-from sandbox.vk import methods_groups, methods_media, methods_messages, methods_posts
+from sandbox.vk import (
+    methods_groups,
+    methods_media,
+    methods_messages,
+    methods_posts,
+    methods_wall,
+)
 from sandbox.vk.control import member_routes
 from sandbox.vk.dispatch import Registry
 from sandbox.vk.events import EVENT_TYPES
@@ -29,6 +35,7 @@ def _registry() -> Registry:
         **methods_media.METHODS,
         **methods_groups.METHODS,
         **methods_posts.METHODS,
+        **methods_wall.METHODS,
     }
     return Registry(handlers=handlers, prechecks=methods_messages.PRECHECKS)
 
@@ -129,6 +136,11 @@ class VkEmulator(MemberActions):
     def callback_status(self, server_id: int) -> str:
         """unconfigured, wait, ok or failed, as groups.getCallbackServers reports it."""
         return self.world.callbacks.servers[server_id].status
+
+    def wall(self, owner_id: int | None = None) -> list[dict[str, Any]]:
+        """Posts on a wall (the community's by default), oldest first, as wall.post made them."""
+        owner = self.world.community_id if owner_id is None else owner_id
+        return [post for (found, _), post in sorted(self.world.posts.items()) if found == owner]
 
     def force_longpoll_failure(self, code: int) -> None:
         """The next a_check answers {"failed": code}: 1 new ts, 2 new key, 3 both."""

@@ -11,6 +11,7 @@ from sandbox.vk.methods_media import resolve_attachments
 from sandbox.vk.world import World
 
 MAX_POLL_ANSWERS = 10
+GUID_TTL_S = 3600.0  # wall.post's guid "works for one hour" (dev.vk.com/ru/method/wall.post)
 
 
 def _owner(call: Call) -> int:
@@ -31,6 +32,9 @@ def wall_post(call: Call) -> dict[str, int]:
     text = values.get("message", "")
     if not text.strip() and not attachments:
         raise param_error("message is empty or invalid")
+    earlier = _same_guid(call, owner_id)
+    if earlier is not None:
+        return {"post_id": earlier}
     post_id = world.media.take_id()
     from_group = owner_id < 0 and values.get("from_group", False)
     world.posts[(owner_id, post_id)] = {
@@ -41,7 +45,20 @@ def wall_post(call: Call) -> dict[str, int]:
         "text": text,
         "attachments": list(attachments),
     }
+    if values.get("guid"):
+        world.wall_guids[(owner_id, values["guid"])] = (post_id, world.clock())
     return {"post_id": post_id}
+
+
+def _same_guid(call: Call, owner_id: int) -> int | None:
+    """The post an earlier wall.post with this guid made within the hour: VK documents guid
+    as preventing a repeat of the same post for one hour (dev.vk.com/ru/method/wall.post);
+    that the repeat answers the earlier post_id is [U]."""
+    guid = call.values.get("guid")
+    earlier = call.world.wall_guids.get((owner_id, guid)) if guid else None
+    if earlier is None or call.world.clock() - earlier[1] >= GUID_TTL_S:
+        return None
+    return earlier[0]
 
 
 def polls_create(call: Call) -> dict[str, Any]:

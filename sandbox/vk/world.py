@@ -59,6 +59,7 @@ class World:
         self.polls: dict[int, dict[str, Any]] = {}
         self.poll_votes: dict[int, dict[int, list[int]]] = {}
         self.posts: dict[tuple[int, int], dict[str, Any]] = {}
+        self.wall_guids: dict[tuple[int, str], tuple[int, float]] = {}  # -> (post_id, at)
         self.pending_button_events: dict[str, tuple[int, int]] = {}
         self.event_answers: list[dict[str, Any]] = []
         self.listeners: list[BotMessageListener] = []
