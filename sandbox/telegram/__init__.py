@@ -26,6 +26,12 @@ Member actions (each queues the updates Telegram would send the bot):
   document (the bot can getFile and download it);
 - `group_message(chat_id, user_id, text, reply_to_message_id=None)`: a group message, seen
   by every bot in the group (as with privacy mode off);
+- `forward_text(token, user_id, text, origin="user", from_user=/hidden_name=/from_chat=,
+  message_id=, signature=)`: a private message with `forward_origin` (MessageOriginUser,
+  HiddenUser, Chat or Channel; `add_channel(title) -> chat_id` makes a channel);
+- `message_on_behalf(chat_id, text, as_chat=None, signature=None)`: a group message with
+  `sender_chat` — the group itself (an anonymous administrator; `from` is
+  @GroupAnonymousBot) or a channel `as_chat` (`from` is @Channel_Bot);
 - `press_button(token, user_id, message_id, callback_data, chat_id=None) -> query_id`:
   callback_query with the message and data;
 - `vote(token, user_id, poll_id, option_ids)`: poll_answer (non-anonymous polls only) and a

@@ -101,7 +101,23 @@ class TelegramEmulator:
     def add_bot_to_group(self, token: str, chat_id: int, *, added_by: int | None = None) -> None:
         self._members.add_bot_to_group(token, chat_id, added_by=added_by)
 
+    def add_channel(self, title: str, *, username: str | None = None) -> int:
+        return self._members.add_channel(title, username=username)
+
     # Member actions --------------------------------------------------------------------
+
+    def forward_text(self, token: str, user_id: int, text: str, origin: str = "user",
+                     **source: Any) -> int:
+        """The member forwards a text to the bot (Message.forward_origin of type `origin`:
+        user, hidden_user, chat, channel); `source`: from_user, hidden_name, from_chat,
+        message_id, signature."""
+        return self._members.forward_text(token, user_id, text, origin, **source)
+
+    def message_on_behalf(self, chat_id: int, text: str, *, as_chat: int | None = None,
+                          signature: str | None = None) -> int:
+        """A group message with Message.sender_chat: an anonymous admin's, or as a channel."""
+        return self._members.message_on_behalf(chat_id, text, as_chat=as_chat,
+                                               signature=signature)
 
     def start_bot(self, token: str, user_id: int, payload: str | None = None) -> int:
         return self._members.start_bot(token, user_id, payload)

@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import MemberActionError
 from .files import document_json
+from .origins import CHANNEL_BOT, GROUP_ANONYMOUS_BOT, forward_origin
 from .state import CallbackState, EmulatorState
 from .text import command_entities
 from .world import BotAccount, Group, Member, StoredMessage
@@ -66,6 +67,52 @@ class Members:
         kind = "supergroup" if supergroup else "group"
         self.state.world.groups[chat_id] = Group(chat_id, title, kind, username, set(member_ids))
         return chat_id
+
+    def add_channel(self, title: str, *, username: str | None = None) -> int:
+        """A channel (forwards can come from its posts; a member can write as it)."""
+        chat_id = -(10**12 + next(self._group_ids))
+        self.state.world.groups[chat_id] = Group(chat_id, title, "channel", username)
+        return chat_id
+
+    def forward_text(self, token: str, user_id: int, text: str, origin: str = "user",
+                     **source: Any) -> int:
+        """The member forwards a text message to the bot's private chat: Message with
+        `forward_origin` of type `origin` (see origins.forward_origin); `source`: from_user
+        (a member id), hidden_name, from_chat (a group or channel id), message_id,
+        signature."""
+        bot, member = self.bot(token), self.member(user_id)
+        self._ensure_can_write(bot, member)
+        chat = self._group(source["from_chat"]).chat_json() if "from_chat" in source else None
+        user = self.member(source["from_user"]).user_json() if "from_user" in source else None
+        found = forward_origin(origin, self.state.now() - 60, user=user, chat=chat,
+                               hidden_name=source.get("hidden_name"),
+                               message_id=source.get("message_id"),
+                               signature=source.get("signature"))
+        extra = {"forward_origin": found}
+        return self._incoming(bot, member, member.chat_json(), text, None,
+                              extra=extra).message_id
+
+    def message_on_behalf(self, chat_id: int, text: str, *, as_chat: int | None = None,
+                          signature: str | None = None) -> int:
+        """A message in a group or supergroup sent on behalf of a chat: by an anonymous
+        administrator (as_chat None: sender_chat is the group itself, from is
+        @GroupAnonymousBot, signature their custom title) or as a channel (as_chat: its id;
+        from is @Channel_Bot). Every bot in the group receives it."""
+        group = self._group(chat_id)
+        if group.kind not in ("group", "supergroup"):
+            raise MemberActionError(f"chat {chat_id} is a {group.kind}, not a group")
+        sender = self._group(as_chat) if as_chat is not None else group
+        if as_chat is not None and sender.kind != "channel":
+            raise MemberActionError(f"chat {as_chat} is not a channel")
+        extra: dict[str, Any] = {"sender_chat": sender.chat_json()}
+        if signature and as_chat is None:
+            extra["author_signature"] = signature
+        fake = CHANNEL_BOT if as_chat is not None else GROUP_ANONYMOUS_BOT
+        message_id = self.state.world.history.next_id("", chat_id)
+        for bot in [b for b in self.state.world.bots.values() if chat_id in b.groups]:
+            self._incoming(bot, None, group.chat_json(), text, None, message_id,
+                           extra={"from": fake, **extra})
+        return message_id
 
     def add_bot_to_group(self, token: str, chat_id: int, *, added_by: int | None = None) -> None:
         bot, group = self.bot(token), self._group(chat_id)
@@ -140,7 +187,7 @@ class Members:
     def _incoming(
         self,
         bot: BotAccount,
-        member: Member,
+        member: Member | None,
         chat: dict[str, Any],
         text: str | None,
         reply_to: int | None,
@@ -148,11 +195,12 @@ class Members:
         *,
         extra: dict[str, Any] | None = None,
     ) -> StoredMessage:
+        """Store and queue a message to `bot`; `member` None: extra gives its "from"."""
         history = self.state.world.history
         chat_id = chat["id"]
         payload: dict[str, Any] = {
             "message_id": message_id or history.next_id(bot.token, chat_id),
-            "from": member.user_json(),
+            **({"from": member.user_json()} if member is not None else {}),
             "chat": chat,
             "date": self.state.now(),
             **(extra or {}),
