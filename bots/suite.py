@@ -19,6 +19,7 @@ from bots import texts
 from bots.chat.notices import PressNotices
 from bots.chat.router import ChatRouter, StaffAccounts
 from bots.chat.service import ChatService
+from bots.chat.staff_chat import desk_for
 from bots.chat.turn import ChatContext
 from bots.registry import capabilities, configured
 from bots.startup import Backoff, ChannelStarter, ChannelState, ChannelStatus
@@ -171,6 +172,8 @@ class Suite:
         self.chat = ChatService(ChatContext(
             self.engine, self.reader or self.engine, capabilities(self.settings),
             ZoneInfo(self.settings.scheduler.timezone), dialogs, self.channels, self.senders,
+            desk=desk_for(self.settings, self.engine, self.reader or self.engine),
+            two_person_rule=self.settings.staff.two_person_rule,
         ), staff, on_replies=self._wake_senders)
         await self.chat.refresh_staff()  # before stored updates are routed
         self.inbox = Inbox(self.engine, ChatRouter(dialogs, staff), after_commit=self._wake_all)

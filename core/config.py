@@ -148,6 +148,10 @@ class SendingSettings(_Section):
     retry_backoff_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0
 
 
+class StaffSettings(_Section):
+    two_person_rule: bool = False
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings | None = None
@@ -156,6 +160,7 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     sending: SendingSettings = SendingSettings()
+    staff: StaffSettings = StaffSettings()
 
     def channels(self) -> list[str]:
         """Names of the channels whose section is present (only those are started)."""
@@ -165,7 +170,7 @@ class Settings(_Section):
 SECTIONS: dict[str, type[_Section]] = {
     "database": DatabaseSettings, "telegram": TelegramSettings, "vk": VkSettings,
     "viber": ViberSettings, "server": ServerSettings, "scheduler": SchedulerSettings,
-    "sending": SendingSettings,
+    "sending": SendingSettings, "staff": StaffSettings,
 }
 Variables = dict[tuple[str, str], str]  # (section, key) -> the environment variable's name
 

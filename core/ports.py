@@ -198,6 +198,7 @@ class Command:
     name: str  # without the slash, lower case
     args: str = ""
     forwarded: bool = False  # a forwarded command is never obeyed (core.access)
+    author_id: str | None = None  # who wrote it inside a group chat (the staff chat)
     sender_chat: str | None = None  # an anonymous group admin or a channel (Telegram)
 
 

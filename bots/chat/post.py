@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.chat import preview, texts
+from bots.chat import approvals, preview, texts
 from bots.chat.leaflets import LeafletRefused, received_leaflet
 from bots.chat.turn import Buttons, ChatContext, Turn, allowed
 from core.access.rules import Action
@@ -257,7 +257,7 @@ BUTTONS: dict[tuple[str, str], Step] = {
     ("dist", "district"): _districts,
     ("org", "district"): _district,
     ("when", "when"): _now,
-    ("send", "confirm"): preview.confirm,
+    ("send", "confirm"): approvals.confirm,
     ("edit", "confirm"): _edit,
     ("cancel", "*"): _cancel,
 }

@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "report": "report", "отчёт": "report", "отчет": "report",
     "audience": "audience", "аудитория": "audience",
     "help": "help", "помощь": "help",
+    "bind_staff": "bind_staff", "inbox": "inbox", "входящие": "inbox",
+    "answer": "answer", "ответ": "answer",
 }
 MEMBER_ONLY = frozenset({"help"})  # a member's /help stays with the member dialogues
 
@@ -65,7 +67,7 @@ def for_chat(event: InboundEvent, staff: StaffAccounts) -> bool:
             return account in staff
         return event.name in COMMANDS
     if isinstance(event, Text):
-        return not event.sender.is_group and account in staff
+        return account in staff  # a staff account, or a bound staff chat (group)
     return False
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bots.chat import commands, drafts, post, resend, texts
+from bots.chat import commands, drafts, post, resend, staff_chat, texts
 from bots.chat.router import COMMANDS, StaffAccounts
 from bots.chat.turn import ChatContext, NotReady, Turn
 from core.access.audit import record
@@ -69,11 +69,15 @@ class ChatService:
         for state in states:
             if state.queue:
                 await self._serve(state.channel, state.account)
+        if self.ctx.desk is not None:
+            await self.ctx.desk.round()
 
     async def refresh_staff(self, states: list[drafts.ChatState] | None = None) -> None:
         states = states if states is not None else await drafts.every_state(self.ctx.reader)
         accounts = {(g.channel, g.external_id) for g in await list_grants(self.ctx.reader)}
         accounts |= {(s.channel, s.account) for s in states if s.step}
+        if self.ctx.desk is not None:  # a bound staff chat: its replies may be answers
+            accounts |= set((await self.ctx.desk.chats()).items())
         self.staff.replace(accounts)
         self._refreshed = time.monotonic()
 
@@ -112,9 +116,11 @@ class ChatService:
             for action, result, details in turn.audits:
                 await record(conn, turn.sender_id, action, details or None, channel=channel,
                              result=result)
+            for write in turn.writes:
+                await write(conn)
             if turn.to_dialogs:
                 await self.ctx.dialogs.handle(conn, turn.event, turn.inbound_id)
-        if turn.state.step:
+        if turn.state.step or turn.event.sender.is_group:  # a group: just bound, perhaps
             self.staff.add((channel, account))
         if self.on_replies is not None:
             self.on_replies()
@@ -123,6 +129,8 @@ class ChatService:
 async def handle(ctx: ChatContext, turn: Turn) -> None:
     """One queued event: the command, the dialogue step, or a member's message."""
     event, state = turn.event, turn.state
+    if await staff_chat.handle(ctx, turn):
+        return
     if isinstance(event, Command) and (event.sender.is_group or event.sender_chat):
         if event.sender_chat is None:
             turn.say(texts.ONLY_PRIVATE)

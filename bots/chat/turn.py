@@ -4,13 +4,13 @@ state, replies, audit entries), which the service commits together."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bots.chat.drafts import ChatState
 from core.access.audit import Result
@@ -19,6 +19,7 @@ from core.access.rules import EVERYONE, Action, ChatRequest
 from core.inbound.dialogs import Dialogs
 from core.ports import Button, ButtonPress, Capabilities, Channel, Command, InboundEvent, Span, Text
 from core.sending.dispatch import ChannelSender
+from core.staff.desk import StaffDesk
 
 Buttons = tuple[tuple[Button, ...], ...]
 
@@ -38,6 +39,8 @@ class ChatContext:
     dialogs: Dialogs
     channels: Mapping[str, Channel] = field(default_factory=dict)
     senders: Mapping[str, ChannelSender] = field(default_factory=dict)
+    desk: StaffDesk | None = None  # the staff chat's notices (None: no staff chat at all)
+    two_person_rule: bool = False  # a second admin approves each /post in the staff chat
 
     def sender(self, channel: str) -> ChannelSender:
         found = self.senders.get(channel)
@@ -62,6 +65,9 @@ class Turn:
     replies: list[Say] = field(default_factory=list)
     audits: list[tuple[str, Result, dict[str, Any]]] = field(default_factory=list)
     to_dialogs: bool = False  # a staff member's plain message outside a draft: a member's
+    # Writes of the staff chat (an answer queued to a member, a question marked answered),
+    # run in the commit's transaction with the rest.
+    writes: list[Callable[[AsyncConnection], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def channel(self) -> str:
@@ -73,7 +79,7 @@ class Turn:
         event = self.event
         if isinstance(event, ButtonPress) and event.presser_id:
             return event.presser_id
-        if isinstance(event, Text) and event.author_id:
+        if isinstance(event, Text | Command) and event.author_id:
             return event.author_id
         return event.sender.external_id
 

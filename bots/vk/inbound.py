@@ -98,6 +98,8 @@ def _message_new(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
 def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) -> InboundEvent:
     forwarded = bool(message.get("fwd_messages"))
     command = command_of(event_id, sender, words or _forwarded_words(message))
+    if command is not None and sender.is_group and message.get("from_id"):
+        command = replace(command, author_id=str(message["from_id"]))
     if command is not None:
         # A caption that is a command acts as one, as on Telegram; a forwarded one is
         # refused by core.access, never obeyed.

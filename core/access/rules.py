@@ -53,6 +53,7 @@ class Action(StrEnum):
     REVOKE = "revoke"
     ADMINS = "admins"
     AUDIT = "audit"
+    BIND_STAFF = "bind_staff"  # make a group chat the staff chat
 
 
 EVERYONE: frozenset[Action] = frozenset(

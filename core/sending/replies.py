@@ -264,5 +264,6 @@ def reply_row(claimed: ClaimedReply, result: Any, now: float) -> dict[str, Any]:
     elif status in (Status.FAILED, Status.UNCERTAIN) and claimed.attempts < REPLY_ATTEMPTS:
         row.update(r_status="pending", r_next=now + 2.0**claimed.attempts)
     elif status is not Status.SENT:
-        row["r_status"] = "failed"
+        # The status opens the error, so a staff answer's failure can say why (core.staff).
+        row.update(r_status="failed", r_error=f"{status.value}: {result.error or ''}")
     return row

@@ -1,0 +1,35 @@
+"""A staff member's answer to a member's question: queued to the member on the messenger
+they wrote from, the question marked answered, and the reply watched until it is sent (a
+failure is told in the staff chat by the desk)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.ports import Span
+from core.sending.replies import reply_content
+from core.staff import texts
+from core.staff.desk import load_watch, save_watch
+from core.staff.questions import Question, mark_answered
+from core.storage.models import Contact, Reply
+
+
+async def member_blocked(conn: AsyncConnection, question: Question) -> bool:
+    status = (await conn.execute(select(Contact.status)
+                                 .where(Contact.id == question.contact_id))).scalar()
+    return status in ("blocked", "unsubscribed")
+
+
+async def answer(conn: AsyncConnection, question: Question, text: str, by: str,
+                 at: datetime) -> int:
+    """Queue the answer (inside the caller's transaction); the reply's id."""
+    content = reply_content((Span(texts.ANSWER_TO_MEMBER.format(text=text)),))
+    reply_id = (await conn.execute(insert(Reply).values(
+        channel=question.channel, contact_id=question.contact_id, inbound_id=question.inbound_id,
+        content=content, status="pending", next_attempt_at=0.0).returning(Reply.id))).scalar_one()
+    await mark_answered(conn, question.inbound_id, by, at)
+    await save_watch(conn, [*await load_watch(conn), (int(reply_id), question.inbound_id)])
+    return int(reply_id)
