@@ -21,6 +21,8 @@ from bots.chat.router import ChatRouter, StaffAccounts
 from bots.chat.service import ChatService
 from bots.chat.staff_chat import desk_for
 from bots.chat.turn import ChatContext
+from bots.digest.approval import deliverer
+from bots.digest.monthly import MonthlyDigest
 from bots.registry import capabilities, configured
 from bots.startup import Backoff, ChannelStarter, ChannelState, ChannelStatus
 from bots.transport import ChannelDeps, WebhookReceiver
@@ -112,6 +114,7 @@ class Suite:
     start_backoff: Backoff = field(default_factory=Backoff)  # retries of a channel's start
     starter: ChannelStarter | None = field(default=None, init=False)
     scheduler: SchedulerService | None = field(default=None, init=False)
+    digest: MonthlyDigest | None = field(default=None, init=False)
     chat: ChatService | None = field(default=None, init=False)  # staff commands, /post
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _sender_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
@@ -202,6 +205,10 @@ class Suite:
             self.engine, settings_rules(self.settings.scheduler), list(self.channels),
             notify=PressNotices(self.engine, list(self.channels), self._wake_senders))
         await self.scheduler.start()
+        self.digest = MonthlyDigest(  # the 25th-day reminder, the 1st-day digest
+            self.engine, self.settings.scheduler.timezone,
+            deliverer(self.reader or self.engine, self.senders), on_replies=self._wake_senders)
+        await self.digest.start()
         self._ready = True
         for name, status in self.starter.statuses.items():
             if status.state == "running":
@@ -213,6 +220,8 @@ class Suite:
     async def _stop_scheduler(self) -> None:
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self.digest is not None:
+            await self.digest.stop()
 
     def _channel_running(self, name: str) -> None:
         """A channel started; its sender starts now unless the suite is still starting

@@ -28,7 +28,10 @@ COMMANDS: dict[str, str] = {
     "pause": "pause", "пауза": "pause",
     "resume": "resume", "продолжить": "resume",
     "resend": "resend", "повторить": "resend",
-    "report": "report", "отчёт": "report", "отчет": "report",
+    "report": "report",
+    # /отчёт: the monthly staff report (bots.chat.monthly_report); "/отчёт 12" is still reach
+    "отчёт": "report_month", "отчет": "report_month", "report_month": "report_month",
+    "готово": "done", "done": "done",
     "audience": "audience", "аудитория": "audience",
     "help": "help", "помощь": "help",
     "bind_staff": "bind_staff", "inbox": "inbox", "входящие": "inbox",

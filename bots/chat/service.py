@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bots.chat import commands, drafts, post, resend, staff_chat, texts
+from bots.chat import commands, drafts, monthly_report, post, resend, staff_chat, texts
 from bots.chat.router import COMMANDS, StaffAccounts
 from bots.chat.turn import ChatContext, NotReady, Turn
 from core.access.audit import record
@@ -129,7 +129,7 @@ class ChatService:
 async def handle(ctx: ChatContext, turn: Turn) -> None:
     """One queued event: the command, the dialogue step, or a member's message."""
     event, state = turn.event, turn.state
-    if await staff_chat.handle(ctx, turn):
+    if await staff_chat.handle(ctx, turn) or await monthly_report.handled(ctx, turn):
         return
     if isinstance(event, Command) and (event.sender.is_group or event.sender_chat):
         if event.sender_chat is None:
