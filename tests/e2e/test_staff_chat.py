@@ -63,11 +63,15 @@ async def test_questions_and_answers(rigs: list[Rig], tmp_path: Path, db_url: st
                          reply_to_message_id=notice["message_id"])
         await received(rig, member, f"Ответ: {question[:8]}")
     tg.group_message(group, helper_id, "Коллеги, обед в 13:00")
-    with _db(rig) as conn:
-        rows = conn.execute("SELECT answered_by, staff_message_ref FROM inbound "
-                            "WHERE is_feedback").fetchall()
+
+    def linked() -> list[tuple[str, str]]:
+        with _db(rig) as conn:
+            rows = conn.execute("SELECT answered_by, staff_message_ref FROM inbound "
+                                "WHERE is_feedback").fetchall()
+        return rows if all(ref and ref.startswith("telegram:") for _, ref in rows) else []
+
+    rows = await wait_for(linked, "the notices' message ids on their questions")
     assert len(rows) == 3 and all(by == f"telegram:{helper_id}" for by, _ in rows)
-    assert all(ref and ref.startswith("telegram:") for _, ref in rows)
     inbox = await _send_and_wait(rig, group, helper_id, "/inbox", "Вопросов без ответа нет")
     assert inbox
     assert not any("обед" in line.text for m, _, _ in asked for line in m.chat())
