@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots import texts
 from bots.chat.notices import PressNotices
+from bots.chat.poll_notices import PollNotices
 from bots.chat.router import ChatRouter, StaffAccounts
 from bots.chat.service import ChatService
 from bots.chat.staff_chat import desk_for
@@ -203,7 +204,9 @@ class Suite:
         # Runs that came due while nothing ran start now; later ones at their time.
         self.scheduler = SchedulerService(
             self.engine, settings_rules(self.settings.scheduler), list(self.channels),
-            notify=PressNotices(self.engine, list(self.channels), self._wake_senders))
+            notify=PressNotices(self.engine, list(self.channels), self._wake_senders),
+            announce_polls=PollNotices(self.engine, ZoneInfo(self.settings.scheduler.timezone),
+                                       self._wake_senders))
         await self.scheduler.start()
         self.digest = MonthlyDigest(  # the 25th-day reminder, the 1st-day digest
             self.engine, self.settings.scheduler.timezone,

@@ -127,6 +127,9 @@ class MessageEdit:
     message_id: str
     text: tuple[Span, ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
+    # The message is a native poll to close (Telegram stopPoll) rather than text to change;
+    # a poll closed already counts as done.
+    stops_poll: bool = False
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ log = logging.getLogger("rupor.scheduler")
 POLL_S = 1.0  # how often the campaigns table is checked for changes by anyone
 Clock = Callable[[], datetime]
 Notify = Callable[[Notice], Awaitable[None]]
+# Tells the results of every closed poll not yet told (the chat layer's poll notices).
+AnnouncePolls = Callable[[datetime], Awaitable[None]]
 
 
 def utc_clock() -> datetime:
@@ -65,9 +67,11 @@ class SchedulerService:
     def __init__(
         self, engine: AsyncEngine, defaults: Rules, channels: Sequence[str], *,
         clock: Clock = utc_clock, notify: Notify = log_notice, poll_s: float = POLL_S,
+        announce_polls: AnnouncePolls | None = None,
     ) -> None:
         self.engine, self.defaults, self.channels = engine, defaults, list(channels)
         self.clock, self.notify, self.poll_s = clock, notify, poll_s
+        self.announce_polls = announce_polls
         self.jobs = AsyncIOScheduler(timezone=UTC)
         self.wake_at: dict[int, datetime] = {}  # campaign id -> when its job fires
         self._seen: tuple[Any, ...] | None = None
@@ -128,6 +132,8 @@ class SchedulerService:
                 poll_id=poll_id, voters=found.voters, reached=found.reached))
         for poll_id, count in done.reminded:
             log.info("планировщик: %s", texts.REMINDED_LOG.format(poll_id=poll_id, count=count))
+        if self.announce_polls is not None:  # also polls closed by `rupor poll close`
+            await self.announce_polls(self.clock())
 
     async def _follow(self, campaign: ScheduledCampaign) -> None:
         """Fire the slot that came due, then arm the job for the next look (or none)."""

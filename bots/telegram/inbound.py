@@ -123,8 +123,11 @@ def _button(event_id: str, query: CallbackQuery) -> ButtonPress | None:
 
 
 def _vote(event_id: str, answer: TgPollAnswer) -> PollAnswer | None:
-    if answer.user is None:
-        return None  # an anonymous admin voting as a chat; Rupor's polls are not anonymous
+    # A vote cast as a chat (an anonymous group admin, a channel) carries voter_chat, and
+    # `user` then is only a placeholder bot (Bot API PollAnswer): not a member's vote —
+    # Rupor's polls go to members' private chats — so it is dropped without a reply.
+    if answer.user is None or answer.voter_chat is not None:
+        return None
     sender = Sender(CHANNEL, str(answer.user.id), full_name(answer.user))
     return PollAnswer(event_id, sender, answer.poll_id, tuple(answer.option_ids))
 

@@ -42,6 +42,7 @@ UPLOAD_BYTES_PER_S = 256 * 1024
 _NUMERIC = re.compile(r"^-?\d+$")
 # editMessageText with what the message already shows: the edit is there (a re-sent reply).
 _NOT_MODIFIED = "message is not modified"
+_CLOSED_ALREADY = "poll has already been closed"
 # Text parts kept encoded: a run's parts plus recent replies; older ones are encoded again.
 PREPARED_PARTS = 64
 
@@ -122,6 +123,8 @@ class Outbox:
     async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
         """editMessageText: new text; the inline keyboard replaced, or removed when the
         change has no buttons (an edit without reply_markup drops it)."""
+        if change.stops_poll:
+            return await self.stop_poll(recipient, change.message_id)
         try:
             text = render_html(change.text)
             if not text.strip() or not _NUMERIC.match(change.message_id):
@@ -136,6 +139,18 @@ class Outbox:
             if _NOT_MODIFIED not in str(exc).lower():
                 return result_for(recipient, exc)
         return DeliveryResult(recipient, Status.SENT, change.message_id)
+
+    async def stop_poll(self, recipient: str, message_id: str) -> DeliveryResult:
+        """stopPoll at the deadline; a poll closed already is done (Bot API: "poll has
+        already been closed"), so a repeat after a lost answer is harmless."""
+        if not _NUMERIC.match(message_id):
+            return DeliveryResult(recipient, Status.INVALID, error=f"no poll {message_id!r}")
+        try:
+            await self.bot.stop_poll(chat_id=chat_ref(recipient), message_id=int(message_id))
+        except AiogramError as exc:
+            if _CLOSED_ALREADY not in str(exc).lower():
+                return result_for(recipient, exc)
+        return DeliveryResult(recipient, Status.SENT, message_id)
 
     async def _text(self, chat: int | str, msg: Outbound) -> int:
         """sendMessage through the lean path: the part is rendered and encoded once."""

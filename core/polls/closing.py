@@ -5,7 +5,7 @@ conditional UPDATE, so two processes never close or remind twice).
 Closing an anonymous poll freezes its counts into poll_tallies (per district and option;
 option -1 the district's voters) and deletes its ballots, its voters list and its salt:
 after that no table holds a choice next to anything that leads to a person. Native
-Telegram polls are stopped on the platform by core.polls.stopping (it needs the channels).
+Telegram polls are stopped on the platform through the paced reply path (core.polls.announce).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.access.audit import record
 from core.polls import texts
+from core.polls.announce import queue_stops
 from core.polls.spec import PollError, vote_buttons
 from core.ports import Span
 from core.sending.replies import reply_content
@@ -70,6 +71,8 @@ async def close_poll(engine: AsyncEngine, poll_id: int, actor: str, now: datetim
             raise PollError(texts.ALREADY_CLOSED.format(poll_id=poll_id))
         if poll is not None and poll.anonymous:
             await _freeze(conn, poll_id)
+        if poll is not None:
+            await queue_stops(conn, poll_id, poll.question, now)
         await record(conn, actor, "poll.close", {"poll_id": poll_id})
     return True
 

@@ -46,6 +46,7 @@ async def create_poll(
             question=new.question.strip(), options=options, allows_multiple=new.multiple,
             anonymous=new.anonymous, audience=new.audience, closes_at=new.closes_at,
             remind_at=new.remind_at, created_by=new.created_by,
+            announce_members=new.announce_members,
             ballot_salt=secrets.token_hex(32) if new.anonymous else None,
         ).returning(Poll.id))).scalar_one()
         content = {"poll_id": poll_id, "question": new.question.strip(), "options": options,

@@ -37,7 +37,8 @@ class NewPoll:
     audience: str = DEFAULT_AUDIENCE
     remind_at: datetime | None = None
     start_at: datetime | None = None  # None: now
-    created_by: str = "cli"
+    created_by: str = "cli"  # "cli", or the creating account as "<channel>:<account id>"
+    announce_members: bool = False  # "сообщить итоги участникам" at closing
 
 
 def check(new: NewPoll, now: datetime) -> None:

@@ -34,6 +34,8 @@ ANONYMOUS_NOTE = "Опрос анонимный: в результатах не�
 OPEN_UNTIL = "Открыт до {deadline}."
 CLOSED_AT = "Завершён {closed}."
 NO_DISTRICT = "вне районов"
+RESULTS_FOR_MEMBERS = "Итоги опроса совета молодых педагогов. Спасибо всем, кто ответил!"
+CHART_HINT = "Диаграмма — /results {poll_id}."
 
 # What the scheduler's log says.
 CLOSED_LOG = "опрос №{poll_id} завершён: проголосовали {voters} из {reached}"

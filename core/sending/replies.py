@@ -59,6 +59,7 @@ class ReplyEdit:
     note: tuple[Span, ...]
     buttons: tuple[tuple[Button, ...], ...] = ()  # the edited message's buttons (none: gone)
     only: bool = False  # once edited, the reply itself is not sent (a vote's current choice)
+    stops_poll: bool = False  # the message is a native poll to stop (MessageEdit.stops_poll)
 
 
 def reply_content(
@@ -73,6 +74,7 @@ def reply_content(
             "note": spans_to_json(edit.note),
             "buttons": buttons_to_json(edit.buttons),
             "only": edit.only,
+            "stops_poll": edit.stops_poll,
         }
     return content
 
@@ -185,7 +187,7 @@ def _messages(
         return noted, None, None
     edit = MessageEdit(
         str(change["message_id"]), spans_from_json(change["spans"]),
-        buttons_from_json(change.get("buttons") or []),
+        buttons_from_json(change.get("buttons") or []), bool(change.get("stops_poll")),
     )
     return message, edit, noted
 

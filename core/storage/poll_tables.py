@@ -41,6 +41,9 @@ class Poll(Base):
     ballot_salt: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    # "Сообщить итоги участникам": the results go to the members the poll reached at closing.
+    announce_members: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
+    announced_at: Mapped[datetime | None]  # the results were queued to everyone told
 
 
 class PollMessage(Base):
@@ -57,7 +60,9 @@ class PollMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     platform_poll_id: Mapped[str | None] = mapped_column(String(64))
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
-    stopped_at: Mapped[datetime | None]  # a native poll stopped on the platform at closing
+    # A native poll's stop queued at closing (the paced reply path calls stopPoll; the
+    # reply row keeps its outcome): set once, so a poll is never stopped twice.
+    stopped_at: Mapped[datetime | None]
 
 
 class Vote(Base):
