@@ -31,6 +31,7 @@ from bots.webhooks import WebServer
 from core.config import Settings, SettingsError
 from core.inbound.dialogs import Dialogs
 from core.inbound.inbox import Inbox
+from core.polls.announce import StaffPost
 from core.ports import Channel
 from core.sending import outbox
 from core.sending.dispatch import ChannelSender
@@ -206,7 +207,7 @@ class Suite:
             self.engine, settings_rules(self.settings.scheduler), list(self.channels),
             notify=PressNotices(self.engine, list(self.channels), self._wake_senders),
             announce_polls=PollNotices(self.engine, ZoneInfo(self.settings.scheduler.timezone),
-                                       self._wake_senders))
+                                       self._wake_senders, staff_post=self._staff_post()))
         await self.scheduler.start()
         self.digest = MonthlyDigest(  # the 25th-day reminder, the 1st-day digest
             self.engine, self.settings.scheduler.timezone,
@@ -219,6 +220,11 @@ class Suite:
         # Awaited with the senders at stop: it finishes the step it is in, then ends.
         self._sender_tasks.append(asyncio.create_task(self.chat.run(self._stop), name="chat"))
         freeze_heap()
+
+    def _staff_post(self) -> StaffPost | None:
+        """Poll results to the bound staff chat(s), queued in the announcing transaction."""
+        desk = self.chat.ctx.desk if self.chat is not None else None
+        return None if desk is None else desk.post
 
     async def _stop_scheduler(self) -> None:
         if self.scheduler is not None:

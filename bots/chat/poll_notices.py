@@ -1,8 +1,8 @@
 """The scheduler's `announce_polls` in `rupor run`: the results of every closed poll, as one
 Russian message (bots.poll_view), queued by core.polls.announce to the account that created
 the poll, every press and admin account, the members if the poll was created with
-"сообщить итоги участникам", and the staff chat through `staff_post` — a hook left None
-until the staff chat's binding (core.staff) is committed; the suite wires it then.
+"сообщить итоги участникам", and the bound staff chat(s) through `staff_post` (the suite
+passes core.staff's StaffDesk.post; None: no staff chat).
 
 The chart travels on demand: the message ends with "/results N", which answers with the
 text and the PNG as a photo (bots.chat.poll_results)."""
@@ -31,7 +31,7 @@ class PollNotices:
                  on_queued: Callable[[], None] | None = None,
                  staff_post: StaffPost | None = None) -> None:
         self.engine, self.tz, self.on_queued = engine, tz, on_queued
-        self.staff_post = staff_post  # the staff chat hook (None: not bound in this build)
+        self.staff_post = staff_post
 
     async def __call__(self, now: datetime) -> None:
         for poll_id in await unannounced(self.engine):

@@ -29,7 +29,7 @@ from core.storage.models import Contact
 from core.storage.poll_tables import Poll
 
 # Posts one text to the bound staff chat inside the caller's transaction (core.staff).
-StaffPost = Callable[[AsyncConnection, str], Awaitable[None]]
+StaffPost = Callable[[AsyncConnection, str], Awaitable[object]]
 TOLD_ROLES = frozenset({"press", "admin"})
 
 _TO_STOP = (
