@@ -44,6 +44,7 @@ class SandboxConfig:
     server_port: int
     members_file: Path
     telegram_staff_chat_id: int | None = None
+    telegram_channel_id: str | None = None  # the union's channel, the bot its admin
 
     def toml(self) -> str:
         """[telegram] (polling), [vk] (longpoll), [viber], [server], with comment lines."""
@@ -65,6 +66,7 @@ class SandboxConfig:
                 "api_base": self.telegram_api_base,
                 "mode": "polling",
                 "staff_chat_id": self.telegram_staff_chat_id,
+                "channel_id": self.telegram_channel_id,
             },
             "vk": {
                 "token": self.vk_token,

@@ -29,6 +29,8 @@ log = logging.getLogger("sandbox")
 TELEGRAM_TOKEN = "7000000001:SANDBOX-rupor-training-bot"
 VIBER_TOKEN = "4f3e2d1c0b9a8877-sandbox-rupor-training"
 VIBER_NAME = "Профсоюз (песочница)"
+CHANNEL_NAME = "rupor_sandbox_news"  # the union's public channel, the bot its admin
+CHANNEL_TITLE = "Профсоюз — новости (песочница)"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Sandbox:
         )
         self.union = Union.generate(options.union_knobs())
         self.config: SandboxConfig | None = None
+        self.channel_id = 0  # the union's Telegram channel, made at start
         self._started: list[TelegramEmulator | VkEmulator | ViberEmulator] = []
 
     async def start(self) -> SandboxConfig:
@@ -86,6 +89,8 @@ class Sandbox:
             viber=self.viber,
             staff_chat=True,
         )
+        self.channel_id = self.telegram.add_channel(CHANNEL_TITLE, username=CHANNEL_NAME)
+        self.telegram.add_bot_to_channel(TELEGRAM_TOKEN, self.channel_id)
         members_file = self.union.write_members_csv(self._members_path())
         if self.options.live:
             await self.union.live(LiveRates.training(seed=self.options.seed))
@@ -103,6 +108,7 @@ class Sandbox:
             server_port=self.options.server_port or free_port(host),
             members_file=members_file,
             telegram_staff_chat_id=self.union.staff_chat_id,
+            telegram_channel_id=f"@{CHANNEL_NAME}",
         )
         return self.config
 

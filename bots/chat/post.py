@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.chat import approvals, preview, texts
+from bots.chat import approvals, preview, public, texts
 from bots.chat.leaflets import LeafletRefused, received_leaflet
 from bots.chat.turn import Buttons, ChatContext, Turn, allowed
 from core.access.rules import Action
@@ -113,9 +113,16 @@ async def ask_audience(ctx: ChatContext, turn: Turn) -> None:
         _button(texts.YOUNG.format(count=counts["young"]), "aud:young"),
         _button(texts.STAFF.format(count=counts["staff"]), "aud:staff"),
         _button(texts.TYPE_SEGMENT, "aud:type"),
+        *public.toggle_rows(ctx, turn.state.draft),
         CANCEL_ROW,
     )
-    turn.say(texts.ASK_AUDIENCE, rows)
+    turn.say(texts.ASK_AUDIENCE + public.chosen_note(ctx, turn.state.draft), rows)
+
+
+async def _also(ctx: ChatContext, turn: Turn, page: str) -> None:
+    """«＋ Канал Telegram» / «＋ Стена сообщества VK»: on or off, then the question again."""
+    public.toggle(ctx, turn.state.draft, page)
+    await ask_audience(ctx, turn)
 
 
 async def _count(ctx: ChatContext, expression: str) -> int:
@@ -251,6 +258,7 @@ async def _cancel(ctx: ChatContext, turn: Turn, value: str) -> None:
 Step = Callable[[ChatContext, Turn, str], Awaitable[None]]
 BUTTONS: dict[tuple[str, str], Step] = {
     ("aud", "audience"): _audience,
+    ("also", "audience"): _also,
     ("aud", "district"): _back,
     ("aud", "segment"): _audience,
     ("dist", "audience"): _districts,

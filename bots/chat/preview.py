@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.chat import texts
+from bots.chat import public, texts
 from bots.chat.turn import Buttons, ChatContext, NotReady, Turn
 from core.access.audit import Result
 from core.access.rules import Action
@@ -74,7 +74,8 @@ async def show(ctx: ChatContext, turn: Turn) -> None:
             await save_media_ref(ctx.engine, content.media.media_id, channel, result.media_ref)
     count = await _count(ctx, str(draft["audience"]))
     turn.state.step = "confirm"
-    turn.say(texts.PREVIEW_HEAD + "\n" + figures(ctx.capabilities, draft, count), CONFIRM)
+    turn.say(texts.PREVIEW_HEAD + "\n" + figures(ctx.capabilities, draft, count)
+             + public.preview_line(ctx, draft), CONFIRM)
 
 
 async def _count(ctx: ChatContext, expression: str) -> SegmentCount:
@@ -120,9 +121,13 @@ async def confirm(ctx: ChatContext, turn: Turn, value: str) -> None:
         turn.audit(Action.POST, Result.FAILED, {"error": str(error)})
         turn.say(texts.CREATE_FAILED.format(reason=error), CONFIRM)
         return
-    turn.audit(Action.POST, Result.OK, {"campaign_id": campaign_id, "when": draft["when"]})
+    pages = await public.publish(ctx, campaign_id, draft,
+                                 lambda channel: draft_content(ctx, channel, draft))
+    turn.audit(Action.POST, Result.OK, {"campaign_id": campaign_id, "when": draft["when"],
+                                        **({"public": public.pages_of(pages)} if pages else {})})
     said = (texts.CREATED_NOW.format(id=campaign_id, count=members) if draft["when"] == "now"
             else texts.CREATED_LATER.format(id=campaign_id, when=draft["when_said"]))
+    said += public.told(pages)
     turn.state.clear()
     turn.say(said)
 

@@ -124,6 +124,22 @@ HELP_LINES = {
 HELP_MEMBER = "/stop — отписаться, /link — подключить второй мессенджер."
 
 CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "viber": "Viber"}
+
+# The union's public pages /post may also post to (bots/chat/public.py)
+PAGE_BUTTONS = {"channel": "Канал Telegram", "wall": "Стена сообщества VK"}
+PAGE_OFF, PAGE_ON = "＋ {label}", "✅ {label}"
+PAGE_SHORT = {"channel": "канал", "wall": "стена"}
+PAGES_CHOSEN = "Также: {pages}. Нажмите ещё раз, чтобы убрать."
+PAGE_PREVIEW = {"channel": "пост в канале {chat}", "wall": "на стене сообщества"}
+ALSO = "Также: {pages}."
+ALSO_NOT_LATER = (
+    "Также отмечены {pages}, но туда пост уходит только при отправке «Сейчас»: для "
+    "отложенной рассылки его не будет."
+)
+PAGE_DONE = {"channel": "Пост в канале опубликован.",
+             "wall": "Пост на стене сообщества опубликован."}
+PAGE_FAILED = {"channel": "Пост в канале не опубликован: {reason}.",
+               "wall": "Пост на стене сообщества не опубликован: {reason}."}
 AUDIENCE_LABELS = {"all": "весь регион", "young": "молодые педагоги", "staff": "аппарат"}
 
 

@@ -61,6 +61,8 @@ class TelegramChannel:
                  *, paid: bool = False, public_url: str | None = None) -> None:
         self.settings = settings
         self.capabilities = capabilities
+        # The union's public channel /post may also post to, through the paced sender.
+        self.public_chat = settings.channel_id
         self.deps = deps
         self.public_url = public_url or deps.public_url
         # More pooled connections than the core ever has calls in flight: a call that

@@ -26,6 +26,7 @@ from bots.vk.outgoing import (
     random_id,
     results_of,
 )
+from bots.vk.wall import WallPoster
 from core.campaigns.content import render_plain
 from core.config import Settings, SettingsError, VkSettings
 from core.ports import (
@@ -81,6 +82,9 @@ class VkChannel:
             instances=instances, calls_per_second=capabilities.calls_per_second,
         )
         self.media = MediaRefs(self.api)
+        # The community wall for /post, only with a community admin's user token (bots.vk.wall).
+        token = settings.admin_user_token
+        self.wall = WallPoster(settings, token, deps.http_timeout_s) if token else None
         self.poller = LongPoller(self.api, settings.group_id, deps.state, self.answer_press)
         self._check = CallbackCheck(settings.group_id, settings.secret or "")
         self._confirmation = settings.confirmation
@@ -109,6 +113,8 @@ class VkChannel:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.api.close()
+        if self.wall is not None:
+            self.wall.close()
 
     def _spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(work, name=name)

@@ -28,7 +28,9 @@ Member actions (each queues the updates Telegram would send the bot):
   by every bot in the group (as with privacy mode off);
 - `forward_text(token, user_id, text, origin="user", from_user=/hidden_name=/from_chat=,
   message_id=, signature=)`: a private message with `forward_origin` (MessageOriginUser,
-  HiddenUser, Chat or Channel; `add_channel(title) -> chat_id` makes a channel);
+  HiddenUser, Chat or Channel; `add_channel(title) -> chat_id` makes a channel,
+  `add_bot_to_channel(token, chat_id)` makes the bot its administrator: its posts there
+  carry sender_chat = the channel and no `from`, and chat_log shows them);
 - `message_on_behalf(chat_id, text, as_chat=None, signature=None)`: a group message with
   `sender_chat` — the group itself (an anonymous administrator; `from` is
   @GroupAnonymousBot) or a channel `as_chat` (`from` is @Channel_Bot);

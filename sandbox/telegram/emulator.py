@@ -104,6 +104,11 @@ class TelegramEmulator:
     def add_channel(self, title: str, *, username: str | None = None) -> int:
         return self._members.add_channel(title, username=username)
 
+    def add_bot_to_channel(self, token: str, chat_id: int) -> None:
+        """Make the bot an administrator of a channel: it may post there (sendMessage,
+        sendDocument… with chat_id = the id or the channel's @username)."""
+        self._members.add_bot_to_channel(token, chat_id)
+
     # Member actions --------------------------------------------------------------------
 
     def forward_text(self, token: str, user_id: int, text: str, origin: str = "user",

@@ -74,6 +74,14 @@ class Members:
         self.state.world.groups[chat_id] = Group(chat_id, title, "channel", username)
         return chat_id
 
+    def add_bot_to_channel(self, token: str, chat_id: int) -> None:
+        """The bot becomes the channel's administrator (no my_chat_member update is queued:
+        nothing in the sandbox reads it)."""
+        bot, channel = self.bot(token), self._group(chat_id)
+        if channel.kind != "channel":
+            raise MemberActionError(f"{chat_id} is a {channel.kind}, not a channel")
+        bot.groups.add(chat_id)
+
     def forward_text(self, token: str, user_id: int, text: str, origin: str = "user",
                      **source: Any) -> int:
         """The member forwards a text message to the bot's private chat: Message with

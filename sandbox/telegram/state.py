@@ -138,9 +138,14 @@ class EmulatorState:
     ) -> StoredMessage:
         """Store a message the bot sent; listeners hear of it."""
         message_id = self.world.history.next_id(bot.token, target.chat_id)
+        # A channel post has no `from` ("may be empty for messages sent to channels"); its
+        # sender_chat is the channel itself (Bot API, Message).
+        author = ({"sender_chat": target.chat_json()}
+                  if target.group is not None and target.group.kind == "channel"
+                  else {"from": bot.user_json()})
         payload = {
             "message_id": message_id,
-            "from": bot.user_json(),
+            **author,
             "chat": target.chat_json(),
             "date": self.now(),
             **content,
