@@ -160,7 +160,8 @@ async def help_(ctx: ChatContext, turn: Turn) -> None:
     for key, action in (("post", Action.POST), ("report_plan", Action.REPORT),
                         ("cancel", Action.CANCEL), ("pause", Action.PAUSE),
                         ("report", Action.REPORT), ("audience", Action.AUDIENCE),
-                        ("resend", Action.RESEND)):
+                        ("resend", Action.RESEND), ("poll", Action.POLL),
+                        ("results", Action.REPORT)):
         request = ChatRequest(turn.channel, turn.sender_id, action)
         if (await check(ctx.reader, request)).allowed:
             lines.append(texts.HELP_LINES[key])

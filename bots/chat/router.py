@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "help": "help", "помощь": "help",
     "bind_staff": "bind_staff", "inbox": "inbox", "входящие": "inbox",
     "answer": "answer", "ответ": "answer",
+    "poll": "poll", "опрос": "poll",
+    "results": "results", "итоги": "results", "результаты": "results",
 }
 MEMBER_ONLY = frozenset({"help"})  # a member's /help stays with the member dialogues
 

@@ -15,12 +15,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bots.chat import commands, drafts, monthly_report, post, resend, staff_chat, texts
+from bots.chat import (
+    commands,
+    drafts,
+    monthly_report,
+    poll,
+    poll_results,
+    post,
+    resend,
+    staff_chat,
+    texts,
+)
 from bots.chat.router import COMMANDS, StaffAccounts
 from bots.chat.turn import ChatContext, NotReady, Turn
 from core.access.audit import record
@@ -149,30 +159,27 @@ async def handle(ctx: ChatContext, turn: Turn) -> None:
             state.clear()
             turn.say(texts.DRAFT_EXPIRED)
             return
-        await post.button(ctx, turn)
+        await (poll.button if poll.is_poll_button(event.payload) else post.button)(ctx, turn)
     elif isinstance(event, Text) and state.step:
-        await post.text(ctx, turn)
+        await (poll.text if state.step.startswith("poll_") else post.text)(ctx, turn)
     else:
         turn.to_dialogs = True  # no draft: a staff member writing as a member
 
 
 async def _command(ctx: ChatContext, turn: Turn, event: Command) -> None:
-    name = COMMANDS.get(event.name)
-    if name == "post":
-        await post.start(ctx, turn)
-    elif name == "cancel" and not event.args.strip() and turn.state.step:
+    name = COMMANDS.get(event.name) or ""
+    if name == "cancel" and not event.args.strip() and turn.state.step:
         await post.cancel_draft(ctx, turn)
     elif name in commands.CHANGES:
         await commands.change(ctx, turn, name)
-    elif name == "resend":
-        await resend.resend(ctx, turn)
-    elif name == "plan":
-        await commands.plan(ctx, turn)
-    elif name == "report":
-        await commands.report(ctx, turn)
-    elif name == "audience":
-        await commands.audience(ctx, turn)
-    elif name == "help":
-        await commands.help_(ctx, turn)
+    elif name in SIMPLE:
+        await SIMPLE[name](ctx, turn)
     else:
         commands.unknown(turn, event.name)
+
+
+SIMPLE: dict[str, Callable[[ChatContext, Turn], Awaitable[None]]] = {
+    "post": post.start, "resend": resend.resend, "plan": commands.plan,
+    "report": commands.report, "audience": commands.audience, "help": commands.help_,
+    "poll": poll.start, "results": poll_results.results,
+}
