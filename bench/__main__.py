@@ -23,7 +23,7 @@ from bench.harness import Benchmark, Context, Mode, machine, note, table
 
 def benchmarks() -> dict[str, Benchmark]:
     """Every benchmark family, in the order a full run takes them."""
-    from bench import ceiling, inbound, overhead, peers, scale, votes
+    from bench import ceiling, chat, inbound, overhead, peers, scale, votes
 
     return {
         "ceiling": ceiling.run,
@@ -32,6 +32,7 @@ def benchmarks() -> dict[str, Benchmark]:
         "scale": scale.run,
         "inbound": inbound.run,
         "votes": votes.run,
+        "chat": chat.run,
     }
 
 

@@ -182,6 +182,10 @@ async def _serve(spec: dict[str, Any], stop: asyncio.Event) -> None:
             emulator.add_bot_message_listener(arrivals.on_message)
             emulator.app.on_response_prepare.append(arrivals.on_prepare)
             emulator.app.router.add_get(SUMMARY_ROUTE, _summary_route(emulator, arrivals))
+            if name == "telegram" and part.get("probe"):  # bench.chat: press accounts
+                from bench.chat_probe import add_probe
+
+                add_probe(emulator, TELEGRAM_TOKEN, [int(u) for u in part["probe"]])
             ready[name] = await emulator.start(host="127.0.0.1", port=0)
             started.append(emulator)
             ready["setup_s"][name] = round(time.perf_counter() - began, 2)

@@ -26,7 +26,8 @@ def figures_of(output: str) -> list[dict[str, object]]:
 
 
 def test_every_benchmark_family_is_registered() -> None:
-    assert list(benchmarks()) == ["ceiling", "peers", "overhead", "scale", "inbound", "votes"]
+    assert list(benchmarks()) == ["ceiling", "peers", "overhead", "scale", "inbound", "votes",
+                                  "chat"]
 
 
 @pytest.mark.slow
