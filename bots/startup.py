@@ -92,14 +92,20 @@ def status_line(statuses: Mapping[str, ChannelStatus]) -> str:
     return STATUS_LINE.format(channels=", ".join(parts))
 
 
+StatusChange = Callable[[str, ChannelStatus], Awaitable[None]]
+
+
 class ChannelStarter:
     """Starts every channel once, together, and keeps retrying those that failed;
-    `on_running(name)` is called once per channel, as soon as it has started."""
+    `on_running(name)` is called once per channel, as soon as it has started, and
+    `on_change(name, status)` after the first attempt and whenever the state or the cause
+    of a failure changes (not on every retry): the staff chat's news (core.staff.news)."""
 
     def __init__(
         self, channels: Mapping[str, Channel], on_event: EventHandler,
         on_running: Callable[[str], None], *, backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_change: StatusChange | None = None,
     ) -> None:
         self.channels = dict(channels)
         self.on_event, self.on_running = on_event, on_running
@@ -108,6 +114,8 @@ class ChannelStarter:
         self._reported: dict[str, StartCause] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._line = ""
+        self.on_change = on_change
+        self._told: dict[str, tuple[ChannelState, StartCause | None]] = {}
 
     async def start_all(self) -> None:
         """Try every channel once; report the status; retry the failed ones in the background."""
@@ -151,9 +159,21 @@ class ChannelStarter:
         except Exception as exc:  # any fault of one channel is reported; none stops the suite
             log.debug("%s: start failed", name, exc_info=exc)
             self._failed(name, as_start_failure(exc), failures + 1)
+            await self._tell(name)
             return False
         self.statuses[name] = ChannelStatus(ChannelState.RUNNING)
+        await self._tell(name)
         return True
+
+    async def _tell(self, name: str) -> None:
+        status = self.statuses[name]
+        if self.on_change is None or self._told.get(name) == (status.state, status.cause):
+            return
+        self._told[name] = (status.state, status.cause)
+        try:
+            await self.on_change(name, status)
+        except Exception:  # the news is not worth stopping a channel's start for
+            log.exception("%s: telling the state change failed", name)
 
     def _failed(self, name: str, failure: StartFailure, failures: int) -> None:
         """Record the failure; report it when its cause is new for this channel."""

@@ -37,6 +37,7 @@ from core.sending import outbox
 from core.sending.dispatch import ChannelSender
 from core.sending.outbox import Policy
 from core.sending.runs import materialise, unfinished_materialising
+from core.staff.news import tell_channel
 from core.storage.engine import create_engine
 from core.storage.state import DbStateStore
 from scheduler.service import SchedulerService, settings_rules
@@ -196,7 +197,7 @@ class Suite:
             receivers = [c for c in self.channels.values() if hasattr(c, "handle_webhook")]
             self.server.add_receivers([r for r in receivers if isinstance(r, WebhookReceiver)])
         self.starter = ChannelStarter(self.channels, self.inbox.receive, self._channel_running,
-                                      backoff=self.start_backoff)
+                                      backoff=self.start_backoff, on_change=self._channel_news)
         await self.starter.start_all()
         await self.inbox.handle_stored()
         for run_id in await unfinished_materialising(self.engine):
@@ -205,7 +206,8 @@ class Suite:
         # Runs that came due while nothing ran start now; later ones at their time.
         self.scheduler = SchedulerService(
             self.engine, settings_rules(self.settings.scheduler), list(self.channels),
-            notify=PressNotices(self.engine, list(self.channels), self._wake_senders),
+            notify=PressNotices(self.engine, list(self.channels), self._wake_senders,
+                                staff_post=self._staff_post()),
             announce_polls=PollNotices(self.engine, ZoneInfo(self.settings.scheduler.timezone),
                                        self._wake_senders, staff_post=self._staff_post()))
         await self.scheduler.start()
@@ -225,6 +227,16 @@ class Suite:
         """Poll results to the bound staff chat(s), queued in the announcing transaction."""
         desk = self.chat.ctx.desk if self.chat is not None else None
         return None if desk is None else desk.post
+
+    async def _channel_news(self, name: str, status: ChannelStatus) -> None:
+        """A channel failed or came back: told once in the staff chat (core.staff.news)."""
+        desk = self.chat.ctx.desk if self.chat is not None else None
+        if desk is None or self.engine is None:
+            return
+        failed = status.state == ChannelState.FAILED
+        if await tell_channel(self.engine, desk.post, name, failed, status.reason or "",
+                              status.cause or ""):
+            self._wake_senders()
 
     async def _stop_scheduler(self) -> None:
         if self.scheduler is not None:

@@ -1,6 +1,7 @@
 """The scheduler's `notify` in `rupor run`: a missed run or a run held by quiet hours is told,
 in Russian, to every account holding the press or admin role, in the bot's own chat on that
-account's messenger — queued as a reply (the paced reply path, ahead of campaigns).
+account's messenger — queued as a reply (the paced reply path, ahead of campaigns) — and,
+through `staff_post`, in the bound staff chat(s) in the same transaction.
 
 An account is written to only where Rupor has its contact (the account wrote to the bot at
 least once) and its messenger is configured; any other is named in the log instead. The
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bots.chat import texts
 from core.access.grants import list_grants
 from core.access.rules import Role
+from core.polls.announce import StaffPost
 from core.ports import Span
 from core.sending.replies import queue_reply
 from core.storage.engine import writing
@@ -35,8 +37,10 @@ class PressNotices:
     """Callable as the scheduler's `notify`; `on_queued` wakes the senders."""
 
     def __init__(self, engine: AsyncEngine, channels: Sequence[str],
-                 on_queued: Callable[[], None] | None = None) -> None:
+                 on_queued: Callable[[], None] | None = None,
+                 staff_post: StaffPost | None = None) -> None:
         self.engine, self.channels, self.on_queued = engine, list(channels), on_queued
+        self.staff_post = staff_post  # the bound staff chat(s) too (core.staff's desk)
 
     async def __call__(self, notice: Notice) -> None:
         title = await _title(self.engine, notice.campaign_id)
@@ -55,7 +59,9 @@ class PressNotices:
                     continue
                 await queue_reply(conn, channel, contact_id, (Span(text),))
                 queued += 1
-        if not accounts:
+            if self.staff_post is not None and await self.staff_post(conn, text):
+                queued += 1  # the desk said how many chats it queued to
+        if not accounts and not queued:
             log.warning("рассылка №%s: некому сообщить (нет пресс-секретаря и администратора "
                         "— rupor admins add): %s", notice.campaign_id, text)
         if queued and self.on_queued is not None:

@@ -1,6 +1,7 @@
 """The staff desk's round, run by the chat service every second after the inbox's commit:
 queue the notices of new questions, link sent notices to their questions, tell the staff
-chat about answers that could not be delivered, and post the morning reminder.
+chat about answers that could not be delivered, post the morning reminder and the news of
+finished runs (core.staff.news).
 
 Everything goes out through the paced reply path: a notice is queued in the same
 transaction that marks it queued, so it is never lost and never queued twice (the reply
@@ -23,6 +24,7 @@ from core.ports import Button, Sender, Span
 from core.sending.replies import queue_reply
 from core.staff import texts
 from core.staff.binding import chat_contact, staff_chats
+from core.staff.news import tell_finished
 from core.staff.questions import Question, link_sent, mark_queued, unanswered, unnoticed
 from core.storage.engine import writing
 from core.storage.models import KeyValue, Reply
@@ -65,6 +67,7 @@ class StaffDesk:
             await link_sent(conn)
         await self.check_answers()
         await self.remind()
+        await tell_finished(self.engine, self.reader, self.post, self.clock())
 
     async def post(self, conn: AsyncConnection, text: str, buttons: Buttons = (),
                    inbound_id: int | None = None, solo_text: str | None = None) -> int:

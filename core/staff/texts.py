@@ -11,3 +11,12 @@ REMINDER = "Доброе утро! Вопросы без ответа дольш
 INBOX_LINE = "№{id} · {name} ({district}, {messenger}) · {day}: {text}"
 INBOX = "Вопросы без ответа ({count}):\n{lines}\n\nОтветьте на сообщение с вопросом в этом чате."
 INBOX_EMPTY = "Вопросов без ответа нет."
+RUN_DONE = ("📬 Рассылка №{id} «{title}» завершена: дошло {reached} из {people} ({share}%)."
+            "{gap}\n/report {id} — подробнее")
+RUN_GAP = "\nНе дошло {count}, больше всего: {schools}."
+RUN_GAP_SCHOOL = "{name} — {count}"
+RUN_UNREACHABLE = "\nБез доступного мессенджера: {count}."
+RUN_ALL_REACHED = "\nДошло всем."
+CHANNEL_FAILED = ("⚠️ {title} не работает: {reason}. Рассылки и ответы через него ждут, "
+                  "бот сам повторяет попытки. Подробности — в журнале rupor run.")
+CHANNEL_RECOVERED = "✅ {title} снова работает: рассылки и ответы через него идут."

@@ -182,6 +182,8 @@ class CampaignRun(Base):
     materialised_upto: Mapped[int] = mapped_column(BigInteger, server_default="0")
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The staff chat was told the run finished (core.staff.news): claimed once.
+    staff_told_at: Mapped[datetime | None]
 
 
 class Delivery(Base):
