@@ -43,6 +43,7 @@ grant     -       -      -      +
 revoke    -       -      -      +
 admins    -       -      -      +
 audit     -       -      -      +
+bind_staff -      -      -      +
 """
 HOLDERS = {"member": frozenset(), "staff": frozenset({Role.STAFF}),
            "press": frozenset({Role.PRESS}), "admin": frozenset({Role.ADMIN})}
