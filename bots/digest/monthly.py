@@ -22,7 +22,7 @@ from bots.digest.build import Built, build_digest, default_name
 from core.audience.members import contact_for
 from core.digest.content import union_of
 from core.digest.month import Month, digest_due, reminder_due
-from core.digest.reports import mark_once, store_file, without_report
+from core.digest.reports import mark_once, reports_of, store_file, without_report
 from core.ports import Sender, Span
 from core.sending.replies import queue_reply
 from core.storage.engine import writing
@@ -98,7 +98,12 @@ class MonthlyDigest:
         return len(missing)
 
     async def compile(self, month: Month) -> Built | None:
-        """Build the month's digest and deliver it, once (None when done already)."""
+        """Build the month's digest and deliver it, once (None when done already, or when no
+        staff member reported: the digest is their reports compiled; the CLI builds any
+        month on request)."""
+        if not await reports_of(self.engine, month):
+            log.info("сборник за %s: отчётов сотрудников нет — не собирается", month.words)
+            return None
         async with writing(self.engine) as conn:
             if not await mark_once(conn, built_key(month)):
                 return None
