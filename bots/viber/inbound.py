@@ -33,6 +33,7 @@ from core.ports import (
 
 from .attachments import attachment_of
 from .outbound import PAYLOAD_PREFIX, START_PREFIX, welcome_body
+from .polls import typed_vote
 
 log = logging.getLogger("rupor.viber")
 
@@ -133,7 +134,7 @@ def _plain_text(payload: Mapping[str, Any]) -> InboundEvent | None:
         return None  # the slow path refuses these (400)
     sender = Sender(CHANNEL, user_id, profile.get("name") or "")
     event_id = f"message:{payload['message_token']}:{user_id}"
-    return _text_event(event_id, sender, text or "")
+    return _text_event(event_id, sender, text or "", message.get("tracking_data"))
 
 
 def translate(event: str, payload: Mapping[str, Any], request: Any) -> tuple[InboundEvent, ...]:
@@ -173,7 +174,7 @@ def _sender(profile: Any) -> Sender:
 def _message(event_id: str, sender: Sender, message: Any, raw: Mapping[str, Any]
              ) -> tuple[InboundEvent, ...]:
     if isinstance(message, TextMessage):
-        return (_text_event(event_id, sender, message.text or ""),)
+        return (_text_event(event_id, sender, message.text or "", raw.get("tracking_data")),)
     caption = getattr(message, "text", None) or ""
     found = attachment_of(raw)
     if found is not None:
@@ -188,7 +189,11 @@ def _message(event_id: str, sender: Sender, message: Any, raw: Mapping[str, Any]
     return (Text(event_id, sender, text),)
 
 
-def _text_event(event_id: str, sender: Sender, text: str) -> InboundEvent:
+def _text_event(event_id: str, sender: Sender, text: str, tracking: object = None
+                ) -> InboundEvent:
+    vote = typed_vote(text, tracking)  # an option's number typed under a poll (bots.viber.polls)
+    if vote is not None:
+        return ButtonPress(event_id, sender, payload=vote)
     if text.startswith(START_PREFIX):
         invite = text[len(START_PREFIX):].strip()
         return Subscribed(event_id, sender, invite=invite or None)

@@ -15,6 +15,7 @@ from core.campaigns.content import render_plain
 from core.ports import Button, MediaFile, Outbound, OutboundPoll, Span
 
 from .capabilities import MAX_BUTTONS
+from .polls import poll_tracking
 
 PAYLOAD_PREFIX = "rupor:"
 START_PREFIX = "rupor:start:"
@@ -91,7 +92,11 @@ def message_body(msg: Outbound, media_url: str | None) -> dict[str, Any]:
     else:
         raise Unsendable("nothing to send: no text, file or buttons")
     # viberbot emits nulls for absent optional fields (e.g. "thumbnail": null).
-    return {key: value for key, value in message.to_dict().items() if value is not None}
+    body = {key: value for key, value in message.to_dict().items() if value is not None}
+    tracking = poll_tracking(msg.buttons)  # a poll's buttons: typed numbers vote too
+    if tracking is not None:
+        body["tracking_data"] = tracking
+    return body
 
 
 def poll_part(poll: OutboundPoll) -> Outbound:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bots.transport import WebhookAnswer
+from bots.vk.clients import ClientInfo, client_info
 from bots.vk.inbound import ButtonEvent, button_event, translate
 
 FORBIDDEN = WebhookAnswer(status=403, body="forbidden")
@@ -31,6 +32,7 @@ class Received:
     answer: WebhookAnswer
     press: ButtonEvent | None = None
     wants_confirmation: bool = False
+    client: ClientInfo | None = None  # a message_new's client_info (bots.vk.clients)
 
 
 def receive(check: CallbackCheck, body: bytes) -> Received:
@@ -50,7 +52,8 @@ def receive(check: CallbackCheck, body: bytes) -> Received:
     if not _secret_matches(update.get("secret"), check.secret):
         return Received(FORBIDDEN)
     events = tuple(translate(update))
-    return Received(WebhookAnswer(events=events), press=button_event(update))
+    return Received(WebhookAnswer(events=events), press=button_event(update),
+                    client=client_info(update))
 
 
 def _same_group(value: Any, group_id: int) -> bool:

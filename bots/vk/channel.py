@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from bots import texts
@@ -12,6 +12,7 @@ from bots.transport import ChannelDeps, WebhookAnswer
 from bots.vk import files, setup
 from bots.vk.api import VkApiPool
 from bots.vk.callback import FORBIDDEN, CallbackCheck, confirmation_answer, receive
+from bots.vk.clients import ButtonSupport, text_keyboard
 from bots.vk.errors import Verdict, failure_verdict
 from bots.vk.inbound import CHANNEL, ButtonEvent
 from bots.vk.longpoll import LongPoller
@@ -30,6 +31,7 @@ from bots.vk.wall import WallPoster
 from core.campaigns.content import render_plain
 from core.config import Settings, SettingsError, VkSettings
 from core.ports import (
+    Button,
     Capabilities,
     DeliveryResult,
     EventHandler,
@@ -85,7 +87,10 @@ class VkChannel:
         # The community wall for /post, only with a community admin's user token (bots.vk.wall).
         token = settings.admin_user_token
         self.wall = WallPoster(settings, token, deps.http_timeout_s) if token else None
-        self.poller = LongPoller(self.api, settings.group_id, deps.state, self.answer_press)
+        # Members whose VK app shows no callback buttons get text buttons (bots.vk.clients).
+        self.clients = ButtonSupport(deps.state, settings.group_id)
+        self.poller = LongPoller(self.api, settings.group_id, deps.state, self.answer_press,
+                                 on_client=self.clients.note)
         self._check = CallbackCheck(settings.group_id, settings.secret or "")
         self._confirmation = settings.confirmation
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -99,6 +104,7 @@ class VkChannel:
     async def start(self, on_event: EventHandler) -> None:
         """Long poll: switch it on for our events and poll in a task. Callback: register
         {public_url}/webhooks/vk with VK when public_url is known."""
+        await self.clients.load()
         if self.settings.mode == "longpoll":
             await setup.enable_long_poll(self.api, self.settings.group_id)
             await self.poller.position()
@@ -130,7 +136,18 @@ class VkChannel:
         return await files.fetch(self.api, ref, url)
 
     async def send(self, to: Sequence[str], msg: Outbound) -> list[DeliveryResult]:
-        """One messages.send(peer_ids) for up to 100 recipients; one result per recipient."""
+        """One messages.send(peer_ids) for up to 100 recipients; one result per recipient
+        (members whose app shows no callback buttons: a second call, with text buttons)."""
+        older = [r for r in to if not self.clients.shows_callbacks(r)] if msg.buttons else []
+        if not older:
+            return await self._send_keyed(to, msg, keyboard)
+        newer = [r for r in to if self.clients.shows_callbacks(r)]
+        first = await self._send_keyed(newer, msg, keyboard) if newer else []
+        return first + await self._send_keyed(older, msg, text_keyboard)
+
+    async def _send_keyed(self, to: Sequence[str], msg: Outbound,
+                          board: Callable[[Sequence[Sequence[Button]]], str | None]
+                          ) -> list[DeliveryResult]:
         peers, refused = peer_ids(to)
         if not peers:
             return refused
@@ -139,7 +156,7 @@ class VkChannel:
         if text:
             values["message"] = text
         try:
-            markup = keyboard(msg.buttons)
+            markup = board(msg.buttons)
         except KeyboardError as exc:
             return _all(peers, Verdict(Status.INVALID, str(exc))) + refused
         if markup:
@@ -180,6 +197,8 @@ class VkChannel:
             values = edit_values(recipient, change)
         except (KeyboardError, ValueError) as exc:
             return DeliveryResult(recipient, Status.INVALID, error=str(exc))
+        if not self.clients.shows_callbacks(recipient):
+            values.pop("keyboard")  # its text buttons stay under the input field
         try:
             await self.api.call("messages.edit", values)
         except Exception as exc:  # every failure is mapped to a status
@@ -191,6 +210,7 @@ class VkChannel:
     async def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:
         """Callback API: the confirmation string, 403 without the secret, else the events."""
         received = receive(self._check, body)
+        await self.clients.note(received.client)
         if received.wants_confirmation:
             code = await self._confirmation_code()
             return confirmation_answer(code) if code else FORBIDDEN

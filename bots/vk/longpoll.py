@@ -16,6 +16,7 @@ import aiohttp
 
 from bots.transport import StartFailure
 from bots.vk.api import VkApiPool
+from bots.vk.clients import ClientInfo, client_info
 from bots.vk.errors import failure_verdict, start_failure
 from bots.vk.inbound import ButtonEvent, button_event, translate
 from core.ports import EventHandler, StateStore
@@ -36,11 +37,12 @@ class LongPoller:
         state: StateStore,
         on_press: Callable[[ButtonEvent], Awaitable[None]],
         *,
+        on_client: Callable[[ClientInfo | None], Awaitable[None]] | None = None,
         wait_s: int = WAIT_S,
         retry_s: float = RETRY_S,
     ) -> None:
         self.api, self.group_id, self.state = api, group_id, state
-        self.on_press = on_press
+        self.on_press, self.on_client = on_press, on_client
         self.wait_s, self.retry_s = wait_s, retry_s
         self.state_key = f"vk:{group_id}:longpoll_ts"
         self._server: dict[str, str] | None = None
@@ -97,6 +99,8 @@ class LongPoller:
         self._ts = str(answer["ts"])
         await self.state.set(self.state_key, self._ts)
         for update in updates:
+            if self.on_client is not None:
+                await self.on_client(client_info(update))
             press = button_event(update)
             if press is not None:
                 await self.on_press(press)

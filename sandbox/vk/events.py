@@ -39,6 +39,16 @@ CLIENT_INFO: dict[str, Any] = {
 }
 
 
+
+def client_info(old_client: bool = False) -> dict[str, Any]:
+    """message_new's client_info: a current client, or an older one without callback
+    buttons (callback/objects.json: button_actions lists what the client supports)."""
+    info = dict(CLIENT_INFO)
+    if old_client:
+        info.update(button_actions=[a for a in CLIENT_INFO["button_actions"] if a != "callback"])
+    return info
+
+
 @dataclass(frozen=True)
 class Event:
     type: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.vk.events import CLIENT_INFO, Event
+from sandbox.vk.events import Event, client_info
 from sandbox.vk.keyboard import buttons
 from sandbox.vk.member_files import member_document, member_photo
 from sandbox.vk.methods_posts import record_vote
@@ -74,7 +74,9 @@ class MemberActions:
         )
         dialog.messages.append(message)
         self.world.events.publish(
-            "message_new", {"message": message.as_vk(), "client_info": dict(CLIENT_INFO)}
+            "message_new",
+            {"message": message.as_vk(), "client_info": client_info(self.world.member(
+                user_id).old_client)},
         )
         return message
 
@@ -110,6 +112,8 @@ class MemberActions:
         The button is looked up by label or payload in `message_id`, or else in the latest
         community message that has one. VK hands the payload over decoded, as an object.
         """
+        if self.world.member(user_id).old_client:
+            raise LookupError(f"user {user_id}'s client shows no callback buttons")
         message, button = self._find_button(user_id, "callback", label, payload, message_id)
         event_id = self.world.events.new_id()[:14]
         raw = button["action"].get("payload")
@@ -183,6 +187,11 @@ class MemberActions:
                     "user_id": user_id,
                 },
             )
+
+    def use_old_client(self, user_id: int, old: bool = True) -> None:
+        """The member's VK app knows no callback buttons: its message_new says so in
+        client_info.button_actions, and it can press text buttons only."""
+        self.world.member(user_id).old_client = old
 
     def set_privacy(self, user_id: int, closed: bool = True) -> None:
         """Privacy settings that refuse community messages (error 902)."""

@@ -20,6 +20,9 @@ class Member:
     privacy_closed: bool = False  # error 902
     deleted: bool = False  # error 18
     blacklisted: bool = False  # error 900: the community blacklisted the user
+    # An older VK client: message_new's client_info.button_actions lacks "callback", and
+    # such a client cannot press a callback button (events.client_info).
+    old_client: bool = False
 
 
 @dataclass(frozen=True)

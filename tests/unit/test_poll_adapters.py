@@ -26,3 +26,19 @@ def test_a_telegram_vote_cast_as_a_chat_is_ignored() -> None:
 def test_a_member_vote_is_a_poll_answer() -> None:
     found = translate(_answer(user={"id": 42, "is_bot": False, "first_name": "Мария"}))
     assert isinstance(found, PollAnswer) and found.option_ids == (1,)
+
+
+def test_a_viber_poll_carries_tracking_data_and_a_typed_number_votes() -> None:
+    from bots.viber.inbound import _plain_text
+    from bots.viber.outbound import message_body, poll_part
+    from core.ports import ButtonPress, OutboundPoll
+
+    body = message_body(poll_part(OutboundPoll("k", 7, "Когда?", ("10-го", "17-го"))), None)
+    assert body["tracking_data"] == "rupor:poll:7:2"
+    callback = {"event": "message", "timestamp": 1, "message_token": 5,
+                "sender": {"id": "u1", "name": "Мария"},
+                "message": {"type": "text", "text": "2", "tracking_data": "rupor:poll:7:2"}}
+    found = _plain_text(callback)
+    assert isinstance(found, ButtonPress) and found.payload == "vote:7:1"
+    callback["message"] = {"type": "text", "text": "5", "tracking_data": "rupor:poll:7:2"}
+    assert not isinstance(_plain_text(callback), ButtonPress)  # no option 5: a message
