@@ -161,7 +161,7 @@ async def help_(ctx: ChatContext, turn: Turn) -> None:
                         ("cancel", Action.CANCEL), ("pause", Action.PAUSE),
                         ("report", Action.REPORT), ("audience", Action.AUDIENCE),
                         ("resend", Action.RESEND), ("poll", Action.POLL),
-                        ("results", Action.REPORT)):
+                        ("results", Action.REPORT), ("roles", Action.GRANT)):
         request = ChatRequest(turn.channel, turn.sender_id, action)
         if (await check(ctx.reader, request)).allowed:
             lines.append(texts.HELP_LINES[key])

@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "готово": "done", "done": "done",
     "audience": "audience", "аудитория": "audience",
     "help": "help", "помощь": "help",
+    "grant": "grant", "права": "grant", "revoke": "revoke", "снять_права": "revoke",
+    "admins": "admins", "админы": "admins",
     "bind_staff": "bind_staff", "inbox": "inbox", "входящие": "inbox",
     "answer": "answer", "ответ": "answer",
     "poll": "poll", "опрос": "poll",

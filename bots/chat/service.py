@@ -28,6 +28,7 @@ from bots.chat import (
     poll_results,
     post,
     resend,
+    roles,
     staff_chat,
     texts,
 )
@@ -139,7 +140,8 @@ class ChatService:
 async def handle(ctx: ChatContext, turn: Turn) -> None:
     """One queued event: the command, the dialogue step, or a member's message."""
     event, state = turn.event, turn.state
-    if await staff_chat.handle(ctx, turn) or await monthly_report.handled(ctx, turn):
+    if (await staff_chat.handle(ctx, turn) or await monthly_report.handled(ctx, turn)
+            or await roles.handled(ctx, turn)):
         return
     if isinstance(event, Command) and (event.sender.is_group or event.sender_chat):
         if event.sender_chat is None:
