@@ -1,7 +1,7 @@
 """The staff chat as the chat layer sees it: /bind_staff, /inbox and /answer, a staff
-member's reply to a question's notice (the answer goes to the member), and the approval
-buttons of the two-person rule. Ordinary staff chatter is left alone: nothing of it
-reaches members."""
+member's reply to a question's notice (the answer, with its photo or document, goes to the
+member), and the approval buttons of the two-person rule. Ordinary staff chatter is left
+alone: nothing of it reaches members."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bots.chat import approvals, staff_texts
+from bots.chat.answer_files import FileNotCarried, answer_file
 from bots.chat.turn import ChatContext, Turn, allowed
 from bots.registry import capabilities
 from core.access.audit import Result
@@ -91,22 +92,31 @@ async def _reply(ctx: ChatContext, turn: Turn, event: Text) -> None:
         found = await replied_to(conn, staff_contact, str(event.reply_to))
     if found is None or not await allowed(ctx, turn, Action.ANSWER):
         return  # a reply to anything else is staff chatter
-    await _answer(ctx, turn, found, event.text.strip())
+    words = (event.caption or "") if event.attachment else event.text
+    await _answer(ctx, turn, found, words.strip(), event)
 
 
-async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str) -> None:
+async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str,
+                  event: Text | None = None) -> None:
     async with ctx.reader.connect() as conn:
         blocked = await answers.member_blocked(conn, found)
     if blocked:
         turn.say(staff_texts.ANSWERED_BLOCKED.format(id=found.inbound_id))
         turn.audit(Action.ANSWER, Result.FAILED, {"question": found.inbound_id})
         return
+    media = None
+    try:
+        media = await answer_file(ctx, event, found.channel) if event is not None else None
+    except FileNotCarried as refused:
+        turn.say(str(refused))
+    caps = ctx.capabilities.get(found.channel)
     if found.answered_by:
         turn.say(staff_texts.ALREADY_ANSWERED.format(id=found.inbound_id, by=found.answered_by))
     by, at = f"{turn.channel}:{turn.sender_id}", datetime.now(UTC)
 
     async def write(conn: AsyncConnection) -> None:
-        await answers.answer(conn, found, text, by, at)
+        await answers.answer(conn, found, text, by, at, media,
+                             caps.max_caption_len if caps else 0)
 
     turn.writes.append(write)
     turn.audit(Action.ANSWER, Result.OK, {"question": found.inbound_id})

@@ -30,6 +30,7 @@ from core.sending.replies import (
     claim_replies,
     edit_before,
     record_replies,
+    record_reply,
     recover_replies,
     replies_due,
     reply_row,
@@ -207,7 +208,7 @@ class ChannelSender:
             return
         (result,) = await self._send_paced([reply.recipient], message, key)
         await self._absorb(0, [result])
-        await record_replies(self.engine, [reply_row(reply, result, time.time())])
+        await record_reply(self.engine, self.name, reply, message, result)
         if result.status in outbox.FINAL_FOR_CONTACT:
             async with writing(self.engine) as conn:
                 await mark_contacts(

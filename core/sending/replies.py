@@ -16,12 +16,14 @@ from core.ports import (
     Button,
     Channel,
     DeliveryResult,
+    MediaFile,
     MessageEdit,
     MessageEditor,
     Outbound,
     Span,
     Status,
 )
+from core.sending.reply_files import keep_ref, media_json, media_of, reply_files
 from core.storage.engine import writing
 from core.storage.models import Reply
 
@@ -63,10 +65,14 @@ class ReplyEdit:
 
 
 def reply_content(
-    spans: Sequence[Span], buttons: Sequence[Sequence[Button]] = (), edit: ReplyEdit | None = None
+    spans: Sequence[Span], buttons: Sequence[Sequence[Button]] = (), edit: ReplyEdit | None = None,
+    media: MediaFile | None = None,
 ) -> dict[str, Any]:
-    """A reply as stored in replies.content (what claim_replies reads back)."""
+    """A reply as stored in replies.content (what claim_replies reads back); `media`: a file
+    sent with the text as its caption (core.sending.reply_files)."""
     content: dict[str, Any] = {"spans": spans_to_json(spans), "buttons": buttons_to_json(buttons)}
+    if media is not None:
+        content["media"] = media_json(media)
     if edit is not None:
         content["edit"] = {
             "message_id": edit.message_id,
@@ -154,10 +160,15 @@ async def claim_replies(
         )
         contacts = {int(row[0]): (str(row[1]), row[2] == "group") for row in found.all()}
     claimed = []
+    contents = {row.id: row.content if isinstance(row.content, dict) else _loads(row.content)
+                for row in rows}
+    files = await reply_files(engine, channel, contents.values())
     for row in sorted(rows, key=lambda r: r.id):
-        content = row.content if isinstance(row.content, dict) else _loads(row.content)
+        content = contents[row.id]
         recipient, is_group = contacts[row.contact_id]
         message, edit, unedited = _messages(row.id, content, edits)
+        message = replace(message, media=media_of(content, files))
+        unedited = unedited and replace(unedited, media=message.media)
         only = edit is not None and bool(content["edit"].get("only"))
         claimed.append(
             ClaimedReply(
@@ -232,6 +243,13 @@ async def record_replies(engine: AsyncEngine, rows: list[dict[str, Any]]) -> Non
     if rows:
         async with writing(engine) as conn:
             await conn.execute(_RECORD, rows)
+
+
+async def record_reply(engine: AsyncEngine, channel: str, claimed: ClaimedReply,
+                       message: Outbound, result: DeliveryResult) -> None:
+    """One reply's result, and the file handle its send created."""
+    await record_replies(engine, [reply_row(claimed, result, time.time())])
+    await keep_ref(engine, channel, message, result)
 
 
 async def recover_replies(engine: AsyncEngine, channel: str) -> None:
