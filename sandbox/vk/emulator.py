@@ -16,6 +16,7 @@ from sandbox.vk import (
     methods_posts,
     methods_wall,
 )
+from sandbox.vk.chats import ChatActions
 from sandbox.vk.control import member_routes
 from sandbox.vk.dispatch import Registry
 from sandbox.vk.events import EVENT_TYPES
@@ -40,7 +41,7 @@ def _registry() -> Registry:
     return Registry(handlers=handlers, prechecks=methods_messages.PRECHECKS)
 
 
-class VkEmulator(MemberActions):
+class VkEmulator(MemberActions, ChatActions):
     """VK API 5.199 for one community on a loopback port; see the package docstring."""
 
     def __init__(

@@ -97,7 +97,8 @@ def _item(world: World, peer_id: int, outgoing: Outgoing) -> dict[str, Any]:
         return {"peer_id": peer_id, "error": peer_error(error.code)}
     return {
         "peer_id": peer_id,
-        "message_id": record.message_id,
+        # [U] a community's message in a chat has no id of its own for the bot: 0
+        "message_id": 0 if peer_id >= CHAT_PEER_START else record.message_id,
         "conversation_message_id": record.conversation_message_id,
     }
 
@@ -134,7 +135,10 @@ def _deliver(world: World, peer_id: int, outgoing: Outgoing) -> SentRecord:
 
 def _check_recipient(world: World, peer_id: int) -> None:
     if peer_id >= CHAT_PEER_START:
-        raise VkError(_CHAT_NO_ACCESS)  # the sandbox has no group chats
+        chat = world.chats.get(peer_id)
+        if chat is None or not chat.has_bot:
+            raise VkError(_CHAT_NO_ACCESS)  # not invited to this chat (sandbox.vk.chats)
+        return
     member = world.members.get(peer_id)
     if member is None:
         raise VkError(DENY_SEND)  # a stranger never allowed messages

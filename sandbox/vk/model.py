@@ -25,6 +25,23 @@ class Member:
     old_client: bool = False
 
 
+@dataclass
+class Chat:
+    """A VK community chat (беседа): its peer id is CHAT_PEER_START + chat_id."""
+
+    chat_id: int
+    title: str
+    member_ids: set[int] = field(default_factory=set)
+    has_bot: bool = False  # the community was invited (it may then write to the chat)
+    # An admin gave the community access to all messages; without it the bot gets only the
+    # messages that mention it or start with "/" (VK: chat bots' message access).
+    reads_all: bool = True
+
+    @property
+    def peer_id(self) -> int:
+        return CHAT_PEER_START + self.chat_id
+
+
 @dataclass(frozen=True)
 class BotMessage:
     """A community message as the member sees it (after any messages.edit)."""

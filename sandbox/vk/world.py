@@ -14,7 +14,7 @@ from sandbox.vk.events import Event, EventHub
 from sandbox.vk.knobs import VkKnobs
 from sandbox.vk.longpoll import LongPoll
 from sandbox.vk.media import MediaStore
-from sandbox.vk.model import BotMessage, Dialog, Member
+from sandbox.vk.model import BotMessage, Chat, Dialog, Member
 from sandbox.vk.stats import VkStats
 
 BotMessageListener = Callable[[BotMessage], None]
@@ -54,6 +54,7 @@ class World:
         self.retry_windows = RetryWindows()
         self.members: dict[int, Member] = {}
         self.dialogs: dict[int, Dialog] = {}
+        self.chats: dict[int, Chat] = {}  # by peer id (sandbox.vk.chats)
         self._next_message_id = 1
         self.media = MediaStore()
         self.polls: dict[int, dict[str, Any]] = {}
