@@ -31,6 +31,7 @@ from core.audience.segments import (
 )
 from core.campaigns.content import Content, ContentError, parts
 from core.campaigns.media import media_file, save_media_ref
+from core.campaigns.public import ask_for_pages
 from core.campaigns.store import NewCampaign, create_campaign
 from core.ports import Button, Capabilities, Status
 from core.sending.runs import materialise, start_run
@@ -112,17 +113,20 @@ async def confirm(ctx: ChatContext, turn: Turn, value: str) -> None:
     pressed = turn.received_at if turn.received_at.tzinfo else turn.received_at.replace(tzinfo=UTC)
     try:
         campaign_id = await _created_since(ctx, actor, pressed) or await _create(ctx, draft, actor)
-        members = 0
+        if public.chosen(ctx, draft):  # every run posts there (bots.chat.public_runs)
+            await ask_for_pages(ctx.engine, campaign_id, public.chosen(ctx, draft))
+        members, run_id = 0, None
         if draft["when"] == "now":
             run = await start_run(ctx.engine, campaign_id, pressed, list(ctx.capabilities))
             await materialise(ctx.engine, run.run_id)
-            members = (await _count(ctx, str(draft["audience"]))).members
+            members, run_id = (await _count(ctx, str(draft["audience"]))).members, run.run_id
     except (ContentError, SegmentError) as error:
         turn.audit(Action.POST, Result.FAILED, {"error": str(error)})
         turn.say(texts.CREATE_FAILED.format(reason=error), CONFIRM)
         return
-    pages = await public.publish(ctx, campaign_id, draft,
-                                 lambda channel: draft_content(ctx, channel, draft))
+    pages = {} if run_id is None else await public.publish(
+        ctx, campaign_id, run_id, public.chosen(ctx, draft),
+        lambda channel: draft_content(ctx, channel, draft))
     turn.audit(Action.POST, Result.OK, {"campaign_id": campaign_id, "when": draft["when"],
                                         **({"public": public.pages_of(pages)} if pages else {})})
     said = (texts.CREATED_NOW.format(id=campaign_id, count=members) if draft["when"] == "now"

@@ -2,8 +2,9 @@
 the VK community wall (`[vk] admin_user_token`), offered as toggles in the audience step
 only when configured, named in the preview, and posted once on confirm — the channel
 through the Telegram sender's pacer like any message, the wall by the VK adapter's
-wall.post — with the outcome recorded in the campaign (core.campaigns.public) and told to
-the press secretary. Only a post sent «Сейчас» goes there; a scheduled one does not."""
+wall.post — with the outcome recorded per run in the campaign (core.campaigns.public) and
+told to the press secretary. A «Сейчас» post is published on confirm; every run of a
+scheduled or monthly one when it starts (bots.chat.public_runs)."""
 
 from __future__ import annotations
 
@@ -69,48 +70,50 @@ def preview_line(ctx: ChatContext, draft: dict[str, Any]) -> str:
     if not pages:
         return ""
     named = ", ".join(texts.PAGE_PREVIEW[p].format(chat=public_chat(ctx)) for p in pages)
-    template = texts.ALSO if draft.get("when") == "now" else texts.ALSO_NOT_LATER
-    return "\n" + template.format(pages=named)
+    return "\n" + texts.ALSO.format(pages=named)
 
 
-async def publish(ctx: ChatContext, campaign_id: int, draft: dict[str, Any],
-                  content_of: Callable[[str], Awaitable[Content]]) -> dict[str, Outcome]:
-    """Post on every chosen page once; `content_of(channel)` is the draft's Content there."""
-    if draft.get("when") != "now":
-        return {}
-    done: dict[str, Outcome] = {}
-    for page in chosen(ctx, draft):
+Done = dict[str, Outcome | None]  # page → outcome (None: another call is publishing it)
+
+
+async def publish(ctx: ChatContext, campaign_id: int, run_id: int, pages: list[str],
+                  content_of: Callable[[str], Awaitable[Content]]) -> Done:
+    """Post the run on every page asked for and configured, once; `content_of(channel)` is
+    the post's Content on that channel."""
+    done: Done = {}
+    for page in [p for p in available(ctx) if p in pages]:
         content = await content_of(TELEGRAM if page == "channel" else VK)
-        post, repeat_safe = _poster(ctx, campaign_id, page, content)
-        done[page] = await publish_once(ctx.engine, campaign_id, page, post,
+        post, repeat_safe = _poster(ctx, campaign_id, run_id, page, content)
+        done[page] = await publish_once(ctx.engine, campaign_id, run_id, page, post,
                                         repeat_safe=repeat_safe)
     return done
 
 
-def _poster(ctx: ChatContext, campaign_id: int, page: str, content: Content
+def _poster(ctx: ChatContext, campaign_id: int, run_id: int, page: str, content: Content
             ) -> tuple[Callable[[], Awaitable[str]], bool]:
     """The call that posts on `page`, and whether repeating it is safe (VK's guid)."""
     if page == "channel":
-        return (lambda: _to_channel(ctx, campaign_id, content)), False
+        return (lambda: _to_channel(ctx, f"c{campaign_id}r{run_id}", content)), False
     poster = wall(ctx)
     assert poster is not None
-    return (lambda: poster.post_on_wall(content, guid(campaign_id, page))), True
+    return (lambda: poster.post_on_wall(content, guid(campaign_id, run_id, page))), True
 
 
-def told(done: dict[str, Outcome]) -> str:
-    lines = [texts.PAGE_DONE[page] if outcome.published
+def told(done: Done) -> str:
+    lines = [texts.PAGE_PENDING[page] if outcome is None
+             else texts.PAGE_DONE[page] if outcome.published
              else texts.PAGE_FAILED[page].format(reason=outcome.error)
              for page, outcome in done.items()]
     return "\n" + "\n".join(lines) if lines else ""
 
 
-async def _to_channel(ctx: ChatContext, campaign_id: int, content: Content) -> str:
+async def _to_channel(ctx: ChatContext, key: str, content: Content) -> str:
     """Every part of the post to the channel through the Telegram sender; the first id."""
     chat = public_chat(ctx)
     assert chat is not None
     posted: list[str] = []
     for number, part in enumerate(parts(content, 0, ctx.capabilities[TELEGRAM])):
-        posted.append(await _send(ctx, chat, replace(part, key=f"c{campaign_id}chan{number}")))
+        posted.append(await _send(ctx, chat, replace(part, key=f"{key}chan{number}")))
     return posted[0]
 
 
@@ -126,7 +129,8 @@ async def _send(ctx: ChatContext, chat: str, part: Any) -> str:
     raise PublishFailed("Telegram просит подождать, попробуйте позже")
 
 
-def pages_of(done: dict[str, Outcome]) -> dict[str, str]:
-    """For the audit entry: page → published | failed."""
-    return {page: "published" if o.published else "failed" for page, o in done.items()}
+def pages_of(done: Done) -> dict[str, str]:
+    """For the audit entry: page → published | failed | pending."""
+    return {page: "pending" if o is None else "published" if o.published else "failed"
+            for page, o in done.items()}
 

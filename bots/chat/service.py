@@ -27,6 +27,7 @@ from bots.chat import (
     poll,
     poll_results,
     post,
+    public_runs,
     resend,
     roles,
     staff_chat,
@@ -82,6 +83,7 @@ class ChatService:
                 await self._serve(state.channel, state.account)
         if self.ctx.desk is not None:
             await self.ctx.desk.round()
+        await public_runs.publish_started(self.ctx, self.on_replies)  # scheduled runs' pages
 
     async def refresh_staff(self, states: list[drafts.ChatState] | None = None) -> None:
         states = states if states is not None else await drafts.every_state(self.ctx.reader)

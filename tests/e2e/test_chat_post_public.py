@@ -7,14 +7,14 @@ with VK's reason."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import select, update
 
 from core.campaigns.content import Content
-from core.campaigns.public import UNKNOWN, Wall, guid, publish_once
+from core.campaigns.public import LEASE_S, UNKNOWN, Wall, guid, publish_once
 from core.storage.models import Campaign
 from sandbox.runner import CHANNEL_NAME, TELEGRAM_TOKEN
 from tests.e2e.chat_support import make_press, press, received, say, send_leaflet
@@ -28,7 +28,8 @@ def channel_posts(rig: Rig) -> list[dict[str, Any]]:
 async def public_record(rig: Rig) -> dict[str, Any]:
     async with rig.reader.connect() as conn:
         content = (await conn.execute(select(Campaign.content))).scalar_one()
-    return dict(content.get("public") or {})
+    [run] = (content.get("public") or {}).values()  # one run: the «Сейчас» one
+    return dict(run)
 
 
 async def test_a_leaflet_goes_to_the_channel_and_the_wall_once(
@@ -77,7 +78,7 @@ async def test_a_redo_never_posts_twice(rigs: list[Rig], tmp_path: Path, db_url:
     await press(secretary, "Молодые педагоги", contains="Когда отправить")
     await press(secretary, "Сейчас", contains="на стене сообщества")
     await press(secretary, "✅ Отправить", contains="Пост на стене сообщества опубликован")
-    campaign_id = 1
+    campaign_id, run_id = 1, 1
     wall = cast(Wall, cast(Any, suite.channels["vk"]).wall)
     calls: list[str] = []
 
@@ -85,26 +86,31 @@ async def test_a_redo_never_posts_twice(rigs: list[Rig], tmp_path: Path, db_url:
         calls.append("called")
         return "never"
 
-    redone = await publish_once(rig.engine, campaign_id, "wall", again, repeat_safe=True)
-    assert redone.published and calls == [] and len(rig.sandbox.vk.wall()) == 1
+    redone = await publish_once(rig.engine, campaign_id, run_id, "wall", again, repeat_safe=True)
+    assert redone is not None and redone.published and calls == []
+    assert len(rig.sandbox.vk.wall()) == 1
     # A crash after wall.post but before the record: the intent is found, VK's guid drops
     # the repeat; the channel (no such guard) is reported unknown, not posted again.
-    await _leave_intent(rig, campaign_id, ("wall", "channel"))
-    repeat = await publish_once(rig.engine, campaign_id, "wall",
+    await _leave_intent(rig, campaign_id, run_id, ("wall", "channel"))
+    repeat = await publish_once(rig.engine, campaign_id, run_id, "wall",
                                 lambda: wall.post_on_wall(Content("Собрание в пятницу"),
-                                                          guid(campaign_id, "wall")),
+                                                          guid(campaign_id, run_id, "wall")),
                                 repeat_safe=True)
-    unknown = await publish_once(rig.engine, campaign_id, "channel", again, repeat_safe=False)
-    assert repeat.published and len(rig.sandbox.vk.wall()) == 1
+    unknown = await publish_once(rig.engine, campaign_id, run_id, "channel", again,
+                                 repeat_safe=False)
+    assert repeat is not None and repeat.published and len(rig.sandbox.vk.wall()) == 1
+    assert unknown is not None
     assert (unknown.published, unknown.error, calls) == (False, UNKNOWN, [])
 
 
-async def _leave_intent(rig: Rig, campaign_id: int, pages: tuple[str, ...]) -> None:
+async def _leave_intent(rig: Rig, campaign_id: int, run_id: int, pages: tuple[str, ...],
+                        age_s: float = LEASE_S + 1) -> None:
+    """The intents a crash left: claimed `age_s` ago (past the lease: nobody is at them)."""
+    at = (datetime.now(UTC) - timedelta(seconds=age_s)).isoformat()
     async with rig.engine.begin() as conn:
         content = (await conn.execute(select(Campaign.content)
                                       .where(Campaign.id == campaign_id))).scalar_one()
-        public = {page: {"state": "publishing", "at": datetime.now(UTC).isoformat()}
-                  for page in pages}
+        public = {str(run_id): {page: {"state": "publishing", "at": at} for page in pages}}
         await conn.execute(update(Campaign).where(Campaign.id == campaign_id)
                            .values(content={**content, "public": public}))
 
