@@ -180,6 +180,7 @@ class Suite:
             ZoneInfo(self.settings.scheduler.timezone), dialogs, self.channels, self.senders,
             desk=desk_for(self.settings, self.engine, self.reader or self.engine),
             two_person_rule=self.settings.staff.two_person_rule,
+            bridge=self.settings.staff.bridge,
         ), staff, on_replies=self._wake_senders)
         await self.chat.refresh_staff()  # before stored updates are routed
         self.inbox = Inbox(self.engine, ChatRouter(dialogs, staff), after_commit=self._wake_all)

@@ -150,6 +150,7 @@ class SendingSettings(_Section):
 
 class StaffSettings(_Section):
     two_person_rule: bool = False
+    bridge: bool = False  # relay the Telegram and the VK staff chats to each other
 
 
 class Settings(_Section):

@@ -192,6 +192,8 @@ class Text:
     # With a file: where the platform said it can be downloaded, when the event carries that
     # (VK doc.url, a photo's largest sizes[].url); Telegram's file_id needs getFile instead.
     file_url: str | None = None
+    # In a group chat: this message's own id there (the staff bridge quotes replies by it).
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)

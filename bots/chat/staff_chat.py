@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bots.chat import approvals, staff_texts
 from bots.chat.answer_files import FileNotCarried, answer_file
+from bots.chat.bridge import relay_staff_message
 from bots.chat.turn import ChatContext, Turn, allowed
 from bots.registry import capabilities
 from core.access.audit import Result
@@ -40,6 +41,7 @@ async def handle(ctx: ChatContext, turn: Turn) -> bool:
     if isinstance(event, Text) and event.sender.is_group:
         if event.reply_to:
             await _reply(ctx, turn, event)
+        await relay_staff_message(ctx, turn, event)  # to the other staff chat (bridge)
         return True  # staff chatter: never relayed to members
     return False
 

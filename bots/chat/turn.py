@@ -41,6 +41,7 @@ class ChatContext:
     senders: Mapping[str, ChannelSender] = field(default_factory=dict)
     desk: StaffDesk | None = None  # the staff chat's notices (None: no staff chat at all)
     two_person_rule: bool = False  # a second admin approves each /post in the staff chat
+    bridge: bool = False  # the Telegram and VK staff chats relayed to each other
 
     def sender(self, channel: str) -> ChannelSender:
         found = self.senders.get(channel)

@@ -120,6 +120,7 @@ def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) ->
         forwarded=forwarded,
         file_name=sent.name if sent else None,
         file_url=sent.url if sent else None,
+        message_id=message_ref_of(message) if sender.is_group else None,
     )
 
 

@@ -20,3 +20,6 @@ RUN_ALL_REACHED = "\nДошло всем."
 CHANNEL_FAILED = ("⚠️ {title} не работает: {reason}. Рассылки и ответы через него ждут, "
                   "бот сам повторяет попытки. Подробности — в журнале rupor run.")
 CHANNEL_RECOVERED = "✅ {title} снова работает: рассылки и ответы через него идут."
+BRIDGE_HEADER = "💬 {name} ({messenger}):"
+BRIDGE_REPLY_HEADER = "💬 {name} ({messenger}), в ответ на «{quote}»:"
+BRIDGE_SOMEONE = "сотрудник id{id}"
