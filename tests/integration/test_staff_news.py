@@ -1,6 +1,7 @@
-"""The staff chat's news of a finished run (core.staff.news on a real SQLite file): told
-once across two `rupor run` processes and later rounds, with the reach and the gap; a
-channel's failure and recovery told once per change, across processes and restarts."""
+"""The staff chat's news (core.staff.news on a real SQLite file): a finished run told once
+across two `rupor run` processes and later rounds, with the reach and the gap; a channel's
+failure and recovery told once per change, across processes and restarts; a run held by
+quiet hours told once to the staff chat and to staff who are only on Viber."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bots.chat.notices import PressNotices
+from core.access.grants import grant
+from core.access.rules import Role
+from core.audience.members import contact_for
+from core.ports import Sender
 from core.sending.runs import finish_runs, materialise, start_run
 from core.staff.desk import StaffDesk
 from core.staff.news import tell_channel, tell_finished
 from core.storage.engine import create_engine
 from core.storage.models import Delivery, Reply
-from tests.integration.test_scheduler import MEMBERS, _campaign, _union
+from scheduler.service import SchedulerService
+from tests.integration.test_scheduler import MEMBERS, RULES, Clock, _campaign, _union, ekb
 
 STAFF_CHAT = "-1001"
 
@@ -92,6 +99,37 @@ async def test_a_channel_is_told_once_per_change(db_url: str) -> None:
             "⚠️ ВКонтакте не работает: нет связи. Рассылки и ответы через него ждут, "
             "бот сам повторяет попытки. Подробности — в журнале rupor run.",
             "✅ ВКонтакте снова работает: рассылки и ответы через него идут."]
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_held_run_reaches_the_staff_chat_and_viber_only_staff_once(db_url: str
+                                                                          ) -> None:
+    engines = _engines(db_url)
+    first, second, read_a, read_b = engines
+    try:
+        await _union(first)
+        async with first.begin() as conn:  # a staff member who holds a role only on Viber
+            await grant(conn, "viber", "viber-staff", Role.STAFF, "cli")
+            await contact_for(conn, Sender("viber", "viber-staff"))
+        campaign_id = await _campaign(first, run_at=ekb(2025, 12, 10, 22, 0))
+        clock = Clock(ekb(2025, 12, 10, 22, 0))
+
+        def service(engine: AsyncEngine, reader: AsyncEngine) -> SchedulerService:
+            desk = StaffDesk(engine, reader, {"telegram": True, "viber": False},
+                             ZoneInfo("Asia/Yekaterinburg"), {"telegram": STAFF_CHAT})
+            notices = PressNotices(engine, ["telegram", "viber"], staff_post=desk.post)
+            return SchedulerService(engine, RULES, ["telegram"], clock=clock, notify=notices)
+
+        await asyncio.gather(service(first, read_a).rebuild(), service(second, read_b).rebuild())
+        await service(first, read_a).rebuild()  # a restart in the night
+        held = (f"Рассылка №{campaign_id} «Листок» будет отправлена в 9:00 — сейчас "
+                "тихие часы.")
+        async with first.connect() as conn:
+            rows = (await conn.execute(select(Reply.contact_id, Reply.content))).all()
+        told = [contact for contact, content in rows if content["spans"][0][0] == held]
+        assert len(told) == len(set(told)) == 2  # the staff chat, the Viber-only staff: once
     finally:
         for engine in engines:
             await engine.dispose()
