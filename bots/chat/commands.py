@@ -13,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bots.chat import texts
+from bots.chat.figures import AS_OF, PROGRESS_AS_OF, count_audience
 from bots.chat.turn import ChatContext, Turn, allowed
 from bots.report_view import render_report, write_chart
 from core.access.audit import Result
 from core.access.gate import check
 from core.access.rules import Action, ChatRequest
-from core.audience.segments import count_segment, parse_segment, resolve_segment
-from core.audience.stats import audience_stats
 from core.campaigns.content import ContentError
 from core.campaigns.scheduled import pause_campaign, resume_campaign
 from core.campaigns.store import cancel_campaign
@@ -39,6 +38,7 @@ async def plan(ctx: ChatContext, turn: Turn) -> None:
             select(Campaign.id, Campaign.title, Campaign.status, Campaign.run_at, Campaign.cron)
             .where(Campaign.status.in_(("scheduled", "running", "paused")))
             .order_by(Campaign.id))).all()
+    ctx.figures.progress.forget({row[0] for row in rows})
     lines = [texts.PLAN_HEAD] + [await _plan_line(ctx, row) for row in rows]
     turn.say("\n".join(lines) if rows else texts.PLAN_EMPTY)
 
@@ -49,8 +49,13 @@ async def _plan_line(ctx: ChatContext, row: tuple[int, str, str, datetime | None
     if status == "paused":
         return texts.PLAN_PAUSED.format(id=campaign_id, title=title)
     if status == "running" and cron is None:
-        done, total = await _progress(ctx.reader, campaign_id)
-        return texts.PLAN_RUNNING.format(id=campaign_id, title=title, done=done, total=total)
+        counted = await ctx.figures.progress.get(
+            campaign_id, lambda: _progress(ctx.reader, campaign_id))
+        done, total = counted.value
+        line = texts.PLAN_RUNNING.format(id=campaign_id, title=title, done=done, total=total)
+        if counted.cached:
+            line += PROGRESS_AS_OF.format(time=f"{counted.at.astimezone(ctx.tz):%H:%M:%S}")
+        return line
     if cron is not None:
         words = cron_words(cron)
         schedule = words[0] if words else f"cron «{cron}»"
@@ -137,20 +142,21 @@ async def report(ctx: ChatContext, turn: Turn) -> None:
 
 
 async def audience(ctx: ChatContext, turn: Turn) -> None:
+    """Counts over the whole union, from the cache when fresh (figures.py): the answer then
+    says when they were counted."""
     if not await allowed(ctx, turn, Action.AUDIENCE):
         return
-    async with AsyncSession(ctx.reader) as session:
-        stats = await audience_stats(session, list(ctx.capabilities))
-        counts = {}
-        for key, expression in (("young", "role:young_teacher"), ("staff", "role:staff")):
-            resolved = await resolve_segment(session, parse_segment(expression))
-            counts[key] = (await count_segment(session, resolved, [])).members
-    total = stats.total
+    channels = tuple(ctx.capabilities)
+    counted = await ctx.figures.audience.get(
+        channels, lambda: count_audience(ctx.reader, channels))
+    found, total = counted.value, counted.value.stats.total
     lines = [texts.AUDIENCE_HEAD.format(members=total.members, unreachable=total.unreachable)]
     lines += [texts.AUDIENCE_CHANNEL.format(channel=texts.CHANNEL_NAMES.get(c, c), count=n)
               for c, n in total.reachable.items()]
-    lines += [f"{row.label}: {row.members}" for row in stats.rows]
-    lines.append(texts.AUDIENCE_ROLES.format(**counts))
+    lines += [f"{row.label}: {row.members}" for row in found.stats.rows]
+    lines.append(texts.AUDIENCE_ROLES.format(young=found.young, staff=found.staff))
+    if counted.cached:
+        lines.append(AS_OF.format(time=f"{counted.at.astimezone(ctx.tz):%H:%M}"))
     turn.say("\n".join(lines))
 
 

@@ -2,12 +2,13 @@
 task with its own connections — so downloading a file or sending a preview never runs
 inside the inbox's write transaction (which holds SQLite's write lock).
 
-Per account, queued events are handled in order. A step's network work (fetching a file,
-sending the preview, creating and starting a campaign) runs first; then one write
-transaction pops the event from the queue — only if it is still first — and stores the
-new chat state, the replies and the audit entries together. A crash before that commit
-leaves the event queued: it is handled again at start (the preview may then reach the
-press secretary twice; a campaign is found again, never created twice). A crash after it
+Per account, queued events are handled in order, in a lane of its own (lanes.py):
+different accounts are served concurrently, a bounded number at a time. A step's network
+work (fetching a file, sending the preview, creating and starting a campaign) runs first;
+then one write transaction pops the event from the queue — only if it is still first — and
+stores the new chat state, the replies and the audit entries together. A crash before that
+commit leaves the event queued: it is handled again at start (the preview may then reach
+the press secretary twice; a campaign is found again, never created twice). A crash after it
 leaves nothing to redo."""
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bots.chat import (
     staff_chat,
     texts,
 )
+from bots.chat.lanes import Lanes
 from bots.chat.router import COMMANDS, StaffAccounts
 from bots.chat.turn import ChatContext, NotReady, Turn
 from core.access.audit import record
@@ -56,12 +58,14 @@ class ChatService:
         self.ctx, self.staff, self.on_replies = ctx, staff, on_replies
         self._wake = asyncio.Event()
         self._refreshed = 0.0
+        self.lanes = Lanes(self._serve)  # accounts concurrently, each one's events in order
 
     def wake(self) -> None:
         """Something was queued (called after the inbox's commit)."""
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        self.ctx.figures.warm(self.ctx.reader, tuple(self.ctx.capabilities))
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -72,15 +76,16 @@ class ChatService:
             await asyncio.wait(waiters, timeout=ROUND_S, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+        await self.lanes.wait()
 
     async def round(self) -> None:
-        """Handle every queued event of every account; refresh the route cache."""
+        """Start a lane for every account with queued events; refresh the route cache."""
         states = await drafts.every_state(self.ctx.reader)
         if time.monotonic() - self._refreshed > STAFF_REFRESH_S:
             await self.refresh_staff(states)
         for state in states:
             if state.queue:
-                await self._serve(state.channel, state.account)
+                self.lanes.start((state.channel, state.account))
         if self.ctx.desk is not None:
             await self.ctx.desk.round()
         await public_runs.publish_started(self.ctx, self.on_replies)  # scheduled runs' pages

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bots.chat.drafts import ChatState
+from bots.chat.figures import Figures
 from core.access.audit import Result
 from core.access.gate import check
 from core.access.rules import EVERYONE, Action, ChatRequest
@@ -42,6 +43,7 @@ class ChatContext:
     desk: StaffDesk | None = None  # the staff chat's notices (None: no staff chat at all)
     two_person_rule: bool = False  # a second admin approves each /post in the staff chat
     bridge: bool = False  # the Telegram and VK staff chats relayed to each other
+    figures: Figures = field(default_factory=Figures)  # /audience, /plan: cached counts
 
     def sender(self, channel: str) -> ChannelSender:
         found = self.senders.get(channel)

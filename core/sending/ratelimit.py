@@ -141,6 +141,8 @@ class Pacer:
         self._per_key = per_key or {}
         self._paused_until = 0.0
         self._waiters: deque[tuple[dict[str, Hashable], asyncio.Future[Slot]]] = deque()
+        # Waiters that go before every ordinary one (replies to people waiting for them).
+        self._urgent: deque[tuple[dict[str, Hashable], asyncio.Future[Slot]]] = deque()
         self._admitter: asyncio.Task[None] | None = None
         self.pauses = 0
 
@@ -180,15 +182,21 @@ class Pacer:
                 spacing.take(key, slot)
         return slot
 
-    async def acquire(self, keys: dict[str, Hashable] | None = None) -> Slot:
+    async def acquire(self, keys: dict[str, Hashable] | None = None, *,
+                      urgent: bool = False) -> Slot:
+        """`urgent`: served before every waiter that is not (a reply waits for one slot,
+        never for the broadcast calls queued before it)."""
         keys = keys or {}
-        if not self._waiters:
+        if not self._waiters and not self._urgent:
             now = self._clock()
             ready = self._blocker(now, keys)
             if not isinstance(ready, Slot) and ready <= now:
                 return self._take(now, keys)
         waiter: asyncio.Future[Slot] = asyncio.get_running_loop().create_future()
-        self._waiters.append((keys, waiter))
+        (self._urgent if urgent else self._waiters).append((keys, waiter))
+        if urgent and self._admitter is not None and not self._admitter.done():
+            self._admitter.cancel()  # it may be waiting for an ordinary waiter's own keys
+            self._admitter = None
         if self._admitter is None or self._admitter.done():
             self._admitter = asyncio.create_task(self._admit(), name="pacer-admit")
         try:
@@ -205,10 +213,11 @@ class Pacer:
         turn of the event loop, so a loop busy with 1,000 answers a second fell behind the
         windows and never caught up.
         """
-        while self._waiters:
-            keys, waiter = self._waiters[0]
+        while self._waiters or self._urgent:
+            queue = self._urgent or self._waiters
+            keys, waiter = queue[0]
             if waiter.done():  # its caller was cancelled while waiting
-                self._waiters.popleft()
+                queue.popleft()
                 continue
             now = self._clock()
             ready = self._blocker(now, keys)
@@ -217,7 +226,7 @@ class Pacer:
             elif ready > now:
                 await asyncio.sleep(ready - now)
             else:
-                self._waiters.popleft()
+                queue.popleft()
                 waiter.set_result(self._take(now, keys))
 
     def key_ready_at(self, keys: dict[str, Hashable]) -> float:

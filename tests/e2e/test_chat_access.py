@@ -4,6 +4,7 @@ the management commands answer, and a wrong argument is answered with an example
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -49,7 +50,9 @@ async def test_expiry_and_management(rigs: list[Rig], tmp_path: Path, db_url: st
     await make_press(rig, secretary)
     await rig.start()
     await say(secretary, "/post", contains="Пришлите текст")
-    _age_draft(rig, secretary.external_id)
+    # In a thread: a blocking write in the event loop would wait for the suite's own open
+    # write transaction (in this loop) until SQLite gave up with «database is locked».
+    await asyncio.to_thread(_age_draft, rig, secretary.external_id)
     await say(secretary, "Поздний текст", contains="Черновик рассылки устарел")
     await say(secretary, "/plan", contains="рассылок нет")
     sent = await rig.campaign("Объявление")
