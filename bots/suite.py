@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,8 @@ from bots.chat.staff_chat import desk_for
 from bots.chat.turn import ChatContext
 from bots.digest.approval import deliverer
 from bots.digest.monthly import MonthlyDigest
+from bots.logs import setup_logging
+from bots.ops import Operations
 from bots.registry import capabilities, configured
 from bots.startup import Backoff, ChannelStarter, ChannelState, ChannelStatus
 from bots.transport import ChannelDeps, WebhookReceiver
@@ -32,7 +35,7 @@ from core.config import Settings, SettingsError
 from core.inbound.dialogs import Dialogs
 from core.inbound.inbox import Inbox
 from core.polls.announce import StaffPost
-from core.ports import Channel
+from core.ports import Channel, EventHandler
 from core.sending import outbox
 from core.sending.dispatch import ChannelSender
 from core.sending.outbox import Policy
@@ -78,9 +81,11 @@ def thaw_heap() -> None:
 
 
 def needs_server(settings: Settings) -> bool:
-    """Viber always calls back and fetches media; TG and VK only in webhook modes."""
+    """Viber always calls back and fetches media; TG and VK only in webhook modes; and
+    [server] metrics serves /healthz and /metrics."""
     return (
-        settings.viber is not None
+        settings.server.metrics
+        or settings.viber is not None
         or (settings.telegram is not None and settings.telegram.mode == "webhook")
         or (settings.vk is not None and settings.vk.mode == "callback")
     )
@@ -119,6 +124,7 @@ class Suite:
     scheduler: SchedulerService | None = field(default=None, init=False)
     digest: MonthlyDigest | None = field(default=None, init=False)
     chat: ChatService | None = field(default=None, init=False)  # staff commands, /post
+    ops: Operations | None = field(default=None, init=False)  # /healthz, /metrics
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _sender_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _ready: bool = field(default=False, init=False)
@@ -184,10 +190,11 @@ class Suite:
         ), staff, on_replies=self._wake_senders)
         await self.chat.refresh_staff()  # before stored updates are routed
         self.inbox = Inbox(self.engine, ChatRouter(dialogs, staff), after_commit=self._wake_all)
+        self.ops = Operations(self.reader or self.engine, self.status, self.senders,
+                              self._next_fire, lambda: self.inbox)
+        receive = self.ops.inbound.counting(self.inbox.receive)
         if needs_server(self.settings):
-            self.server = WebServer(self.reader or self.engine, self.inbox.receive)
-            local = await self.server.start(self.settings.server.host, self.settings.server.port)
-            log.info("listening on %s (public %s)", local, self.settings.server.public_url)
+            await self._start_server(receive)
         deps = ChannelDeps(
             public_url=self.settings.server.public_url, state=DbStateStore(self.engine),
             http_timeout_s=self.settings.sending.http_timeout_seconds,
@@ -197,7 +204,7 @@ class Suite:
         if self.server is not None:
             receivers = [c for c in self.channels.values() if hasattr(c, "handle_webhook")]
             self.server.add_receivers([r for r in receivers if isinstance(r, WebhookReceiver)])
-        self.starter = ChannelStarter(self.channels, self.inbox.receive, self._channel_running,
+        self.starter = ChannelStarter(self.channels, receive, self._channel_running,
                                       backoff=self.start_backoff, on_change=self._channel_news)
         await self.starter.start_all()
         await self.inbox.handle_stored()
@@ -223,6 +230,18 @@ class Suite:
         # Awaited with the senders at stop: it finishes the step it is in, then ends.
         self._sender_tasks.append(asyncio.create_task(self.chat.run(self._stop), name="chat"))
         freeze_heap()
+
+    async def _start_server(self, receive: EventHandler) -> None:
+        assert self.ops is not None
+        self.server = WebServer(self.ops.reader, receive)
+        if self.settings.server.metrics:
+            self.server.add_operations(self.ops.healthz, self.ops.metrics)
+        local = await self.server.start(self.settings.server.host, self.settings.server.port)
+        log.info("listening on %s (public %s)", local, self.settings.server.public_url)
+
+    def _next_fire(self) -> datetime | None:
+        wake_at = self.scheduler.wake_at.values() if self.scheduler is not None else ()
+        return min(wake_at, default=None)
 
     def _staff_post(self) -> StaffPost | None:
         """Poll results to the bound staff chat(s), queued in the announcing transaction."""
@@ -331,9 +350,7 @@ def run_forever(
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job otherwise
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.server.log_format)
     from core.storage.schema import SchemaError
 
     try:

@@ -23,6 +23,7 @@ MAX_BODY = 1024 * 1024  # platform updates are small; refuse anything larger
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 Receive = Callable[[InboundEvent], Awaitable[None]]
+Page = Callable[[web.Request], Awaitable[web.Response]]
 
 
 class WebServer:
@@ -32,6 +33,8 @@ class WebServer:
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_get("/media/{sha}", self._media)
         self.app.router.add_get("/healthz", self._health)
+        self.app.router.add_get("/metrics", self._metrics)
+        self._operations: dict[str, Page] = {}  # bots.ops: /healthz and /metrics
         # Adapters are built once the server's URL is known, so routes resolve at request time.
         self.app.router.add_post("/webhooks/{channel}", self._webhook)
         self._receivers: dict[str, WebhookReceiver] = {}
@@ -57,8 +60,18 @@ class WebServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _health(self, _request: web.Request) -> web.Response:
-        return web.Response(text="ok")
+    def add_operations(self, healthz: Page, metrics: Page) -> None:
+        self._operations.update(healthz=healthz, metrics=metrics)
+
+    async def _health(self, request: web.Request) -> web.Response:
+        page = self._operations.get("healthz")
+        return web.Response(text="ok") if page is None else await page(request)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        page = self._operations.get("metrics")
+        if page is None:
+            raise web.HTTPNotFound()
+        return await page(request)
 
     async def _media(self, request: web.Request) -> web.Response:
         sha = request.match_info["sha"]

@@ -100,6 +100,8 @@ class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     public_url: str | None = None
+    metrics: bool = True  # /healthz and /metrics, so the server starts without webhooks too
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("public_url")
     @classmethod

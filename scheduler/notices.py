@@ -82,4 +82,5 @@ async def first_hold_notice(engine: AsyncEngine, campaign_id: int, slot: datetim
 
 def log_started(campaign_id: int, slot: datetime, run_id: int | None) -> None:
     log.info("планировщик: рассылка №%s — запуск №%s на %s", campaign_id, run_id,
-             f"{slot:%d.%m.%Y %H:%M}")
+             f"{slot:%d.%m.%Y %H:%M}", extra={"event": "run.started",
+                                            "campaign_id": campaign_id, "run_id": run_id})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from core.audience.segments import parse_segment, resolve_segment, segment_people
 from core.storage.engine import writing
 from core.storage.models import Campaign, CampaignRun, Contact, Delivery, Person, utcnow
+
+log = logging.getLogger("rupor.runs")
 
 # Persons per materialising transaction: large enough to be fast, small enough that the
 # senders and webhook handlers never wait long for the SQLite write lock.
@@ -205,6 +208,9 @@ async def materialise(engine: AsyncEngine, run_id: int, *, chunk: int = MATERIAL
             .where(CampaignRun.id == run_id, CampaignRun.status == "materialising")
             .values(status="sending")
         )
+    log.info("запуск №%s рассылки №%s: записано %s доставок", run_id, campaign.id, inserted,
+             extra={"event": "run.materialised", "run_id": run_id, "campaign_id": campaign.id,
+                    "deliveries": inserted})
     return inserted
 
 
@@ -298,7 +304,7 @@ async def failover(
 
 
 _FINISHED = text(
-    "SELECT id FROM campaign_runs WHERE status = 'sending' AND NOT EXISTS ("
+    "SELECT id, campaign_id FROM campaign_runs WHERE status = 'sending' AND NOT EXISTS ("
     "SELECT 1 FROM deliveries d WHERE d.run_id = campaign_runs.id "
     "AND d.status IN ('pending', 'claimed', 'paused'))"
 )
@@ -315,7 +321,8 @@ async def finish_runs(engine: AsyncEngine, reader: AsyncEngine | None = None) ->
                 return []
     async with writing(engine) as conn:
         found = await conn.execute(_FINISHED)
-        ids = [int(row[0]) for row in found.all()]
+        finished = {int(row[0]): int(row[1]) for row in found.all()}
+        ids = list(finished)
         if ids:
             await conn.execute(
                 update(CampaignRun)
@@ -330,6 +337,9 @@ async def finish_runs(engine: AsyncEngine, reader: AsyncEngine | None = None) ->
                     "AND r.status IN ('materialising', 'sending'))"
                 )
             )
+    for run_id, campaign_id in finished.items():
+        log.info("запуск №%s рассылки №%s завершён", run_id, campaign_id, extra={
+            "event": "run.finished", "run_id": run_id, "campaign_id": campaign_id})
     return ids
 
 
