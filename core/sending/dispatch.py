@@ -18,14 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.audience.contacts import mark_contacts
 from core.campaigns.media import save_media_ref
-from core.ports import Capabilities, Channel, ChannelError, DeliveryResult, Outbound, Status
+from core.ports import Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.sending import outbox
 from core.sending.budget import Budget
 from core.sending.metrics import SenderMetrics
 from core.sending.outbox import Claimed, Outcome, Policy
 from core.sending.plan import RunPlan, load_plan, with_media_ref
 from core.sending.poll_runs import PollCall, record_landings
-from core.sending.ratelimit import KeyedSpacing, Pacer
 from core.sending.replies import (
     ClaimedReply,
     claim_replies,
@@ -37,55 +36,17 @@ from core.sending.replies import (
     reply_row,
 )
 from core.sending.runs import finish_runs
+from core.sending.wakeful import each_wake
+from core.sending.waves import MAX_WAVE, WAVE_S, build_pacer, in_flight_limit, wave_size
 from core.storage.engine import writing
 
 log = logging.getLogger("rupor.dispatch")
 
-WAVE_S = 0.5  # seconds of sending claimed at once
-MAX_WAVE = 5_000  # deliveries: bounds memory and what a crash can leave uncertain
 MAX_CALLS_IN_FLIGHT = 256  # adapters keep at least this many connections open
-IN_FLIGHT_S = 1.0  # seconds of sending a sender may hold claimed (at least two waves)
+MAX_REPLIES_IN_FLIGHT = 32  # replies being sent at once (apart from the broadcast's calls)
 FLUSH_S = 0.1  # results wait at most this long before they are written
 IDLE_POLL_S = 1.0  # runs created by other processes are seen within this time
 FAULT_PAUSE_S = 30.0  # an adapter-wide fault (bad token, platform down) pauses the channel
-
-
-def wave_size(caps: Capabilities, max_wave: int = MAX_WAVE) -> int:
-    """Deliveries claimed at once: half a second of sending, at most `max_wave`."""
-    per_call = caps.max_recipients_per_call
-    calls = max(1, math.ceil(caps.calls_per_second * WAVE_S))
-    # A cap that is a multiple of the call size leaves no short call in a wave
-    # (5,000 = 16 x 300 + 200 would cost Viber one request in seventeen).
-    cap = max(per_call, max_wave // per_call * per_call)
-    return min(cap, calls * per_call)
-
-
-def in_flight_limit(caps: Capabilities, max_wave: int = MAX_WAVE) -> int:
-    """Deliveries a sender holds claimed but unrecorded (what a crash can leave uncertain):
-    two waves, and whole waves enough for IN_FLIGHT_S of sending at the sustained ceiling,
-    so claiming and recording never leave the pacer without work while answers are slow."""
-    wave = wave_size(caps, max_wave)
-    calls_per_s = caps.calls_per_second
-    if caps.window_calls and caps.window_s:
-        calls_per_s = min(calls_per_s, caps.window_calls / caps.window_s)
-    per_s = calls_per_s * caps.max_recipients_per_call
-    return wave * max(2, math.ceil(per_s * IN_FLIGHT_S / wave))
-
-
-def build_pacer(channel: Channel) -> Pacer:
-    caps = channel.capabilities
-    per_key: dict[str, KeyedSpacing] = {}
-    if caps.per_chat_interval_s > 0:
-        per_key["chat"] = KeyedSpacing(1, caps.per_chat_interval_s)
-    if caps.per_group_interval_s > 0:
-        per_minute = max(1, round(60 / caps.per_group_interval_s))
-        per_key["group"] = KeyedSpacing(per_minute, 60.0)
-    return Pacer(
-        caps.calls_per_second,
-        window_calls=caps.window_calls,
-        window_s=caps.window_s,
-        per_key=per_key,
-    )
 
 
 class ChannelSender:
@@ -119,6 +80,8 @@ class ChannelSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()  # new work may be there: stop idling
         self._results_ready = asyncio.Event()  # a wave's worth of results: write them now
+        self._replies_due = asyncio.Event()  # a reply may be queued: look now
+        self.replies_in_flight = asyncio.Semaphore(MAX_REPLIES_IN_FLIGHT)
 
     @property
     def name(self) -> str:
@@ -141,9 +104,14 @@ class ChannelSender:
         await recover_replies(self.engine, self.name)
         keeper = asyncio.create_task(self._keep_alive(stop), name=f"{self.name}-heartbeat")
         recorder = asyncio.create_task(self._record_loop(stop), name=f"{self.name}-recorder")
+        # Replies are looked for as soon as one is queued, not once a wave: the claim loop
+        # may wait a second for room in its budget while a person waits for an answer.
+        replier = asyncio.create_task(each_wake(
+            stop, self._replies_due, self._serve_replies, IDLE_POLL_S, f"{self.name}: replies"))
         try:
             await self._claim_loop(stop)
         finally:
+            await asyncio.gather(replier, return_exceptions=True)
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             stop.set()
@@ -157,19 +125,19 @@ class ChannelSender:
     async def send_one(self, recipient: str, message: Outbound) -> DeliveryResult:
         """One message to one chat through this channel's pacer, beside whatever it is
         broadcasting (a preview for the press secretary); never raises for a refusal."""
-        (result,) = await self._send_paced([recipient], message)
+        (result,) = await self._send_paced([recipient], message, urgent=True)
         await self._absorb(0, [result])
         return result
 
     def wake(self) -> None:
-        """A new run was created in this process: look for work now."""
+        """A new run or reply was queued in this process: look for work now."""
         self._wake.set()
+        self._replies_due.set()
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             # Cleared before looking for work, so a wake-up during the look is not lost.
             self._wake.clear()
-            await self._serve_replies()
             wave = self.wave_size
             self.budget.limit = in_flight_limit(self.channel.capabilities, self.max_wave)
             await self.budget.reserve(wave)
@@ -187,16 +155,17 @@ class ChannelSender:
                 task.add_done_callback(self._call_done)
 
     async def _serve_replies(self) -> None:
-        """Answers to members go first, through the same pacer as the campaigns."""
+        """Answers go first, through the same pacer as the campaigns: each takes the next
+        slot of the bot-wide ceiling (Pacer urgent), never waits for the queued calls."""
         if not await replies_due(self.reader or self.engine, self.name):
             return
         quota = max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2))
         edits = self.channel.capabilities.edits_messages
         for reply in await claim_replies(self.engine, self.name, quota, edits=edits):
-            await self.calls_in_flight.acquire()
+            await self.replies_in_flight.acquire()
             task = asyncio.create_task(self._deliver_reply(reply))
             self._tasks.add(task)
-            task.add_done_callback(self._call_done)
+            task.add_done_callback(self._reply_done)
 
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
         # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute).
@@ -208,7 +177,7 @@ class ChannelSender:
             done = DeliveryResult(reply.recipient, Status.SENT)
             await record_replies(self.engine, [reply_row(reply, done, time.time())])
             return
-        (result,) = await self._send_paced([reply.recipient], message, key)
+        (result,) = await self._send_paced([reply.recipient], message, key, urgent=True)
         await self._absorb(0, [result])
         await record_reply(self.engine, self.name, reply, message, result)
         if result.status in outbox.FINAL_FOR_CONTACT:
@@ -220,13 +189,19 @@ class ChannelSender:
     async def _edit_paced(self, reply: ClaimedReply, keys: dict[str, Hashable]) -> bool:
         """Change the message the member answered, paced as a send; False if not changed."""
         await asyncio.sleep(max(0.0, self.pacer.key_ready_at(keys) - time.monotonic()))
-        slot = await self.pacer.acquire(keys)
+        slot = await self.pacer.acquire(keys, urgent=True)
         try:
             result = await edit_before(self.channel, reply)
         finally:
             slot.finish()
         await self._absorb(0, [result])
         return result.status is Status.SENT
+
+    def _reply_done(self, task: asyncio.Task[None]) -> None:
+        self.replies_in_flight.release()
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s: a reply task failed", self.name, exc_info=task.exception())
 
     def _call_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -319,12 +294,12 @@ class ChannelSender:
 
     async def _send_paced(
         self, recipients: list[str], part: Outbound | PollCall,
-        keys: dict[str, Hashable] | None = None,
+        keys: dict[str, Hashable] | None = None, *, urgent: bool = False,
     ) -> list[DeliveryResult]:
         if keys is None:
             keys = {"chat": recipients[0]} if len(recipients) == 1 else {}
         await asyncio.sleep(max(0.0, self.pacer.key_ready_at(keys) - time.monotonic()))
-        slot = await self.pacer.acquire(keys)
+        slot = await self.pacer.acquire(keys, urgent=urgent)
         try:
             results = await (part.send_on(self.channel, recipients) if isinstance(part, PollCall)
                              else self.channel.send(recipients, part))
