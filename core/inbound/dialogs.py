@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.audience import members
 from core.audience.members import ContactRow
-from core.inbound import dialogs_batch
+from core.inbound import dialogs_batch, erasure
 from core.inbound.statements import CoreStatements, InboxStatements
 from core.polls.ballot.record import is_vote, record_votes
 from core.ports import (
@@ -72,6 +72,7 @@ class DialogTexts:
     feedback_thanks_former: str  # to a member who left: heard, and how to come back
     help: str
     no_orgs: str
+    erase: erasure.ErasureTexts  # /delete_me (core.inbound.erasure)
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,9 @@ class Dialogs:
             return await self._young(conn, contact, value == "yes")
         if kind == "stop":
             return await self._stop(conn, contact)
+        if kind == "erase":
+            answer = await erasure.press(conn, contact, value, self.t.erase)
+            return None if answer is None else Reply(*answer)
         if kind == "resubscribe":
             return await self._start(conn, contact, value or None, "resubscribe_btn")
         if kind == "start":
@@ -310,6 +314,8 @@ class Dialogs:
             return await self._stop(conn, contact)
         if command.name == "link":
             return await self._link(conn, contact, command.args)
+        if command.name in erasure.COMMANDS and contact.status != erasure.ERASED:
+            return Reply(*await erasure.ask(conn, contact, self.t.erase))
         return Reply(self.t.help, self._menu() if contact.status == "active" else ())
 
     async def _stop(self, conn: AsyncConnection, contact: ContactRow) -> Reply:

@@ -23,6 +23,7 @@ from core.ports import (
     Span,
     Status,
 )
+from core.privacy.erase import release
 from core.sending.reply_files import keep_ref, media_json, media_of, reply_files
 from core.storage.engine import writing
 from core.storage.models import Reply
@@ -118,6 +119,7 @@ class ClaimedReply:
     edit: MessageEdit | None = None  # made first, when the channel edits messages
     unedited: Outbound | None = None  # sent instead of `message` if the edit failed
     edit_only: bool = False  # with an edit: nothing is sent once the edit is made
+    last: bool = False  # the goodbye to an erased member: their messenger id goes once sent
 
 
 _CLAIM = (
@@ -146,7 +148,7 @@ async def claim_replies(
     engine: AsyncEngine, channel: str, limit: int, *, edits: bool = False
 ) -> list[ClaimedReply]:
     """Claim due replies; `edits`: the channel can change sent messages (Capabilities)."""
-    async with writing(engine) as conn:
+    async with writing(engine, urgent=True) as conn:  # a person waits: ahead of broadcasts
         rows = (
             await conn.execute(
                 text(_CLAIM), {"channel": channel, "now": time.time(), "limit": limit}
@@ -173,7 +175,7 @@ async def claim_replies(
         claimed.append(
             ClaimedReply(
                 row.id, row.contact_id, recipient, row.attempts, message, is_group, edit, unedited,
-                only,
+                only, bool(content.get("last")),
             )
         )
     return claimed
@@ -250,6 +252,9 @@ async def record_reply(engine: AsyncEngine, channel: str, claimed: ClaimedReply,
     """One reply's result, and the file handle its send created."""
     await record_replies(engine, [reply_row(claimed, result, time.time())])
     await keep_ref(engine, channel, message, result)
+    if claimed.last:
+        async with writing(engine) as conn:
+            await release(conn, claimed.contact_id)
 
 
 async def recover_replies(engine: AsyncEngine, channel: str) -> None:
