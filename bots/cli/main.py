@@ -13,6 +13,7 @@ import click
 
 from bots.cli import admins as cli_admins
 from bots.cli import audience as cli_audience
+from bots.cli import backup as cli_backup
 from bots.cli import campaigns as cli_campaigns
 from bots.cli import digest as cli_digest
 from bots.cli import invites as cli_invites
@@ -133,6 +134,7 @@ cli.add_command(cli_admins.audit)
 cli.add_command(cli_polls.poll)
 cli.add_command(cli_digest.digest)
 cli.add_command(sandbox_command)
+cli.add_command(cli_backup.backup)
 
 
 def main() -> None:
