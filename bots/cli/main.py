@@ -17,6 +17,7 @@ from bots.cli import backup as cli_backup
 from bots.cli import campaigns as cli_campaigns
 from bots.cli import digest as cli_digest
 from bots.cli import invites as cli_invites
+from bots.cli import people as cli_people
 from bots.cli import polls as cli_polls
 from bots.cli.context import AppContext, pass_app
 from bots.console import fail, show
@@ -133,6 +134,7 @@ cli.add_command(cli_admins.admins)
 cli.add_command(cli_admins.audit)
 cli.add_command(cli_polls.poll)
 cli.add_command(cli_digest.digest)
+cli.add_command(cli_people.people)
 cli.add_command(sandbox_command)
 cli.add_command(cli_backup.backup)
 
