@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.access.audit import record
+from core.privacy import mentions
 from core.privacy.subject import Subject, subject_of, table, where
 from core.privacy.tables import ACCOUNT, ACTOR, FINDERS, OWN_INBOUND
 from core.storage.models import (
@@ -48,6 +49,9 @@ async def erase(
         counts[name] = counts.get(name, 0) + _rows(await conn.execute(statement))
     counts["votes"] = await _rekey(conn, "votes", who)
     counts["poll_voters"] = await _rekey(conn, "poll_voters", who)
+    names = {account: placeholder(cid) for cid, (_, account) in zip(
+        who.contact_ids, who.accounts, strict=True)}
+    counts["audit_details"] = await mentions.scrub(conn, who, names)
     counts.update(await _rename_accounts(conn, who))
     counts["consents"] = await _record_erasure(conn, who)
     counts["contacts"] = await _tombstones(conn, who, keep_until_sent)

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.privacy.subject import subject_of, table, where
+from core.privacy import mentions
+from core.privacy.subject import Subject, subject_of, table, where
 from core.privacy.tables import FINDERS
 from core.storage.models import Organization, Person, utcnow
 
@@ -19,7 +20,8 @@ class NoSuchPerson(LookupError):
 
 
 async def export(engine: AsyncEngine, person_id: int) -> dict[str, Any]:
-    """{"person", "organization", "exported_at", "tables": {table: [row, …]}}."""
+    """{"person", "organization", "accounts", "exported_at", "tables": {table: [row, …]}};
+    audit entries where they acted or whose details name one of their accounts."""
     async with engine.connect() as conn:
         found = (
             await conn.execute(
@@ -36,6 +38,7 @@ async def export(engine: AsyncEngine, person_id: int) -> dict[str, Any]:
             t = table(name)
             rows = await conn.execute(select(t).where(where(name, finders, who)))
             tables[name] = [_jsonable(dict(row._mapping)) for row in rows]
+        tables["audit"] += await _named_in_details(conn, who, tables["audit"])
     return {
         "person": tables["people"][0],
         "organization": found.full_name,
@@ -43,6 +46,17 @@ async def export(engine: AsyncEngine, person_id: int) -> dict[str, Any]:
         "exported_at": utcnow().isoformat(),
         "tables": tables,
     }
+
+
+async def _named_in_details(
+    conn: AsyncConnection, who: Subject, acted: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Audit entries about them (a role given to them) that they did not make themselves."""
+    seen = {entry["id"] for entry in acted}
+    named = [row.id for row in await mentions.mentioning(conn, who) if row.id not in seen]
+    audit = table("audit")
+    rows = await conn.execute(select(audit).where(audit.c.id.in_(named)).order_by(audit.c.id))
+    return [_jsonable(dict(row._mapping)) for row in rows]
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

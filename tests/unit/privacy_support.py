@@ -50,6 +50,8 @@ async def member_with_everything(engine: AsyncEngine) -> Stored:
         await conn.execute(insert(PersonTag).values(person_id=person_id, tag=TAG))
         await grant(conn, "telegram", ACCOUNT, AccessRole.PRESS, "cli")
         await record(conn, ACCOUNT, "chat.post", {"step": "confirm"}, channel="telegram")
+        await record(conn, "cli", "admins.grant",
+                     {"channel": "telegram", "external_id": ACCOUNT, "role": "press"})
         poll = (await conn.execute(insert(Poll).values(
             question="Удобна ли дата?", options=["да", "нет"], created_by=f"telegram:{ACCOUNT}",
         ).returning(Poll.id))).scalar_one()
