@@ -19,6 +19,7 @@ from rich.table import Table
 
 from bots.console import number, show, table
 from bots.demo_chat import post_through_chat
+from bots.demo_poll import poll_demo
 from bots.registry import capabilities
 from bots.report_view import render_report, report_view, write_chart
 from bots.run_view import SendingProgress
@@ -156,6 +157,9 @@ async def run_demo(base: Path | None = None, *, members: int = 3000, seed: int =
         show(_platforms_view(sandbox.union.stats()["summary"]))
         say(f"\nПолный отчёт (каждая школа): {workdir / 'report.txt'}")
         say(f"Диаграмма доходимости по районам: {chart}")
+        say("\nОпрос совета молодых педагогов — пресс-секретарь создаёт его в Telegram:")
+        poll_chart = await poll_demo(sandbox, settings, workdir, say)
+        say(f"Диаграмма итогов опроса: {poll_chart}")
         say(f"База данных: {settings.database.url}  "
             f"(rupor --config {workdir / 'config.toml'} …)")
     finally:

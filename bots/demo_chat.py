@@ -91,6 +91,11 @@ class Chat:
             expect)
 
     def _show(self, message: dict[str, Any]) -> None:
+        if "poll" in message:  # the /poll preview: Telegram's own poll
+            poll = message["poll"]
+            options = [option["text"] for option in poll.get("options", [])]
+            self.say(f"  Бот: [опрос] {poll.get('question', '')}  {options}")
+            return
         if "document" in message:
             self.say(f"  Бот: [листовка {message['document'].get('file_name', '')}] "
                      f"{_text(message)[:70]}")
