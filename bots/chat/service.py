@@ -81,11 +81,11 @@ class ChatService:
     async def round(self) -> None:
         """Start a lane for every account with queued events; refresh the route cache."""
         states = await drafts.every_state(self.ctx.reader)
-        if time.monotonic() - self._refreshed > STAFF_REFRESH_S:
-            await self.refresh_staff(states)
-        for state in states:
+        for state in states:  # first: the rest of the round is nobody's answer
             if state.queue:
                 self.lanes.start((state.channel, state.account))
+        if time.monotonic() - self._refreshed > STAFF_REFRESH_S:
+            await self.refresh_staff(states)
         if self.ctx.desk is not None:
             await self.ctx.desk.round()
         await public_runs.publish_started(self.ctx, self.on_replies)  # scheduled runs' pages
@@ -121,7 +121,7 @@ class ChatService:
 
     async def _commit(self, turn: Turn) -> None:
         channel, account = turn.channel, turn.state.account
-        async with writing(self.ctx.engine) as conn:
+        async with writing(self.ctx.engine, urgent=True) as conn:  # ahead of broadcast batches
             current = await drafts.load(conn, channel, account)
             if not current.queue or current.queue[0] != turn.inbound_id:
                 return  # handled by another process meanwhile

@@ -294,7 +294,7 @@ class Inbox:
         done: list[int] = []
         interrupted: set[stored.Key] = set()
         try:
-            async with writing(self.engine) as conn:
+            async with writing(self.engine, urgent=True) as conn:
                 still = await stored.still_unhandled(conn, [i for i, _ in left])
                 for item in left:
                     if item[0] not in still:

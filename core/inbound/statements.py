@@ -277,9 +277,9 @@ async def in_batch_transaction(
     tests use to run the PostgreSQL code on SQLite) with SQLAlchemy Core."""
     twin = None if portable else sqlite_twin_of(engine)
     if twin is None:
-        async with writing(engine) as conn:
+        async with writing(engine, urgent=True) as conn:
             return await conn.run_sync(lambda sync_conn: work(CoreStatements(sync_conn)))
-    async with write_lock(engine):
+    async with write_lock(engine).held(urgent=True):  # people wait for what they sent
         return await asyncio.to_thread(_run_on_sqlite, twin, work)
 
 

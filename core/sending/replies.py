@@ -148,7 +148,7 @@ async def claim_replies(
     engine: AsyncEngine, channel: str, limit: int, *, edits: bool = False
 ) -> list[ClaimedReply]:
     """Claim due replies; `edits`: the channel can change sent messages (Capabilities)."""
-    async with writing(engine) as conn:
+    async with writing(engine, urgent=True) as conn:  # a person waits: ahead of broadcasts
         rows = (
             await conn.execute(
                 text(_CLAIM), {"channel": channel, "now": time.time(), "limit": limit}

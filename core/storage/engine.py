@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from core.config import async_database_url
+from core.storage.write_lock import WriteLock
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 T = TypeVar("T")
@@ -85,26 +86,28 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, WriteLock] = weakref.WeakKeyDictionary()
 
 
-def write_lock(engine: AsyncEngine) -> asyncio.Lock:
+def write_lock(engine: AsyncEngine) -> WriteLock:
     """The lock `writing` queues on, for writers that open their transaction elsewhere."""
     lock = _WRITERS.get(engine)
     if lock is None:
-        lock = _WRITERS[engine] = asyncio.Lock()
+        lock = _WRITERS[engine] = WriteLock()
     return lock
 
 
 @contextlib.asynccontextmanager
-async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A write transaction that queues behind this process's other hot-path writers.
+async def writing(engine: AsyncEngine, *, urgent: bool = False
+                  ) -> AsyncIterator[AsyncConnection]:
+    """A write transaction that queues behind this process's other hot-path writers
+    (`urgent`: ahead of them — a person waits for it; see core.storage.write_lock).
 
     SQLite has one writer at a time; when two of our connections meet at its lock, its busy
     handler sleeps in steps of 1 to 100 ms. Queueing in the event loop instead hands the
     lock over at once. Other processes still meet at SQLite's lock (busy timeout).
     """
-    async with write_lock(engine), engine.begin() as conn:
+    async with write_lock(engine).held(urgent=urgent), engine.begin() as conn:
         yield conn
 
 
