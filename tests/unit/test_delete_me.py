@@ -68,3 +68,25 @@ async def test_an_unsubscribe_stops_the_next_claimed_batch(engine: AsyncEngine) 
     assert waiting not in {c.recipient for c in rest}
     assert len(rest) == 10 - 3 - 1  # the claimed batch was not touched: it still goes
     assert run_id
+
+
+async def test_a_newcomer_without_consent_can_delete_their_account_too(
+    engine: AsyncEngine,
+) -> None:
+    from core.inbound.dialogs import Dialogs
+    from core.inbound.inbox import Inbox
+    from core.ports import Subscribed
+    from tests.unit.test_dialogs_consent import Member
+
+    await make_union(engine)
+    member = Member(Inbox(engine, Dialogs(DIALOG)), engine, "vk", "55501")
+    await member.send(Subscribed, None)  # asked for consent, never answered
+    contact = await member.contact()
+    assert contact.person_id is None
+    await member.send(Command, "delete_me", "")
+    await member.send(ButtonPress, "erase:yes")
+    assert [text_of(r) for r in await member.replies()] == [T.goodbye]
+    vk = RecordingChannel("vk")
+    await asyncio.wait_for(drain(engine, vk), 30)
+    assert [who for who, _ in vk.sent] == ["55501"]
+    assert (await contact_row(engine, contact.id)).external_id == f"erased-{contact.id}"
