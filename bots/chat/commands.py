@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bots.chat import texts
-from bots.chat.figures import AS_OF, PROGRESS_AS_OF, count_audience
+from bots.chat.figures import AS_OF, PROGRESS_AS_OF, count_audience, count_progress
 from bots.chat.turn import ChatContext, Turn, allowed
 from bots.report_view import render_report, write_chart
 from core.access.audit import Result
@@ -24,7 +24,7 @@ from core.campaigns.scheduled import pause_campaign, resume_campaign
 from core.campaigns.store import cancel_campaign
 from core.ports import Command, MediaFile, Outbound, Span
 from core.reach.report import reach_report
-from core.storage.models import Campaign, CampaignRun, Delivery
+from core.storage.models import Campaign
 from scheduler.recurrence import cron_words
 
 MAX_REPORT_CHARS = 3500  # Telegram takes 4096; the rest is in the chart and the CLI
@@ -50,7 +50,7 @@ async def _plan_line(ctx: ChatContext, row: tuple[int, str, str, datetime | None
         return texts.PLAN_PAUSED.format(id=campaign_id, title=title)
     if status == "running" and cron is None:
         counted = await ctx.figures.progress.get(
-            campaign_id, lambda: _progress(ctx.reader, campaign_id))
+            campaign_id, lambda: count_progress(ctx.reader, campaign_id))
         done, total = counted.value
         line = texts.PLAN_RUNNING.format(id=campaign_id, title=title, done=done, total=total)
         if counted.cached:
@@ -64,18 +64,6 @@ async def _plan_line(ctx: ChatContext, row: tuple[int, str, str, datetime | None
     else:
         schedule = "сразу"
     return texts.PLAN_SCHEDULED.format(id=campaign_id, title=title, schedule=schedule)
-
-
-async def _progress(reader: AsyncEngine, campaign_id: int) -> tuple[int, int]:
-    async with reader.connect() as conn:
-        rows = (await conn.execute(
-            select(Delivery.status, func.count()).join(CampaignRun,
-                                                       CampaignRun.id == Delivery.run_id)
-            .where(CampaignRun.campaign_id == campaign_id, Delivery.channel.is_not(None))
-            .group_by(Delivery.status))).all()
-    total = sum(int(n) for _, n in rows)
-    done = sum(int(n) for s, n in rows if s in ("sent", "delivered", "read"))
-    return done, total
 
 
 def campaign_id_of(turn: Turn, name: str) -> int | None:
