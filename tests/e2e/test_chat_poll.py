@@ -1,16 +1,20 @@
 """The press secretary's /poll dialogue through the sandbox (issue 15, item 1's chat half):
 question, options, single choice, named, young teachers, a deadline in Russian, no
 reminder, now; the preview is the native poll itself; young teachers get it and vote;
-/results shows the live tallies and the chart; a member's /poll is refused."""
+/results shows the live tallies and the chart; at closing the press secretary and (as
+chosen) the members get the results and the Telegram poll is stopped; a member's /poll is
+refused."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from core.polls.closing import close_poll
 from core.storage.models import Audit
-from tests.e2e.chat_support import make_press, press, say
+from tests.e2e.chat_support import make_press, press, received, say
 from tests.e2e.poll_support import YOUNG_UNION, outsider, polls, tallies, young_teacher
 from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
 
@@ -59,6 +63,14 @@ async def test_a_poll_from_the_telegram_chat(rigs: list[Rig], tmp_path: Path, db
         audits = (await conn.execute(select(Audit.action, Audit.result)
                                      .where(Audit.action == "chat.poll"))).all()
     assert [tuple(a) for a in audits] == [("chat.poll", "ok")]
+
+    await close_poll(rig.engine, poll.id, "cli", datetime.now(UTC))  # rupor poll close
+    told = await received(rig, secretary, "Завершён")
+    assert f"Опрос №{poll.id}" in told.text and f"/results {poll.id}" in told.text
+    await received(rig, member, "Итоги опроса")  # created with «Сообщить итоги участникам»
+    line = next(line for line in member.chat() if line.poll_id)
+    await wait_for(lambda: rig.sandbox.telegram.poll(str(line.poll_id))["is_closed"],
+                   "the member's poll stopped")
 
 
 async def test_a_member_may_not_start_a_poll(rigs: list[Rig], tmp_path: Path, db_url: str
