@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.polls.closing import close_poll
 from core.storage.models import Audit
-from tests.e2e.chat_support import make_press, press, received, say
+from tests.e2e.chat_support import campaigns, make_press, press, received, say
 from tests.e2e.poll_support import YOUNG_UNION, outsider, polls, tallies, young_teacher
 from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
 
@@ -82,3 +82,29 @@ async def test_a_member_may_not_start_a_poll(rigs: list[Rig], tmp_path: Path, db
     refused = await answer(member, lambda: member.say("/poll"), contains="")
     assert "Напишите вопрос" not in refused.text
     assert await polls(rig) == []
+
+
+async def test_a_scheduled_anonymous_poll_from_vk(rigs: list[Rig], tmp_path: Path, db_url: str
+                                                  ) -> None:
+    rig = await Rig.open(tmp_path, db_url, POLLING, YOUNG_UNION)
+    rigs.append(rig)
+    secretary = rig.subscriber("vk")
+    await make_press(rig, secretary)
+    await rig.start()
+    await say(secretary, "/poll", contains="Напишите вопрос")
+    await say(secretary, "Какие темы взять для школы молодого педагога?",
+              contains="Варианты ответа")
+    await say(secretary, "Цифровые сервисы\nПраво\nПсихология", contains="Сколько вариантов")
+    await press(secretary, "Несколько вариантов", contains="анонимный или именной")
+    await press(secretary, "Анонимный", contains="Кого спрашиваем")
+    await press(secretary, "Весь регион", contains="До какого времени")
+    await say(secretary, "послезавтра в 18:00", contains="Напомнить")
+    await press(secretary, "Без напоминания", contains="Когда отправить")
+    summary = await say(secretary, "завтра в 10:00", contains="Так опрос увидят")
+    assert "ВКонтакте:" in summary.text and "анонимный" in summary.text
+    done = await press(secretary, "✅ Создать опрос", contains="Опрос №")
+    assert "уйдёт завтра" in done.text
+    (poll,) = await polls(rig)
+    assert (poll.anonymous, poll.allows_multiple, poll.audience) == (True, True, "all")
+    ((_, status, audience, run_at, _),) = await campaigns(rig)
+    assert (status, audience) == ("scheduled", "all") and run_at is not None
