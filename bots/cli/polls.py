@@ -64,10 +64,12 @@ def poll() -> None:
 @click.option("--remind", metavar="КОГДА", help="Напомнить не проголосовавшим в это время.")
 @click.option("--now", "now_flag", is_flag=True, help="Отправить сейчас (так и по умолчанию).")
 @click.option("--at", "at", metavar="КОГДА", help="Отправить позже: «завтра в 10:00».")
+@click.option("--announce-members", is_flag=True,
+              help="Сообщить итоги участникам, когда опрос закроется.")
 @pass_app
 def create(app: AppContext, question: str, options: tuple[str, ...], multiple: bool,
            anonymous: bool, segment: str, until: str, remind: str | None, now_flag: bool,
-           at: str | None) -> None:
+           at: str | None, announce_members: bool) -> None:
     """Создать опрос и показать, скольким он уйдёт, когда уйдёт и когда закроется."""
     settings = app.settings
     if now_flag and at:
@@ -77,6 +79,7 @@ def create(app: AppContext, question: str, options: tuple[str, ...], multiple: b
         anonymous=anonymous, audience=segment,
         remind_at=_moment(settings, remind, "--remind") if remind else None,
         start_at=_moment(settings, at, "--at") if at else None,
+        announce_members=announce_members,
     )
     try:
         asyncio.run(_create(app, new))

@@ -39,7 +39,7 @@ async def _deliver_and_vote(url: str) -> None:
 
 def test_create_list_results_close(tmp_path: Path) -> None:
     rupor = rupor_with_members(tmp_path)
-    created = rupor(*CREATE, "--remind", "2030-12-19T12:00")
+    created = rupor(*CREATE, "--remind", "2030-12-19T12:00", "--announce-members")
     assert created.exit_code == 0, created.output
     assert "Опрос №1 создан" in created.output and "telegram" in created.output
     assert "Закроется" in created.output and "Напоминание" in created.output
@@ -54,6 +54,7 @@ def test_create_list_results_close(tmp_path: Path) -> None:
     shown = rupor("poll", "results", "1", "--png", str(chart))
     assert "Проголосовали 1 из 2" in shown.output and chart.read_bytes()[:4] == b"\x89PNG"
     assert rupor("poll", "close", "1").exit_code == 0
+    assert asyncio.run(_announces(f"sqlite:///{tmp_path / 'rupor.sqlite3'}"))
     again = rupor("poll", "close", "1")
     assert again.exit_code == 1 and "уже завершён" in again.output
 
@@ -73,3 +74,18 @@ def test_refusals_are_one_russian_line(tmp_path: Path) -> None:
         result = rupor(*args)
         assert result.exit_code in (1, 2) and said in result.output, (args, result.output)
         assert result.output.count("\n") == 1
+
+
+async def _announces(url: str) -> bool:
+    """The poll was created to tell its members the results (--announce-members)."""
+    from sqlalchemy import select
+
+    from core.storage.engine import create_engine
+    from core.storage.poll_tables import Poll
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return bool((await conn.execute(select(Poll.announce_members))).scalar())
+    finally:
+        await engine.dispose()
