@@ -192,12 +192,13 @@ async def test_a_second_campaign_never_calls_those_who_left(broadcast: Broadcast
     active_tg = sum(1 for key in new if key[0] == "telegram" and rig.state(key) == "active")
     sends = [s["telegram"]["requests_by_method"].get("sendMessage", 0)
              for s in (stats_before, stats)]
-    # The staff chat the sandbox presets is told once that the campaign finished.
+    # The staff chat the sandbox presets hears that a campaign finished (the first one's
+    # news may go out during this run, this one's after it): not a member, not counted.
     staff = str(rig.config.telegram_staff_chat_id)
     told = [s["telegram"]["accepted_messages_by_chat"].get(staff, 0)
             for s in (stats_before, stats)]
-    assert told[1] - told[0] == 1
-    assert sends[1] - sends[0] == active_tg + 1
+    assert 0 <= told[1] - told[0] <= 2
+    assert sends[1] - sends[0] - (told[1] - told[0]) == active_tg
     for code in ("400", "403"):
         assert (stats["telegram"]["errors_by_code"].get(code)
                 == stats_before["telegram"]["errors_by_code"].get(code)), code
