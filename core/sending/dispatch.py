@@ -161,11 +161,14 @@ class ChannelSender:
             return
         quota = max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2))
         edits = self.channel.capabilities.edits_messages
-        for reply in await claim_replies(self.engine, self.name, quota, edits=edits):
+        claimed = await claim_replies(self.engine, self.name, quota, edits=edits)
+        for reply in claimed:
             await self.replies_in_flight.acquire()
             task = asyncio.create_task(self._deliver_reply(reply))
             self._tasks.add(task)
             task.add_done_callback(self._reply_done)
+        if len(claimed) == quota:  # a flood of replies: half the ceiling, as before
+            await asyncio.sleep(WAVE_S)
 
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
         # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute).
