@@ -106,7 +106,8 @@ async def test_healthz_metrics_and_json_logs_of_a_small_campaign(tmp_path: Path)
     handler.setFormatter(JsonLines())
     root = logging.getLogger()
     root.addHandler(handler)
-    level, root.level = root.level, logging.INFO
+    level = root.level
+    root.setLevel(logging.INFO)  # setLevel, not .level =: loggers cache isEnabledFor
     try:
         await import_union(rig)
         async with running(rig) as (suite, base):
@@ -144,7 +145,7 @@ async def test_healthz_metrics_and_json_logs_of_a_small_campaign(tmp_path: Path)
         assert value(after, "rupor_inbound_updates_total", channel="telegram") >= 1
     finally:
         root.removeHandler(handler)
-        root.level = level
+        root.setLevel(level)
         await rig.close()
     events = [json.loads(line) for line in lines.getvalue().splitlines()]  # every line JSON
     ids = {(e["event"], e.get("campaign_id"), e.get("run_id")) for e in events}
