@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.polls.create import create_poll
 from core.polls.results import PollResults, poll_results
 from core.polls.spec import NewPoll
-from core.storage.poll_tables import Poll
+from core.storage.poll_tables import Poll, PollMessage
 from sandbox.union import Actor
 from tests.e2e.subs_support import SMALL, Rig, wait_for
 
@@ -85,3 +85,20 @@ async def got_poll(actor: Actor, question: str) -> None:
         return any(question in line.text for line in actor.chat())
 
     await wait_for(arrived, f"{actor} to get the poll", timeout=30)
+
+
+async def poll_recorded(rig: Rig, actor: Actor, poll_id: int) -> None:
+    """The sender has recorded where the poll landed for `actor`: a vote cast before that
+    commit is not matched to the poll (a known race, left for a later fix), so tests vote
+    after it, as a person reading the poll does."""
+    contact = await rig.contact(actor)
+    assert contact is not None
+
+    async def recorded() -> bool:
+        found = await rig.count(PollMessage, PollMessage.poll_id == poll_id,
+                                PollMessage.contact_id == contact.id)
+        return found > 0
+
+    who = f"{actor.platform}:{actor.external_id}"
+    await wait_for(recorded, f"the poll's send to {who} recorded", timeout=30)
+
