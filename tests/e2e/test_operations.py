@@ -131,7 +131,13 @@ async def test_healthz_metrics_and_json_logs_of_a_small_campaign(tmp_path: Path)
             await eventually(lambda: suite.ops is not None and
                              suite.ops.inbound.per_channel["telegram"] > 0, TIMEOUT_S,
                              "the member's message to reach the inbox")
-            await asyncio.sleep(2.1)  # the queue's figures are cached for CACHE_S (2 s)
+
+            async def settled() -> bool:  # the queue's figures are cached for a moment
+                series = parse_exposition((await fetch(base, "/metrics"))[1])
+                return all(value(series, "rupor_queue_depth", channel=channel,
+                                 status="pending") == 0 for channel in CHANNELS)
+
+            await eventually(settled, TIMEOUT_S, "the metrics to show an empty queue")
             after = parse_exposition((await fetch(base, "/metrics"))[1])
             status, body = await health(base)
         assert status == 200 and body["queue"]["vk"] == {"pending": 0, "claimed": 0}
