@@ -98,8 +98,13 @@ async def test_every_active_contact_got_the_leaflet_exactly_once(broadcast: Broa
     active = Counter(key[0] for key in broadcast.received if rig.state(key) == "active")
     assert min(active.values()) > 200, active  # all three channels really took part
     stats = rig.stats()
+    # The staff chat the sandbox presets may already have heard that the campaign finished.
+    staff = str(rig.config.telegram_staff_chat_id)
+    news = {"telegram": stats["telegram"]["accepted_messages_by_chat"].get(staff, 0)}
+    assert news["telegram"] <= 1
     for name in CHANNELS:
-        assert stats[name]["accepted_messages_total"] == active[name] * parts[name], name
+        members_got = stats[name]["accepted_messages_total"] - news.get(name, 0)
+        assert members_got == active[name] * parts[name], name
     # The leaflet went to each platform once and was reused for every member.
     assert stats["telegram"]["uploads_total"] == stats["vk"]["uploads_total"] == 1
     assert stats["viber"]["media_fetches"] == 1  # from our own server, by URL
