@@ -3,6 +3,8 @@ leaflet they send, and waiting for the bot's answers to them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from core.access.grants import grant, revoke
@@ -10,7 +12,7 @@ from core.access.rules import Role
 from core.storage.models import Campaign
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.union import Actor, ChatLine
-from tests.e2e.subs_support import Rig, answer, wait_for
+from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
 
 LEAFLET = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CAPTION = "**Листок** за май: индексация зарплаты"
@@ -19,6 +21,17 @@ CAPTION = "**Листок** за май: индексация зарплаты"
 async def make_press(rig: Rig, actor: Actor, role: Role = Role.PRESS) -> None:
     async with rig.engine.begin() as conn:
         await grant(conn, actor.platform, actor.external_id, role, "cli")
+
+
+async def press_rig(rigs: list[Rig], tmp_path: Path, db_url: str,
+                    platform: str = "telegram") -> tuple[Rig, Actor]:
+    """A started rig (polling) whose first subscriber on `platform` is a press secretary."""
+    rig = await Rig.open(tmp_path, db_url, POLLING)
+    rigs.append(rig)
+    secretary = rig.subscriber(platform)
+    await make_press(rig, secretary)
+    await rig.start()
+    return rig, secretary
 
 
 async def take_roles(rig: Rig, actor: Actor) -> None:

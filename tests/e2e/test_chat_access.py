@@ -13,7 +13,7 @@ from pathlib import Path
 from bots.registry import capabilities
 from core.campaigns.store import NewCampaign, create_campaign
 from sandbox.runner import TELEGRAM_TOKEN
-from tests.e2e.chat_support import campaigns, make_press, press, say, take_roles
+from tests.e2e.chat_support import campaigns, make_press, press, press_rig, say, take_roles
 from tests.e2e.subs_support import POLLING, Rig, wait_for
 
 
@@ -44,11 +44,7 @@ async def test_refusals(rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
 
 
 async def test_expiry_and_management(rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    secretary = rig.subscriber("telegram")
-    await make_press(rig, secretary)
-    await rig.start()
+    rig, secretary = await press_rig(rigs, tmp_path, db_url, "telegram")
     await say(secretary, "/post", contains="Пришлите текст")
     # In a thread: a blocking write in the event loop would wait for the suite's own open
     # write transaction (in this loop) until SQLite gave up with «database is locked».

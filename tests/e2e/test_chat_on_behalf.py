@@ -13,7 +13,7 @@ from typing import Any
 
 from core.access.texts import REFUSALS
 from sandbox.runner import TELEGRAM_TOKEN
-from tests.e2e.chat_support import campaigns, make_press
+from tests.e2e.chat_support import campaigns, make_press, press_rig
 from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
 
 
@@ -64,11 +64,7 @@ async def test_a_forwarded_command_is_refused(rigs: list[Rig], tmp_path: Path,
 
 async def test_a_command_on_behalf_of_a_chat_is_refused(rigs: list[Rig], tmp_path: Path,
                                                         db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    secretary = rig.subscriber("telegram")
-    await make_press(rig, secretary)
-    await rig.start()
+    rig, secretary = await press_rig(rigs, tmp_path, db_url, "telegram")
     telegram = rig.sandbox.telegram
     group = telegram.add_group("Аппарат комитета", member_ids=[int(secretary.external_id)])
     channel = telegram.add_channel("Канал комитета")

@@ -10,6 +10,7 @@ from tests.e2e.chat_support import (
     campaigns,
     make_press,
     press,
+    press_rig,
     received,
     say,
     send_leaflet,
@@ -60,11 +61,7 @@ async def test_post_a_text_on_vk(rigs: list[Rig], tmp_path: Path, db_url: str) -
 
 async def test_a_scheduled_post_and_a_restart_mid_dialogue(
         rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    secretary = rig.subscriber("telegram")
-    await make_press(rig, secretary)
-    await rig.start()
+    rig, secretary = await press_rig(rigs, tmp_path, db_url, "telegram")
     await say(secretary, "/post", contains="Пришлите текст")
     await say(secretary, "Отчётное собрание", contains="Кому отправить")
     await rig.restart()  # the draft lives in the database

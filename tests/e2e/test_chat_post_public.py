@@ -17,7 +17,7 @@ from core.campaigns.content import Content
 from core.campaigns.public import LEASE_S, UNKNOWN, Wall, guid, publish_once
 from core.storage.models import Campaign
 from sandbox.runner import CHANNEL_NAME, TELEGRAM_TOKEN
-from tests.e2e.chat_support import make_press, press, received, say, send_leaflet
+from tests.e2e.chat_support import make_press, press, press_rig, received, say, send_leaflet
 from tests.e2e.subs_support import POLLING, Rig, answer
 
 
@@ -117,11 +117,7 @@ async def _leave_intent(rig: Rig, campaign_id: int, run_id: int, pages: tuple[st
 
 async def test_a_refused_wall_post_is_told_with_the_reason(
         rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    secretary = rig.subscriber("vk")
-    await make_press(rig, secretary)
-    await rig.start()
+    rig, secretary = await press_rig(rigs, tmp_path, db_url, "vk")
     world = rig.sandbox.vk.world
     world.knobs = replace(world.knobs, admin_user_id=999)  # the token's user is no admin now
     await say(secretary, "/post", contains="Пришлите текст")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.chat_support import LEAFLET, campaigns, make_press, press, received, say
+from tests.e2e.chat_support import LEAFLET, campaigns, make_press, press, press_rig, received, say
 from tests.e2e.subs_support import POLLING, Rig, answer
 
 
@@ -40,11 +40,7 @@ async def test_post_a_leaflet_on_vk(rigs: list[Rig], tmp_path: Path, db_url: str
 
 async def test_a_file_that_is_no_leaflet_is_refused_on_vk(
         rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    secretary = rig.subscriber("vk")
-    await make_press(rig, secretary)
-    await rig.start()
+    rig, secretary = await press_rig(rigs, tmp_path, db_url, "vk")
     await say(secretary, "/post", contains="Пришлите текст")
     vk = rig.sandbox.vk
     refused = await answer(secretary, lambda: vk.send_document(
