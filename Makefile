@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-quick clean
+.PHONY: demo test test-long lint typecheck pytest bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q -x -p no:cacheprovider
+
+# The long trust tests (marked `long`): kill -9 series and outages lasting minutes.
+test-long: $(STAMP)
+	$(BIN)/pytest -q -x -p no:cacheprovider -m long
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --full
