@@ -32,7 +32,7 @@ async def targets(reader: AsyncEngine, channels: Mapping[str, object]) -> list[t
 def deliverer(reader: AsyncEngine, senders: Mapping[str, ChannelSender]) -> Deliver:
     async def deliver(built: Built, media_id: int) -> int:
         month, counts = built.content.month, built.counts
-        pdf = built.path.read_bytes()
+        pdf = built.pdf  # not built.path: the job's temporary folder is gone by now
         media = MediaFile(media_id, f"digest-{month.key}", default_name(month),
                           "application/pdf", len(pdf), content=pdf)
         caption = texts.DIGEST_READY.format(month=month.words, reports=counts["reports"],

@@ -4,7 +4,7 @@ and render the PDF in a worker thread (matplotlib and fpdf2 are CPU work)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +18,13 @@ from core.digest.reports import media_content
 
 @dataclass(frozen=True)
 class Built:
+    """A rendered digest. `path` is where it was written (the monthly job's copy is in a
+    temporary folder, gone once the job has stored it); `pdf` is the document itself, which
+    whoever delivers it reads."""
+
     path: Path
     content: MonthContent
+    pdf: bytes = field(default=b"", repr=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -41,4 +46,4 @@ async def build_digest(engine: AsyncEngine, month: Month, out: Path, default_tz:
              for report in content.reports for a in report.attachments}
     await asyncio.to_thread(render, content, out, files.__getitem__, tz,
                             now or datetime.now(UTC))
-    return Built(out, content)
+    return Built(out, content, out.read_bytes())

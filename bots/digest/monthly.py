@@ -15,17 +15,19 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.digest import texts
 from bots.digest.build import Built, build_digest, default_name
 from core.audience.members import contact_for
-from core.digest.content import union_of
+from core.digest.content import gather, union_of
 from core.digest.month import Month, digest_due, reminder_due
-from core.digest.reports import mark_once, reports_of, store_file, without_report
+from core.digest.reports import mark_once, store_file, without_report
 from core.ports import Sender, Span
 from core.sending.replies import queue_reply
 from core.storage.engine import writing
+from core.storage.models import KeyValue
 
 log = logging.getLogger("rupor.digest")
 
@@ -39,6 +41,11 @@ def reminded_key(month: Month) -> str:
 
 def built_key(month: Month) -> str:
     return f"digest:built:{month.key}"
+
+
+def pdf_key(month: Month) -> str:
+    """The media id of the month's digest PDF (what «Одобрить» sends)."""
+    return f"digest:pdf:{month.key}"
 
 
 def utc_now() -> datetime:
@@ -76,9 +83,9 @@ class MonthlyDigest:
         if month is not None:
             try:
                 await self.compile(month)
-            except Exception:  # the mark is set: told in the log, rebuilt by the CLI
-                log.exception("сборник за %s не собран; соберите: rupor digest build "
-                              "--month %s", month.words, month.key)
+            except Exception:  # told in the log; the next start within the week retries
+                log.exception("сборник за %s не собран (повторим при следующем запуске); "
+                              "вручную: rupor digest build --month %s", month.words, month.key)
 
     async def remind(self, month: Month) -> int:
         """Queue the reminder to the staff accounts without a report; how many (0 when it
@@ -98,23 +105,43 @@ class MonthlyDigest:
         return len(missing)
 
     async def compile(self, month: Month) -> Built | None:
-        """Build the month's digest and deliver it, once (None when done already, or when no
-        staff member reported: the digest is their reports compiled; the CLI builds any
-        month on request)."""
-        if not await reports_of(self.engine, month):
-            log.info("сборник за %s: отчётов сотрудников нет — не собирается", month.words)
+        """Build the month's digest and deliver it, once (None when done already, or when
+        the month has nothing to compile: no report, no campaign, no closed poll). A month
+        with campaigns or polls but no staff report still gets its digest: the members'
+        reach and the polls' results are the union's information work too."""
+        union, tz = await union_of(self.engine, self.default_tz)
+        if (await gather(self.engine, month, tz, union)).empty:
+            log.info("сборник за %s: ни отчётов, ни рассылок, ни опросов — не собирается",
+                     month.words)
             return None
         async with writing(self.engine) as conn:
             if not await mark_once(conn, built_key(month)):
                 return None
-        with tempfile.TemporaryDirectory(prefix="rupor-digest-") as folder:
-            built = await build_digest(self.engine, month, Path(folder) / default_name(month),
-                                       self.default_tz, self.clock())
-            stored = await store_file(self.engine, default_name(month), "application/pdf",
-                                      built.path.read_bytes())
-        async with writing(self.engine) as conn:
-            await mark_once(conn, f"digest:pdf:{month.key}", str(stored.media_id))
-        targets = await self.deliver(built, stored.media_id)
+        try:
+            built, media_id = await self._build(month)
+            targets = await self.deliver(built, media_id)
+        except Exception:
+            # Retried by the next tick (a restart within the week): a staff chat may then
+            # get the PDF twice, which is better than a digest that never reaches anyone.
+            await self._unmark(built_key(month))
+            raise
         log.info("сборник за %s собран и отправлен на одобрение (%d чатов)", month.words,
                  targets)
         return built
+
+    async def _build(self, month: Month) -> tuple[Built, int]:
+        """Render into a temporary folder and keep the PDF in `media`; the Built carries
+        the bytes, since the folder is removed before the digest is delivered."""
+        with tempfile.TemporaryDirectory(prefix="rupor-digest-") as folder:
+            built = await build_digest(self.engine, month, Path(folder) / default_name(month),
+                                       self.default_tz, self.clock())
+        stored = await store_file(self.engine, default_name(month), "application/pdf",
+                                  built.pdf)
+        async with writing(self.engine) as conn:
+            await conn.execute(delete(KeyValue).where(KeyValue.key == pdf_key(month)))
+            await mark_once(conn, pdf_key(month), str(stored.media_id))
+        return built, stored.media_id
+
+    async def _unmark(self, key: str) -> None:
+        async with writing(self.engine) as conn:
+            await conn.execute(delete(KeyValue).where(KeyValue.key == key))
