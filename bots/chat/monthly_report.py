@@ -107,7 +107,9 @@ async def _fetch(ctx: ChatContext, channel: str, event: Text) -> Attachment:
         raise NotReady(channel)
     if not hasattr(source, "fetch_file") or event.attachment is None:
         raise FileUnavailable(dt.FILE_NOT_HERE)
-    content = await cast(FileFetcher, source).fetch_file(event.attachment.split()[0])
+    # VK names its file by the URL the event carried (bots.vk.files), as /post's leaflet.
+    content = await cast(FileFetcher, source).fetch_file(event.attachment.split()[0],
+                                                         event.file_url)
     from core.campaigns.media import sniff
 
     mime = sniff(content) or "application/octet-stream"

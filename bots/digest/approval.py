@@ -1,4 +1,4 @@
-"""The digest posted for approval: the PDF with «Одобрить и разослать» / «Не рассылать»
+"""The digest posted for approval: the PDF with «Одобрить» / «Не рассылать»
 to the bound staff chats (core.staff.binding), or with none bound to the admins' private
 chats. The presses are the chat layer's (bots.chat.digest_approval)."""
 
