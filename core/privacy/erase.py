@@ -86,6 +86,10 @@ def _blanking(who: Subject) -> list[tuple[str, Any]]:
         ("link_codes", delete(LinkCode).where(LinkCode.person_id == person)),
         ("admin_grants", delete(table("admin_grants")).where(
             where("admin_grants", {"external_id": ACCOUNT}, who))),
+        # Their forum topic in the staff chat is named after them (the topic itself, on the
+        # platform, is the staff's to delete).
+        ("staff_topics", delete(table("staff_topics")).where(
+            where("staff_topics", FINDERS["staff_topics"], who))),
     ]
 
 

@@ -31,6 +31,7 @@ FINDERS: dict[str, dict[str, str]] = {
     "campaigns": {"created_by": ACTOR, "approved_by": ACTOR},
     "polls": {"created_by": ACTOR},
     "staff_reports": {"account": ACCOUNT},
+    "staff_topics": {"person_id": PERSON, "contact_id": CONTACT},
 }
 
 # Column names that point at a person wherever they appear (the completeness test).

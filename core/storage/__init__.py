@@ -5,9 +5,11 @@ Owns: `engine` (engines, the write lock, the SQLite twin), `models` (every table
 `schema` (upgrade, ensure_schema), `sqlite_values`, `state` (small key-value state),
 `poll_tables` (the poll tables, apart so that anonymous votes have a storage of their own;
 imported here so every user of the models sees the whole schema), `digest_tables` (the
-monthly staff reports, owned by core.digest).
+monthly staff reports, owned by core.digest), `staff_tables` (the staff chat's forum topics,
+owned by core.staff).
 May import: core.config only. Every other core package builds on this one.
 """
 
 from core.storage import digest_tables as digest_tables
 from core.storage import poll_tables as poll_tables
+from core.storage import staff_tables as staff_tables
