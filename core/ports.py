@@ -194,6 +194,9 @@ class Text:
     file_url: str | None = None
     # In a group chat: this message's own id there (the staff bridge quotes replies by it).
     message_id: str | None = None
+    # A new version of a message already sent (Telegram edited_message, VK message_edit);
+    # `message_id` then names the message that changed.
+    edited: bool = False
 
 
 @dataclass(frozen=True)

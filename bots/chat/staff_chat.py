@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bots.chat import approvals, staff_texts
+from bots.chat import approvals, staff_edits, staff_texts
 from bots.chat.answer_files import FileNotCarried, answer_file
 from bots.chat.bridge import relay_staff_message
 from bots.chat.turn import ChatContext, Turn, allowed
@@ -37,6 +37,9 @@ async def handle(ctx: ChatContext, turn: Turn) -> bool:
         return True
     if isinstance(event, Command) and event.name in COMMANDS and event.sender_chat is None:
         await _command(ctx, turn, COMMANDS[event.name], event)
+        return True
+    if isinstance(event, Text) and event.sender.is_group and event.edited:
+        await staff_edits.edited(ctx, turn, event)  # an answer corrected: the member's too
         return True
     if isinstance(event, Text) and event.sender.is_group:
         if event.reply_to:
@@ -118,7 +121,8 @@ async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str,
 
     async def write(conn: AsyncConnection) -> None:
         await answers.answer(conn, found, text, by, at, media,
-                             caps.max_caption_len if caps else 0)
+                             caps.max_caption_len if caps else 0,
+                             staff_edits.staff_message(event) if event else None)
 
     turn.writes.append(write)
     turn.audit(Action.ANSWER, Result.OK, {"question": found.inbound_id})

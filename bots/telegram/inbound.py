@@ -27,7 +27,8 @@ from .attachments import attachment_of
 
 CHANNEL = "telegram"
 # What the bot asks Telegram for (getUpdates / setWebhook allowed_updates).
-ALLOWED_UPDATES = ["message", "callback_query", "poll_answer", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "poll_answer",
+                   "my_chat_member"]
 _GROUPS = ("group", "supergroup")
 _GONE = ("kicked", "left")
 
@@ -50,6 +51,8 @@ def translate(update: Update, bot_username: str | None = None) -> InboundEvent |
     event_id = str(update.update_id)
     if update.message is not None:
         return _message(event_id, update.message, bot_username)
+    if update.edited_message is not None:
+        return _edited(event_id, update.edited_message, bot_username)
     if update.callback_query is not None:
         return _button(event_id, update.callback_query)
     if update.poll_answer is not None:
@@ -89,6 +92,15 @@ def _message(event_id: str, message: Message, bot_username: str | None) -> Inbou
         forwarded=forwarded, sender_chat=on_behalf,
         message_id=str(message.message_id) if sender.is_group else None,
     )
+
+
+def _edited(event_id: str, message: Message, bot_username: str | None) -> Text | None:
+    """A text or caption changed: the new version, naming the message (an edited command
+    is not obeyed a second time)."""
+    found = _message(event_id, message, bot_username)
+    if not isinstance(found, Text):
+        return None
+    return replace(found, edited=True, message_id=str(message.message_id))
 
 
 def _sender_chat(message: Message) -> str | None:

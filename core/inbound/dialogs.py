@@ -70,6 +70,7 @@ class DialogTexts:
     link_first: str
     feedback_thanks: str
     feedback_thanks_former: str  # to a member who left: heard, and how to come back
+    question_edited: str  # {text}: a member's edited message, as the staff see it
     help: str
     no_orgs: str
     erase: erasure.ErasureTexts  # /delete_me (core.inbound.erasure)
@@ -340,6 +341,10 @@ class Dialogs:
     async def _text(
         self, conn: AsyncConnection, contact: ContactRow, event: Text, inbound_id: int
     ) -> Reply | None:
+        if event.edited:
+            template = self.t.question_edited
+            await dialogs_batch.file_edited(conn, contact, inbound_id, template, event.text)
+            return None
         if contact.state.get("step") == "name":
             if event.attachment is not None:  # a photo of the union card is no typed name
                 return Reply(self.t.ask_name)

@@ -19,11 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from core.audience.members import ContactRow, receipt_sql
 from core.inbound.statements import InboxStatements, ReplyRow
 from core.ports import Button, InboundEvent, Receipt, Span, Text
 from core.sending.replies import reply_content
-from core.storage.models import utcnow
+from core.storage.models import Inbound, utcnow
 
 Item = tuple[int, InboundEvent]  # (inbound id, event)
 SenderKey = tuple[str, str]  # (channel, external id)
@@ -60,6 +63,17 @@ def former_member(contact: ContactRow) -> bool:
     return contact.person_id is not None and contact.status not in ("active", "pending")
 
 
+async def file_edited(conn: AsyncConnection, contact: ContactRow, inbound_id: int,
+                      template: str, text: str) -> None:
+    """A member changed a message they sent: filed for the staff as a follow-up that says
+    so (`template`; core.staff posts it like a question), without a second thanks (the
+    batch's fast path leaves edits to Dialogs); an edit in the middle of joining changes
+    nothing."""
+    if (contact.status == "active" or former_member(contact)) and not contact.state.get("step"):
+        await conn.execute(update(Inbound).where(Inbound.id == inbound_id).values(
+            is_feedback=True, contact_id=contact.id, text=template.format(text=text)))
+
+
 def handle_common(
     sql: InboxStatements, items: Sequence[Item], acks: Acknowledgements
 ) -> list[Item]:
@@ -70,6 +84,8 @@ def handle_common(
 
 
 def _simple(event: InboundEvent) -> bool:
+    if isinstance(event, Text) and event.edited:
+        return False  # filed as a follow-up without thanks (Dialogs._text)
     return isinstance(event, Text | Receipt) and not event.sender.is_group
 
 

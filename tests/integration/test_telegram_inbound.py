@@ -227,7 +227,7 @@ async def test_webhook_mode_registers_the_secret_and_receives_updates(hook_rig: 
         info = await channel.bot.get_webhook_info()
         assert info.url == public_url + "/webhooks/telegram"
         assert sorted(info.allowed_updates or []) == sorted(
-            ["message", "callback_query", "poll_answer", "my_chat_member"])
+            ["message", "edited_message", "callback_query", "poll_answer", "my_chat_member"])
         emulator.start_bot(TOKEN, anna, payload="s42")
         yes = ((Button("Да", payload="yes"),),)
         [sent] = await channel.send([str(anna)], part("r1p0", "Кнопка", buttons=yes))
