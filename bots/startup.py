@@ -38,6 +38,16 @@ REASONS: dict[StartCause, str] = {
     "setup": "ошибка запуска",
 }
 RECOVERED = "{title}: запущен после {failures} неудачных попыток, рассылка по нему идёт"
+# A channel that stops working while it runs (core.sending.outage): its sender waits.
+STOPPED: dict[StartCause, str] = {
+    "token": "{title}: токен больше не принимается ({detail}): рассылка по каналу "
+             "приостановлена, доставки ждут; проверьте [{section}] token и права бота — "
+             "бот сам проверяет, не заработал ли он",
+    "network": "{title}: платформа не отвечает ({detail}): рассылка по каналу "
+               "приостановлена, доставки ждут; проверьте доступ в интернет и [{section}] "
+               "api_base — бот сам проверяет, не заработала ли она",
+}
+RESUMED = "{title}: снова работает, рассылка по нему продолжается"
 STATUS_LINE = "состояние: {channels}"
 STATE_WORDS = {"starting": "запускается", "running": "работает", "failed": "не запущен ({reason})"}
 
@@ -174,6 +184,28 @@ class ChannelStarter:
             await self.on_change(name, status)
         except Exception:  # the news is not worth stopping a channel's start for
             log.exception("%s: telling the state change failed", name)
+
+    async def running_fault(self, name: str, failure: StartFailure | None) -> None:
+        """A started channel stopped working (its sender found the token refused or the
+        platform silent), or works again (None): its state, a log line per change, and
+        the news, as for a start."""
+        if failure is None:
+            if self.statuses[name].state != ChannelState.FAILED:
+                return
+            self._reported.pop(name, None)
+            self.statuses[name] = ChannelStatus(ChannelState.RUNNING)
+            log.info(RESUMED.format(title=title(name)))
+        else:
+            detail = " ".join(failure.detail.split())[:DETAIL_CHARS]
+            reason = f"{REASONS[failure.cause]}: {detail}"
+            self.statuses[name] = ChannelStatus(ChannelState.FAILED, reason, failure.cause)
+            if self._reported.get(name) != failure.cause:
+                self._reported[name] = failure.cause
+                text = STOPPED.get(failure.cause, FAILED[failure.cause])
+                log.warning(text.format(title=title(name), detail=detail, section=name,
+                                        retry="—"))
+        self._log_status()
+        await self._tell(name)
 
     def _failed(self, name: str, failure: StartFailure, failures: int) -> None:
         """Record the failure; report it when its cause is new for this channel."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import signal
@@ -29,7 +30,7 @@ from bots.logs import setup_logging
 from bots.ops import Operations
 from bots.registry import capabilities, configured
 from bots.startup import Backoff, ChannelStarter, ChannelState, ChannelStatus
-from bots.transport import ChannelDeps, WebhookReceiver
+from bots.transport import ChannelDeps, StartFailure, WebhookReceiver
 from bots.webhooks import WebServer
 from core.config import Settings, SettingsError
 from core.inbound.dialogs import Dialogs
@@ -38,6 +39,7 @@ from core.polls.announce import StaffPost
 from core.ports import Channel, EventHandler
 from core.sending import outbox
 from core.sending.dispatch import ChannelSender
+from core.sending.outage import Fault, ProbeBackoff
 from core.sending.outbox import Policy
 from core.sending.runs import materialise, unfinished_materialising
 from core.staff.news import tell_channel
@@ -120,6 +122,7 @@ class Suite:
     inbox: Inbox | None = None
     on_progress: Callable[[Suite], None] | None = None
     start_backoff: Backoff = field(default_factory=Backoff)  # retries of a channel's start
+    probe_backoff: ProbeBackoff = field(default_factory=ProbeBackoff)  # a running one's outage
     starter: ChannelStarter | None = field(default=None, init=False)
     scheduler: SchedulerService | None = field(default=None, init=False)
     digest: MonthlyDigest | None = field(default=None, init=False)
@@ -184,7 +187,7 @@ class Suite:
         self.chat = ChatService(ChatContext(
             self.engine, self.reader or self.engine, capabilities(self.settings),
             ZoneInfo(self.settings.scheduler.timezone), dialogs, self.channels, self.senders,
-            desk=desk_for(self.settings, self.engine, self.reader or self.engine),
+            desk=desk_for(self.settings, self.engine, self.reader or self.engine, self.senders),
             two_person_rule=self.settings.staff.two_person_rule,
             bridge=self.settings.staff.bridge,
         ), staff, on_replies=self._wake_senders)
@@ -282,9 +285,16 @@ class Suite:
         sender = self.senders[name] = ChannelSender(
             self.engine, channel, policy, lease_s=sending.lease_seconds,
             max_wave=sending.batch_size, reader=self.reader,
+            on_fault=functools.partial(self._sender_fault, name), probe=self.probe_backoff,
         )
         task = asyncio.create_task(sender.run(self._stop), name=f"sender-{name}")
         self._sender_tasks.append(task)
+
+    async def _sender_fault(self, name: str, fault: Fault | None) -> None:
+        """A running channel stopped working or works again: its state and the news."""
+        if self.starter is not None:
+            failure = None if fault is None else StartFailure(fault.cause, fault.detail)
+            await self.starter.running_fault(name, failure)
 
     def _wake_all(self) -> None:
         self._wake_senders()

@@ -22,6 +22,7 @@ from core.ports import Channel, ChannelError, DeliveryResult, Outbound, Status
 from core.sending import outbox
 from core.sending.budget import Budget
 from core.sending.metrics import SenderMetrics
+from core.sending.outage import ChannelHealth, FaultChange, ProbeBackoff, is_outage_wait
 from core.sending.outbox import Claimed, Outcome, Policy
 from core.sending.plan import RunPlan, load_plan, with_media_ref
 from core.sending.poll_runs import PollCall, record_landings
@@ -46,7 +47,6 @@ MAX_CALLS_IN_FLIGHT = 256  # adapters keep at least this many connections open
 MAX_REPLIES_IN_FLIGHT = 32  # replies being sent at once (apart from the broadcast's calls)
 FLUSH_S = 0.1  # results wait at most this long before they are written
 IDLE_POLL_S = 1.0  # runs created by other processes are seen within this time
-FAULT_PAUSE_S = 30.0  # an adapter-wide fault (bad token, platform down) pauses the channel
 
 
 class ChannelSender:
@@ -61,9 +61,13 @@ class ChannelSender:
         lease_s: float = 60.0,
         max_wave: int = MAX_WAVE,
         reader: AsyncEngine | None = None,
+        on_fault: FaultChange | None = None,
+        probe: ProbeBackoff | None = None,
     ) -> None:
         """`reader`: a read-only engine on the same database for the cheap checks a busy
-        loop makes (SQLite: spares the write lock); the writing engine if None."""
+        loop makes (SQLite: spares the write lock); the writing engine if None.
+        `on_fault`: told when the channel stops working (a revoked token, the platform out
+        of reach) and when it works again (core.sending.outage); `probe`: the waits then."""
         caps = channel.capabilities
         self.engine, self.channel, self.policy, self.lease_s = engine, channel, policy, lease_s
         self.max_wave = max_wave
@@ -75,6 +79,7 @@ class ChannelSender:
         self.plans: dict[int, RunPlan] = {}
         self.progress: dict[int, Counter[str]] = {}
         self.metrics = SenderMetrics()  # for /metrics and the wave log
+        self.health = ChannelHealth(on_fault, backoff=probe)
         self.sender_id = 0
         self._results: list[Outcome] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -138,7 +143,7 @@ class ChannelSender:
         while not stop.is_set():
             # Cleared before looking for work, so a wake-up during the look is not lost.
             self._wake.clear()
-            wave = self.wave_size
+            wave = self.health.probe_size(self.wave_size)
             self.budget.limit = in_flight_limit(self.channel.capabilities, self.max_wave)
             await self.budget.reserve(wave)
             batch = await outbox.claim(self.engine, self.name, self.sender_id, wave, self.lease_s)
@@ -148,18 +153,23 @@ class ChannelSender:
             if not batch:
                 await self._idle(stop)
                 continue
+            probes = []
             for plan, group in await self._calls(batch):
                 await self.calls_in_flight.acquire()
                 task = asyncio.create_task(self._deliver(plan, group))
                 self._tasks.add(task)
                 task.add_done_callback(self._call_done)
+                probes.append(task)
+            if self.health.down:  # one probe at a time: the next waits for this one's answer
+                await asyncio.gather(*probes, return_exceptions=True)
 
     async def _serve_replies(self) -> None:
         """Answers go first, through the same pacer as the campaigns: each takes the next
         slot of the bot-wide ceiling (Pacer urgent), never waits for the queued calls."""
         if not await replies_due(self.reader or self.engine, self.name):
             return
-        quota = max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2))
+        quota = self.health.probe_size(
+            max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2)))
         edits = self.channel.capabilities.edits_messages
         claimed = await claim_replies(self.engine, self.name, quota, edits=edits)
         for reply in claimed:
@@ -303,22 +313,28 @@ class ChannelSender:
             keys = {"chat": recipients[0]} if len(recipients) == 1 else {}
         await asyncio.sleep(max(0.0, self.pacer.key_ready_at(keys) - time.monotonic()))
         slot = await self.pacer.acquire(keys, urgent=urgent)
+        refused: ChannelError | None = None
         try:
             results = await (part.send_on(self.channel, recipients) if isinstance(part, PollCall)
                              else self.channel.send(recipients, part))
         except ChannelError as exc:
-            log.error("%s: channel fault, pausing %.0f s: %s", self.name, FAULT_PAUSE_S, exc)
-            self.pacer.pause(FAULT_PAUSE_S)
-            return [DeliveryResult(r, Status.FAILED, error=str(exc)) for r in recipients]
+            refused, results = exc, []
         except Exception as exc:  # an unknown failure may still have reached the platform
             log.exception("%s: send failed unexpectedly", self.name)
             return [DeliveryResult(r, Status.UNCERTAIN, error=repr(exc)) for r in recipients]
         finally:
             slot.finish()  # the platform has surely seen the request by now
-        return _complete(recipients, results)
+        if refused is not None:  # the account's fault, not a member's: nobody is charged
+            results = await self.health.account_refused(recipients, str(refused))
+        else:
+            results = await self.health.answered(_complete(recipients, results))
+        if self.health.down:
+            self.pacer.pause(self.health.pause_s())
+        return results
 
     async def _absorb(self, run_id: int, results: Sequence[DeliveryResult]) -> None:
-        pause_s = self.metrics.count(results)
+        # An outage's waits are no platform answer: neither sends nor retry_after waits.
+        pause_s = self.metrics.count([r for r in results if not is_outage_wait(r)])
         if pause_s:
             self.pacer.pause(pause_s)
         plan = self.plans.get(run_id)

@@ -85,17 +85,20 @@ async def tell_channel(engine: AsyncEngine, post: Post, channel: str, failed: bo
             else:
                 await conn.execute(update(KeyValue).where(KeyValue.key == key)
                                    .values(value=state))
-            await post(conn, channel_text(channel, failed, reason))
+            await post(conn, channel_text(channel, failed, reason, cause))
     except IntegrityError:  # PostgreSQL: another process inserted the key first and told
         return False
     return True
 
 
-def channel_text(channel: str, failed: bool, reason: str) -> str:
+def channel_text(channel: str, failed: bool, reason: str, cause: str = "") -> str:
+    """The news of a channel's change; a failure says what to check for its cause."""
     title = MESSENGERS.get(channel, channel)
-    if failed:
-        return texts.CHANNEL_FAILED.format(title=title, reason=_short(reason, REASON_CHARS))
-    return texts.CHANNEL_RECOVERED.format(title=title)
+    if not failed:
+        return texts.CHANNEL_RECOVERED.format(title=title)
+    said = texts.CHANNEL_FAILED.format(title=title, reason=_short(reason, REASON_CHARS))
+    check = texts.CHANNEL_CHECK.get(cause)
+    return f"{said} {check.format(section=channel)}" if check else said
 
 
 def _short(text: str, limit: int = TITLE_CHARS) -> str:

@@ -21,6 +21,13 @@ RUN_ALL_REACHED = "\nДошло всем."
 CHANNEL_FAILED = ("⚠️ {title} не работает: {reason}. Рассылки и ответы через него ждут, "
                   "бот сам повторяет попытки. Подробности — в журнале rupor run.")
 CHANNEL_RECOVERED = "✅ {title} снова работает: рассылки и ответы через него идут."
+# What to check, by the failure's cause (bots.transport.StartCause).
+CHANNEL_CHECK = {
+    "token": "Проверьте токен бота в разделе [{section}] настроек: не отозван ли он, "
+             "есть ли у бота права.",
+    "network": "Проверьте доступ сервера в интернет; если у платформы сбой — ждать.",
+    "webhook": "Проверьте [server] public_url: доступен ли сервер из интернета.",
+}
 BRIDGE_HEADER = "💬 {name} ({messenger}):"
 BRIDGE_REPLY_HEADER = "💬 {name} ({messenger}), в ответ на «{quote}»:"
 BRIDGE_SOMEONE = "сотрудник id{id}"
