@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.access.audit import record
 from core.polls import texts
 from core.polls.announce import queue_stops
+from core.polls.matching import drop_hopeless, match_now, settle
 from core.polls.spec import PollError, vote_buttons
 from core.ports import Span
 from core.sending.replies import reply_content
@@ -37,7 +38,9 @@ class Ticked:
 
 async def tick(engine: AsyncEngine, now: datetime, tz: ZoneInfo,
                reader: AsyncEngine | None = None) -> Ticked:
-    """Close the polls past their deadline, then send the reminders that came due."""
+    """Record the pending votes that match now, close the polls past their deadline, then
+    send the reminders that came due."""
+    await settle(engine, now, reader)
     async with (reader or engine).connect() as conn:
         if (await conn.execute(select(Poll.id).where(
                 Poll.closed_at.is_(None),
@@ -63,6 +66,8 @@ async def close_poll(engine: AsyncEngine, poll_id: int, actor: str, now: datetim
         poll = (await conn.execute(select(Poll).where(Poll.id == poll_id))).one_or_none()
         if poll is None and not quiet:
             raise PollError(texts.NOT_FOUND.format(poll_id=poll_id))
+        if poll is not None and poll.closed_at is None:
+            await match_now(conn)  # pending votes that match count (if in time)
         claimed = await conn.execute(update(Poll).where(
             Poll.id == poll_id, Poll.closed_at.is_(None)).values(closed_at=now))
         if claimed.rowcount == 0:
@@ -73,6 +78,7 @@ async def close_poll(engine: AsyncEngine, poll_id: int, actor: str, now: datetim
             await _freeze(conn, poll_id)
         if poll is not None:
             await queue_stops(conn, poll_id, poll.question, now)
+            await drop_hopeless(conn, now)  # the poll's unmatched: its senders never got it
         await record(conn, actor, "poll.close", {"poll_id": poll_id})
     return True
 

@@ -76,6 +76,8 @@ def _blanking(who: Subject) -> list[tuple[str, Any]]:
     return [
         ("replies", delete(Reply).where(
             or_(Reply.contact_id.in_(ids), Reply.inbound_id.in_(own_inbound)))),
+        ("poll_pending_votes", delete(table("poll_pending_votes")).where(
+            where("poll_pending_votes", FINDERS["poll_pending_votes"], who))),  # their events go
         ("inbound", update(Inbound).where(written).values(
             text=None, event={}, handled_at=utcnow())),
         ("deliveries", update(Delivery).where(mine, Delivery.status.in_(("pending", "paused")))

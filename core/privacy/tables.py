@@ -23,6 +23,7 @@ FINDERS: dict[str, dict[str, str]] = {
     "votes": {"person_id": PERSON, "contact_id": CONTACT, "voter": VOTER},
     "poll_voters": {"voter": VOTER},
     "poll_messages": {"contact_id": CONTACT},
+    "poll_pending_votes": {"contact_id": CONTACT},
     "link_codes": {"person_id": PERSON},
     "inbound": {"contact_id": CONTACT, "event": SENDER, "answered_by": ACTOR},
     "replies": {"contact_id": CONTACT},

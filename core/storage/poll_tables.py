@@ -109,3 +109,19 @@ class PollTally(Base):
     district_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     option: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class PollPendingVote(Base):
+    """A vote that came before the record of where its poll landed (poll_messages: written
+    by the sender after the platform answered): kept unmatched, matched once that record
+    lands, dropped when its poll closes or after core.polls.pending.PENDING_TTL. Telegram
+    names the poll by its platform id (known from sendPoll's answer only), buttons (VK,
+    Viber) by our poll id."""
+
+    __tablename__ = "poll_pending_votes"
+    __table_args__ = (Index("ix_poll_pending_votes_contact", "contact_id"),)
+    inbound_id: Mapped[int] = mapped_column(BigId, ForeignKey("inbound.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    contact_id: Mapped[int] = mapped_column(BigId, ForeignKey("contacts.id"))
+    poll_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id"))
+    platform_poll_id: Mapped[str | None] = mapped_column(String(64))

@@ -47,6 +47,8 @@ class PollRow:
     anonymous: bool
     salt: str | None
     over: bool  # closed, or past its deadline
+    closed: bool = False
+    closes_at: Any = None  # as stored, to compare with a pending vote's inbound.received_at
 
 
 @dataclass
@@ -60,6 +62,16 @@ class Landing:
     person_id: int | None
     poll_id: int
     message_id: str | None  # the poll's message in the contact's chat
+    received_at: Any = None  # a pending vote's inbound.received_at, as stored
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A vote of a known contact whose poll's landing is not recorded (yet)."""
+
+    inbound_id: int
+    event: InboundEvent
+    contact_id: int
 
 
 @dataclass
@@ -68,6 +80,7 @@ class Found:
 
     polls: dict[int, PollRow] = field(default_factory=dict)
     landings: list[Landing] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
     current: dict[tuple[int, str], tuple[int, ...]] = field(default_factory=dict)
     districts: dict[int, int | None] = field(default_factory=dict)  # person id -> district
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from core.polls.ballot.model import Found, Item, Landing, PollRow, VoteStatements, as_options, named
+from core.polls.ballot.model import (
+    Found,
+    Item,
+    Landing,
+    PollRow,
+    Unmatched,
+    VoteStatements,
+    as_options,
+    named,
+)
 from core.polls.spec import ballot_key, parse_vote, voter_of
 from core.ports import ButtonPress, PollAnswer
 from core.storage.models import utcnow
@@ -14,25 +23,44 @@ from core.storage.models import utcnow
 Contact = tuple[int, int | None]  # (contact id, person id)
 
 
-def gather(sql: VoteStatements, items: Sequence[Item]) -> Found:
-    contacts = _contacts(sql, items)
+def gather(
+    sql: VoteStatements, items: Sequence[Item], contacts: dict[tuple[str, str], Contact],
+    received: dict[int, Any] | None = None,
+) -> Found:
+    """Where each vote's poll landed (unmatched: a known contact's vote without a landing),
+    the polls, the current choices; `received`: when the pending votes among them came."""
     found = Found()
     native = _native_landings(sql, items, contacts)
     buttons = _button_landings(sql, items, contacts)
     for inbound_id, event in items:
         match = native.get(inbound_id) or buttons.get(inbound_id)
         if match is None:
-            continue  # not a contact the poll reached: not counted
+            contact = contacts.get((event.sender.channel, event.sender.external_id))
+            if contact is not None:  # a contact never sent anything could not have the poll
+                found.unmatched.append(Unmatched(inbound_id, event, contact[0]))
+            continue
         (contact_id, person_id), poll_id, message_id = match
         found.landings.append(Landing(inbound_id, event, contact_id,
                                       voter_of(person_id, contact_id), person_id, poll_id,
-                                      message_id))
-    found.polls = _polls(sql, {landing.poll_id for landing in found.landings})
+                                      message_id, (received or {}).get(inbound_id)))
+    wanted = {landing.poll_id for landing in found.landings} | _named_polls(found.unmatched)
+    found.polls = _polls(sql, wanted)
     _current(sql, found)
     return found
 
 
-def _contacts(sql: VoteStatements, items: Sequence[Item]) -> dict[tuple[str, str], Contact]:
+def _named_polls(votes: Sequence[Unmatched]) -> set[int]:
+    """The polls that unmatched button votes name (open ones keep their votes pending)."""
+    named_ids = set()
+    for vote in votes:
+        parsed = parse_vote(vote.event.payload) if isinstance(vote.event, ButtonPress) else None
+        if parsed is not None:
+            named_ids.add(parsed[0])
+    return named_ids
+
+
+def contacts_of(sql: VoteStatements, items: Sequence[Item]) -> dict[tuple[str, str], Contact]:
+    """The senders' contacts: (channel, messenger id) -> (contact id, person id)."""
     by_channel: dict[str, set[str]] = {}
     for _, event in items:
         by_channel.setdefault(event.sender.channel, set()).add(event.sender.external_id)
@@ -110,12 +138,13 @@ def _polls(sql: VoteStatements, poll_ids: set[int]) -> dict[int, PollRow]:
     rows = sql.rows(
         "SELECT id, question, options, allows_multiple, anonymous, ballot_salt, "
         "CASE WHEN closed_at IS NOT NULL OR (closes_at IS NOT NULL AND closes_at <= :now) "
-        f"THEN 1 ELSE 0 END FROM polls WHERE id IN ({marks})",
+        "THEN 1 ELSE 0 END, CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END, closes_at "
+        f"FROM polls WHERE id IN ({marks})",
         {"now": sql.stamp(utcnow()), **params},
     )
     return {
         int(row[0]): PollRow(int(row[0]), str(row[1]), _strings(row[2]), bool(row[3]),
-                             bool(row[4]), row[5], bool(row[6]))
+                             bool(row[4]), row[5], bool(row[6]), bool(row[7]), row[8])
         for row in rows
     }
 

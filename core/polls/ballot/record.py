@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.polls import texts
-from core.polls.ballot.model import Item, Landing, PollRow, ReplyToQueue, VoteStatements
-from core.polls.ballot.read import gather
+from core.polls.ballot import pending
+from core.polls.ballot.model import Found, Item, Landing, PollRow, ReplyToQueue, VoteStatements
+from core.polls.ballot.read import contacts_of, gather
 from core.polls.ballot.write import write
 from core.polls.spec import choice_text, parse_vote, vote_buttons
 from core.ports import ButtonPress, InboundEvent, PollAnswer, Span
@@ -23,14 +24,21 @@ def is_vote(event: InboundEvent) -> bool:
 
 
 def record_votes(sql: VoteStatements, items: Sequence[Item]) -> None:
-    """Record the batch's votes, oldest first; every one is handled: counted, refused
-    (deadline: a friendly reply) or not counted (not a contact the poll reached)."""
-    found = gather(sql, items)
+    """Record the batch's votes, oldest first, after the same contacts' pending votes that
+    now match; every one is handled: counted, refused (deadline: a friendly reply), kept
+    pending (its poll's landing not recorded yet: core.polls.ballot.pending) or not counted."""
+    contacts = contacts_of(sql, items)
+    waiting = pending.of_contacts(sql, (contact for contact, _ in contacts.values()))
+    if waiting.items:
+        batch = {inbound_id for inbound_id, _ in items}
+        earlier = [item for item in waiting.items if item[0] not in batch]
+        items = sorted([*earlier, *items], key=lambda item: item[0])
+    found = gather(sql, items, contacts, waiting.received)
     final: dict[tuple[int, str], Landing] = {}
     replies: list[ReplyToQueue] = []
     for landing in found.landings:
         poll = found.polls[landing.poll_id]
-        if poll.over:
+        if _over(poll, landing):
             closed = (Span(texts.CLOSED.format(question=poll.question)),)
             replies.append(_reply(landing, reply_content(closed)))
             continue
@@ -43,6 +51,20 @@ def record_votes(sql: VoteStatements, items: Sequence[Item]) -> None:
     write(sql, found, final, utcnow())
     if replies:
         sql.insert_replies(replies)
+    _settle_pending(sql, found, set(waiting.received))
+
+
+def _over(poll: PollRow, landing: Landing) -> bool:
+    """Closed, or past the deadline — for a vote kept pending, when it came."""
+    if landing.received_at is None or poll.closed:
+        return poll.over
+    return poll.closes_at is not None and poll.closes_at <= landing.received_at
+
+
+def _settle_pending(sql: VoteStatements, found: Found, were_pending: set[int]) -> None:
+    pending.forget(sql, [v.inbound_id for v in found.landings if v.inbound_id in were_pending])
+    live = {poll.id for poll in found.polls.values() if not poll.over}
+    pending.keep(sql, [v for v in found.unmatched if v.inbound_id not in were_pending], live)
 
 
 def _reply(landing: Landing, content: dict[str, Any]) -> ReplyToQueue:
