@@ -197,6 +197,8 @@ class Text:
     # A new version of a message already sent (Telegram edited_message, VK message_edit);
     # `message_id` then names the message that changed.
     edited: bool = False
+    # One of several files sent together as an album (Telegram media_group_id).
+    media_group: str | None = None
 
 
 @dataclass(frozen=True)

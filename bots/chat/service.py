@@ -29,6 +29,7 @@ from bots.chat import (
     poll_results,
     post,
     public_runs,
+    question_files,
     resend,
     roles,
     staff_chat,
@@ -88,6 +89,7 @@ class ChatService:
             await self.refresh_staff(states)
         if self.ctx.desk is not None:
             await self.ctx.desk.round()
+            await question_files.carry(self.ctx)  # members' photos after their notices
         await public_runs.publish_started(self.ctx, self.on_replies)  # scheduled runs' pages
 
     async def refresh_staff(self, states: list[drafts.ChatState] | None = None) -> None:

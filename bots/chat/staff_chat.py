@@ -115,9 +115,9 @@ async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str,
     except FileNotCarried as refused:
         turn.say(str(refused))
     caps = ctx.capabilities.get(found.channel)
-    if found.answered_by:
-        turn.say(staff_texts.ALREADY_ANSWERED.format(id=found.inbound_id, by=found.answered_by))
     by, at = f"{turn.channel}:{turn.sender_id}", datetime.now(UTC)
+    if found.answered_by and found.answered_by != by:  # the same one adds to it: an album
+        turn.say(staff_texts.ALREADY_ANSWERED.format(id=found.inbound_id, by=found.answered_by))
 
     async def write(conn: AsyncConnection) -> None:
         await answers.answer(conn, found, text, by, at, media,

@@ -91,6 +91,7 @@ def _message(event_id: str, message: Message, bot_username: str | None) -> Inbou
         file_name=message.document.file_name if message.document else None,
         forwarded=forwarded, sender_chat=on_behalf,
         message_id=str(message.message_id) if sender.is_group else None,
+        media_group=message.media_group_id,
     )
 
 

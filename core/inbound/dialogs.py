@@ -341,10 +341,9 @@ class Dialogs:
     async def _text(
         self, conn: AsyncConnection, contact: ContactRow, event: Text, inbound_id: int
     ) -> Reply | None:
-        if event.edited:
-            template = self.t.question_edited
-            await dialogs_batch.file_edited(conn, contact, inbound_id, template, event.text)
-            return None
+        template = self.t.question_edited
+        if await dialogs_batch.filed_apart(conn, contact, event, inbound_id, template):
+            return None  # an edit, or an album's later part: no thanks again
         if contact.state.get("step") == "name":
             if event.attachment is not None:  # a photo of the union card is no typed name
                 return Reply(self.t.ask_name)

@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.audience.members import ContactRow, receipt_sql
+from core.inbound import albums
 from core.inbound.statements import InboxStatements, ReplyRow
 from core.ports import Button, InboundEvent, Receipt, Span, Text
 from core.sending.replies import reply_content
@@ -63,15 +64,21 @@ def former_member(contact: ContactRow) -> bool:
     return contact.person_id is not None and contact.status not in ("active", "pending")
 
 
-async def file_edited(conn: AsyncConnection, contact: ContactRow, inbound_id: int,
-                      template: str, text: str) -> None:
-    """A member changed a message they sent: filed for the staff as a follow-up that says
-    so (`template`; core.staff posts it like a question), without a second thanks (the
-    batch's fast path leaves edits to Dialogs); an edit in the middle of joining changes
-    nothing."""
-    if (contact.status == "active" or former_member(contact)) and not contact.state.get("step"):
-        await conn.execute(update(Inbound).where(Inbound.id == inbound_id).values(
-            is_feedback=True, contact_id=contact.id, text=template.format(text=text)))
+async def filed_apart(conn: AsyncConnection, contact: ContactRow, event: Text,
+                      inbound_id: int, template: str) -> bool:
+    """Texts Dialogs does not thank (the batch's fast path leaves them to it): a member's
+    edited message, filed for the staff as a follow-up that says so (`template`; core.staff
+    posts it like a question), and an album's later parts (core.inbound.albums). An edit in
+    the middle of joining changes nothing."""
+    heard = contact.status == "active" or former_member(contact)
+    if event.edited:
+        if heard and not contact.state.get("step"):
+            await conn.execute(update(Inbound).where(Inbound.id == inbound_id).values(
+                is_feedback=True, contact_id=contact.id, text=template.format(text=event.text)))
+        return True
+    if event.media_group and heard and not contact.state.get("step"):
+        return await albums.filed_as_part(conn, contact.id, event.media_group, inbound_id)
+    return False
 
 
 def handle_common(
@@ -84,8 +91,8 @@ def handle_common(
 
 
 def _simple(event: InboundEvent) -> bool:
-    if isinstance(event, Text) and event.edited:
-        return False  # filed as a follow-up without thanks (Dialogs._text)
+    if isinstance(event, Text) and (event.edited or event.media_group):
+        return False  # an edit or an album: Dialogs._text (filed_apart)
     return isinstance(event, Text | Receipt) and not event.sender.is_group
 
 

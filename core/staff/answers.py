@@ -74,7 +74,10 @@ async def correct(conn: AsyncConnection, question: Question, staff_message: str,
     if first is None:
         return False
     said = (Span(texts.ANSWER_TO_MEMBER.format(text=text).strip()),)
-    change = ReplyEdit(first.platform_message_id, said, (Span(texts.CORRECTED),), only=True)
+    # A caption is not edited in place: VK's messages.edit would drop the file it omits,
+    # Telegram's editMessageText refuses a photo; the correction follows as a new message.
+    in_place = None if _content(first.content).get("media") else first.platform_message_id
+    change = ReplyEdit(in_place, said, (Span(texts.CORRECTED),), only=True)
     await _queue(conn, question, said, staff_message=staff_message, edit=change)
     return True
 

@@ -108,7 +108,8 @@ async def link_sent(conn: AsyncConnection) -> int:
         .join(Reply, and_(Reply.inbound_id == Inbound.id, Reply.status == "sent"))
         .join(Contact, and_(Contact.id == Reply.contact_id, Contact.id != Inbound.contact_id))
         .where(Inbound.staff_message_ref == QUEUED,
-               Reply.platform_message_id.is_not(None)))).all()
+               Reply.platform_message_id.is_not(None))
+        .order_by(Reply.id.desc()))).all()  # the notice (the first reply) is written last
     for inbound_id, channel, message_id in rows:
         await conn.execute(update(Inbound).where(Inbound.id == inbound_id)
                            .values(staff_message_ref=f"{channel}:{message_id}"))

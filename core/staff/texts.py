@@ -5,6 +5,7 @@ QUESTION = ("❓ Вопрос №{id} — {name}\n{school}, {district} · {messe
 QUESTION_1TO1 = ("❓ Вопрос №{id} — {name}\n{school}, {district} · {messenger}\n\n{text}\n\n"
                  "Ответить: /answer {id} текст ответа")
 ANSWER_TO_MEMBER = "Ответ профкома:\n{text}"
+QUESTION_FILE = "📎 К вопросу №{id}. Ответьте на это сообщение, и ответ уйдёт участнику."
 CORRECTED = "Исправлено:"  # opens a corrected answer where the message cannot be edited
 NOT_DELIVERED_BLOCKED = "Ответ на вопрос №{id} не доставлен: участник заблокировал бота."
 NOT_DELIVERED = "Ответ на вопрос №{id} не доставлен: {error}"

@@ -6,6 +6,7 @@ import aiohttp
 import pytest
 from aiogram.exceptions import (
     ClientDecodeError,
+    TelegramBadRequest,
     TelegramConflictError,
     TelegramForbiddenError,
     TelegramMigrateToChat,
@@ -45,6 +46,9 @@ def network_error(cause: BaseException, message: str) -> TelegramNetworkError:
         (TelegramForbiddenError(method=METHOD, message="Forbidden: not enough rights to send "
                                 "text messages to the chat"), Status.UNSUBSCRIBED),
         (TelegramConflictError(method=METHOD, message="Conflict"), Status.FAILED),
+        # An album to a member who blocked the bot: a 400, not the 403 of other sends.
+        (TelegramBadRequest(method=METHOD, message="Bad Request: USER_IS_BLOCKED"),
+         Status.BLOCKED),
         (ClientDecodeError("Failed to decode object", ValueError("<html>"), "<html>"),
          Status.UNCERTAIN),
     ],

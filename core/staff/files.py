@@ -1,0 +1,95 @@
+"""Members' files shown to the staff: each photo or document a member sends with a
+question — every part of an album too (core.inbound.albums) — goes to the staff chats after
+the question's notice, as a reply row linked to that question, so a staff member's reply to
+the file answers the question as a reply to the notice does.
+
+A cursor in the state table (the last inbound id looked at) makes each file go once: the
+bot layer fetches the files of `files_due` (network, outside any transaction), then queues
+them with `queue_file` and moves the cursor in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.ports import MediaFile, Span
+from core.sending.replies import reply_content
+from core.staff import texts
+from core.storage.models import Inbound, KeyValue, Reply
+
+CURSOR_KEY = "staff:files_after"
+PART_PREFIX = "album:"  # an album's later part: core.inbound.albums keeps its question so
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class QuestionFile:
+    inbound_id: int  # the member's message carrying the file
+    question_id: int  # the question it belongs to (itself, or its album's first part)
+    event: dict[str, Any]  # the stored event (core.inbound.store.event_to_json)
+
+
+async def cursor(conn: AsyncConnection) -> int:
+    """The last inbound id looked at; at the very first call, the newest one (files sent
+    before this feature are not carried)."""
+    value = (await conn.execute(select(KeyValue.value)
+                                .where(KeyValue.key == CURSOR_KEY))).scalar()
+    if value is not None:
+        return int(value)
+    return int((await conn.execute(select(func.max(Inbound.id)))).scalar() or 0)
+
+
+async def move_cursor(conn: AsyncConnection, to: int) -> None:
+    await conn.execute(delete(KeyValue).where(KeyValue.key == CURSOR_KEY))
+    await conn.execute(insert(KeyValue).values(key=CURSOR_KEY, value=str(to)))
+
+
+async def files_due(conn: AsyncConnection, after: int) -> tuple[list[QuestionFile], int]:
+    """Members' files after `after`, in order, up to the first message not handled yet or
+    whose question's notice is not queued yet; and where the cursor may move."""
+    rows = (await conn.execute(
+        select(Inbound.id, Inbound.handled_at, Inbound.is_feedback, Inbound.staff_message_ref,
+               Inbound.event)
+        .where(Inbound.id > after, Inbound.kind == "Text").order_by(Inbound.id)
+        .limit(BATCH))).all()
+    due: list[QuestionFile] = []
+    for row in rows:
+        if row.handled_at is None:
+            break
+        question = await _question_of(conn, row)
+        if question is not None and question[1] is None:
+            break  # its notice is not queued yet: the file follows it
+        if question is not None and _has_file(row.event):
+            due.append(QuestionFile(int(row.id), question[0], dict(row.event)))
+        after = int(row.id)
+    return due, after
+
+
+async def _question_of(conn: AsyncConnection, row: Any) -> tuple[int, str | None] | None:
+    """(the question's id, its notice's ref) for a member's question or album part."""
+    if row.is_feedback:
+        return int(row.id), row.staff_message_ref
+    ref = str(row.staff_message_ref or "")
+    if not ref.startswith(PART_PREFIX):
+        return None
+    head = int(ref.removeprefix(PART_PREFIX))
+    notice = (await conn.execute(select(Inbound.staff_message_ref)
+                                 .where(Inbound.id == head))).scalar()
+    return head, notice
+
+
+def _has_file(event: Any) -> bool:
+    return (isinstance(event, dict) and bool(event.get("attachment"))
+            and not (event.get("sender") or {}).get("is_group"))
+
+
+async def queue_file(conn: AsyncConnection, channel: str, chat_contact: int,
+                     question_id: int, media: MediaFile) -> None:
+    """The file to a staff chat, captioned with its question's number."""
+    caption = (Span(texts.QUESTION_FILE.format(id=question_id)),)
+    await conn.execute(insert(Reply).values(
+        channel=channel, contact_id=chat_contact, inbound_id=question_id,
+        content=reply_content(caption, media=media), status="pending", next_attempt_at=0.0))
