@@ -138,6 +138,18 @@ def message_ref_of(message: dict[str, Any]) -> str | None:
     return f"c{cmid}" if cmid else None
 
 
+def _message_edit(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
+    """A message changed: its object is the message itself (not wrapped as message_new's).
+    The new version of a text or a file's words, naming the message; an edited command or
+    button press is not acted on a second time."""
+    peer_id = int(obj.get("peer_id") or obj.get("from_id") or 0)
+    words = _MENTION.sub("", str(obj.get("text") or "")).strip()
+    found = _said(event_id, _sender(peer_id), obj, words)
+    if not isinstance(found, Text) or _rupor(obj.get("payload")) is not None:
+        return []
+    return [replace(found, edited=True, message_id=message_ref_of(obj))]
+
+
 def _message_allow(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
     key = str(obj.get("key") or "")
     return [Subscribed(event_id, _sender(int(obj["user_id"])), invite=key or None)]
@@ -171,6 +183,7 @@ def _ignored(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
 
 _TRANSLATORS: dict[str, Callable[[str, dict[str, Any]], list[InboundEvent]]] = {
     "message_new": _message_new,
+    "message_edit": _message_edit,
     "message_allow": _message_allow,
     "message_deny": _message_deny,
     "message_event": _message_event,

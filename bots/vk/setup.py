@@ -16,8 +16,8 @@ from core.config import VkSettings
 log = logging.getLogger("rupor.vk.setup")
 
 # The events Rupor understands (bots/vk/inbound.py), as groups.set*Settings flags.
-EVENTS = ("message_new", "message_allow", "message_deny", "message_event", "message_read",
-          "poll_vote_new")
+EVENTS = ("message_new", "message_edit", "message_allow", "message_deny", "message_event",
+          "message_read", "poll_vote_new")
 CALLBACK_TITLE = "Rupor"  # VK allows at most 14 characters
 
 

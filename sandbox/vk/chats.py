@@ -58,7 +58,7 @@ class ChatActions:
         dialog = self.world.dialog(peer_id)
         replied = _foreign(self.world, peer_id, reply_to_cmid) if reply_to_cmid else None
         message = MemberMessage(0, dialog.take_cmid(), peer_id, user_id, self.world.date(),
-                                text, attachments=attachments)
+                                text, attachments=attachments, reply_to_cmid=reply_to_cmid)
         dialog.messages.append(message)
         if chat.has_bot and (chat.reads_all or self._for_bot(text)):
             body = message.as_vk()

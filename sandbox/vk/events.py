@@ -13,6 +13,7 @@ from typing import Any
 
 EVENT_TYPES = (
     "message_new",
+    "message_edit",
     "message_allow",
     "message_deny",
     "message_event",

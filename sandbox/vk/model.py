@@ -73,6 +73,7 @@ class MemberMessage:
     ref: str | None = None
     ref_source: str | None = None
     attachments: tuple[dict[str, Any], ...] = ()  # a document or photo the member attached
+    reply_to_cmid: int | None = None  # in a chat: the message it replies to
 
     def as_vk(self) -> dict[str, Any]:
         """The message object of a message_new event (callback/objects.json, 5.199)."""

@@ -1,4 +1,5 @@
-"""Edits carried over (issue 14's pitfall "edits not carried over"), through the sandbox: a
+"""Edits carried over (issue 14's pitfall "edits not carried over"), through the sandbox
+(Telegram edited_message, VK message_edit): a
 staff member edits, in the Telegram staff chat, an answer already sent — the Telegram and
 the VK member's copy is edited in place (no second message), the Viber member gets
 «Исправлено: …»; a member edits a question already in the staff chat — the staff get a
@@ -13,9 +14,11 @@ from core.access.rules import Role
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.telegram.member_edits import edit_text
 from sandbox.union import Actor
+from sandbox.vk.member_edits import edit_message
 from tests.e2e.chat_support import make_press, received
 from tests.e2e.subs_support import POLLING, Rig, answer, texts_of, wait_for
 from tests.e2e.test_staff_chat import _in_group, _staff_chat
+from tests.e2e.test_staff_chat_vk import in_vk_chat, vk_staff_chat
 
 
 async def _asked_and_answered(rig: Rig, group: int, helper: int, member: Actor,
@@ -75,3 +78,35 @@ async def test_edited_answers_and_questions(rigs: list[Rig], tmp_path: Path, db_
     notices = [m for m in tg.chat_log(TELEGRAM_TOKEN, group)
                if "исправил своё сообщение" in (m.get("text") or "")]
     assert len(notices) == 1
+
+
+async def test_edits_in_a_vk_staff_chat(rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
+    """VK's message_edit: a staff member's edited answer in the community chat edits the
+    Telegram member's copy; a VK member's edited question reaches the chat as a follow-up."""
+    rig = await Rig.open(tmp_path, db_url, POLLING)
+    rigs.append(rig)
+    admin, helper = rig.subscriber("vk"), rig.subscriber("vk")
+    await make_press(rig, admin, Role.ADMIN)
+    await make_press(rig, helper, Role.STAFF)
+    await rig.start()
+    vk, helper_id = rig.sandbox.vk, int(helper.external_id)
+    peer = await vk_staff_chat(rig, admin, helper)
+    member = rig.subscriber("telegram")
+    await answer(member, lambda: member.say("Когда собрание?"), contains="передано в профком")
+    notice = await in_vk_chat(rig, peer, "Когда собрание?")
+    reply = vk.chat_message(peer, helper_id, "В пятницу в 15:00",
+                            reply_to_cmid=notice["conversation_message_id"])
+    await received(rig, member, "В пятницу в 15:00")
+    lines = len(member.chat())
+    edit_message(vk.world, peer, helper_id, reply.conversation_message_id, "В пятницу в 16:00")
+    await wait_for(lambda: _with(member, "В пятницу в 16:00"), "the copy edited")
+    assert not _with(member, "15:00") and len(member.chat()) == lines
+
+    on_vk = rig.subscriber("vk")
+    before = len(on_vk.chat())
+    asked = vk.write(int(on_vk.external_id), "Где взять бланк?")
+    await received(rig, on_vk, "передано в профком")
+    edit_message(vk.world, int(on_vk.external_id), int(on_vk.external_id),
+                 asked.conversation_message_id, "Где взять бланк заявления на отпуск?")
+    await in_vk_chat(rig, peer, "исправил своё сообщение: Где взять бланк заявления")
+    assert len(on_vk.chat()) == before + 1  # no second thanks
