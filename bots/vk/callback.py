@@ -59,7 +59,7 @@ def receive(check: CallbackCheck, body: bytes) -> Received:
 def _same_group(value: Any, group_id: int) -> bool:
     try:
         return int(value) == group_id
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e999 or Infinity
         return False
 
 

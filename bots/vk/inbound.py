@@ -7,6 +7,7 @@ The envelope is {type, event_id, v, object, group_id}; objects as in VK API 5.19
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,6 +26,8 @@ from core.ports import (
     Text,
     Unsubscribed,
 )
+
+log = logging.getLogger("rupor.vk")
 
 CHANNEL = "vk"
 # In group chats VK puts the community's mention first: "[club123|@rupor] /post ...".
@@ -73,6 +76,8 @@ def command_of(event_id: str, sender: Sender, text: str) -> Command | None:
 
 def _message_new(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
     message = obj.get("message") or {}
+    if not isinstance(message, dict):
+        return []
     peer_id = int(message.get("peer_id") or message.get("from_id") or 0)
     sender = _sender(peer_id)
     words = _MENTION.sub("", str(message.get("text") or "")).strip()
@@ -173,7 +178,7 @@ def _message_event(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
 
 def _message_read(event_id: str, obj: dict[str, Any]) -> list[InboundEvent]:
     sender = _sender(int(obj.get("peer_id") or obj["from_id"]))
-    read = str(obj["read_message_id"])
+    read = str(int(obj["read_message_id"]))  # up_to: the core compares it as a number
     return [Receipt(event_id, sender, read, "read", up_to=True)]
 
 
@@ -202,7 +207,11 @@ def translate(update: dict[str, Any]) -> list[InboundEvent]:
         return []
     try:
         return translator(str(event_id), obj)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        # A field of the wrong type somewhere inside (fuzzing found strings for objects
+        # and 1e999 for ids): acknowledged, so VK does not send it again, and skipped.
+        log.warning("vk: malformed %.40s event %.100s skipped: %.200r", update.get("type"),
+                    event_id, exc)
         return []
 
 
