@@ -12,7 +12,14 @@ from bots.chat.turn import ChatContext, NotReady
 from core.inbound.store import event_from_json
 from core.ports import MediaFile, Text
 from core.staff.binding import chat_contact
-from core.staff.files import QuestionFile, cursor, files_due, move_cursor, queue_file
+from core.staff.files import (
+    QuestionFile,
+    cursor,
+    files_due,
+    move_cursor,
+    newest,
+    queue_file,
+)
 from core.storage.engine import writing
 
 Ready = list[tuple[QuestionFile, str, MediaFile]]
@@ -24,14 +31,17 @@ async def carry(ctx: ChatContext) -> int:
         return 0
     chats = await ctx.desk.chats()
     async with ctx.reader.connect() as conn:
-        after = await cursor(conn)
+        stored = await cursor(conn)
+        after = stored if stored is not None else await newest(conn)
         due, upto = await files_due(conn, after)
     ready: Ready = []
     if chats:
         upto = await _fetch(ctx, chats, due, ready, upto)
+    if stored is not None and upto == after:
+        return 0  # nothing new: no write (this runs every round)
     async with writing(ctx.engine) as conn:
-        if await cursor(conn) != after:
-            return 0  # another process carried them
+        if await cursor(conn) != stored:
+            return 0  # another process moved it first
         for item, channel, media in ready:
             chat = await chat_contact(conn, channel, chats[channel])
             await queue_file(conn, channel, chat, item.question_id, media)

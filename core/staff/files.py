@@ -32,13 +32,15 @@ class QuestionFile:
     event: dict[str, Any]  # the stored event (core.inbound.store.event_to_json)
 
 
-async def cursor(conn: AsyncConnection) -> int:
-    """The last inbound id looked at; at the very first call, the newest one (files sent
-    before this feature are not carried)."""
+async def cursor(conn: AsyncConnection) -> int | None:
+    """The last inbound id looked at (None before the first move)."""
     value = (await conn.execute(select(KeyValue.value)
                                 .where(KeyValue.key == CURSOR_KEY))).scalar()
-    if value is not None:
-        return int(value)
+    return None if value is None else int(value)
+
+
+async def newest(conn: AsyncConnection) -> int:
+    """Where the cursor starts: files sent before this feature ran are not carried."""
     return int((await conn.execute(select(func.max(Inbound.id)))).scalar() or 0)
 
 
