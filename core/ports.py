@@ -41,6 +41,9 @@ class Capabilities:
     # The platform can change a message already sent (Telegram, VK); the channel then is a
     # MessageEditor too. Viber cannot: its keyboard belongs to the chat's latest message.
     edits_messages: bool = False
+    # Group chats may be divided into topics (Telegram forum supergroups); the channel then
+    # is a ForumTopics too, and `Outbound.thread` names the topic a message goes to.
+    forum_topics: bool = False
 
 
 class Status(StrEnum):
@@ -54,6 +57,9 @@ class Status(StrEnum):
     INVALID = "invalid"  # our request was wrong: never retried
     FAILED = "failed"  # transient: retried with backoff
     UNCERTAIN = "uncertain"  # may have reached the platform (a read timeout)
+    # The topic `Outbound.thread` names is gone (deleted from the group chat): only messages
+    # to a topic can end so (Telegram "message thread not found").
+    THREAD_GONE = "thread_gone"
 
 
 class DeliveryResult(NamedTuple):
@@ -117,6 +123,8 @@ class Outbound:
     media: MediaFile | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
     caption_separate: bool = False
+    # A topic of the group chat (Capabilities.forum_topics); other channels ignore it.
+    thread: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +200,9 @@ class Text:
     # With a file: where the platform said it can be downloaded, when the event carries that
     # (VK doc.url, a photo's largest sizes[].url); Telegram's file_id needs getFile instead.
     file_url: str | None = None
+    # In a group chat divided into topics: the topic it was written in (Telegram
+    # message_thread_id of a topic message), when it is not the chat's general one.
+    thread: str | None = None
     # In a group chat: this message's own id there (the staff bridge quotes replies by it).
     message_id: str | None = None
     # A new version of a message already sent (Telegram edited_message, VK message_edit);
@@ -283,6 +294,18 @@ class FileFetcher(Protocol):
     async def fetch_file(self, ref: str, url: str | None = None) -> bytes:
         """The bytes behind an event's `attachment` ("<channel>:<kind>:<handle>"), or its
         `file_url` when given; raises FileUnavailable when the platform will not give them."""
+        ...
+
+
+class ForumTopics(Protocol):
+    """What a Channel whose capabilities say `forum_topics` offers besides sending."""
+
+    async def is_forum(self, chat: str) -> bool | None:
+        """Whether the group chat is divided into topics now (None: could not ask)."""
+        ...
+
+    async def create_topic(self, chat: str, name: str) -> DeliveryResult:
+        """A new topic: SENT with its thread id as `platform_message_id`, else why not."""
         ...
 
 

@@ -5,6 +5,7 @@ alone: nothing of it reaches members."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,17 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bots.chat import approvals, staff_edits, staff_texts
 from bots.chat.answer_files import FileNotCarried, answer_file
 from bots.chat.bridge import relay_staff_message
+from bots.chat.staff_topics import forums_of
 from bots.chat.turn import ChatContext, Turn, allowed
 from bots.registry import capabilities
 from core.access.audit import Result
 from core.access.rules import Action
 from core.config import Settings
 from core.ports import ButtonPress, Command, Text
+from core.sending.dispatch import ChannelSender
 from core.staff import answers
 from core.staff.binding import bind, chat_contact
 from core.staff.desk import StaffDesk, inbox_lines
 from core.staff.questions import Question, question, replied_to, unanswered
 from core.staff.texts import INBOX, INBOX_EMPTY
+from core.staff.topic_rows import topic_question
 
 COMMANDS = {"bind_staff": "bind", "inbox": "inbox", "входящие": "inbox", "answer": "answer",
             "ответ": "answer"}
@@ -42,7 +46,7 @@ async def handle(ctx: ChatContext, turn: Turn) -> bool:
         await staff_edits.edited(ctx, turn, event)  # an answer corrected: the member's too
         return True
     if isinstance(event, Text) and event.sender.is_group:
-        if event.reply_to:
+        if event.reply_to or event.thread:  # a reply, or written in a member's topic
             await _reply(ctx, turn, event)
         await relay_staff_message(ctx, turn, event)  # to the other staff chat (bridge)
         return True  # staff chatter: never relayed to members
@@ -95,14 +99,19 @@ async def _reply(ctx: ChatContext, turn: Turn, event: Text) -> None:
     async with ctx.reader.connect() as conn:
         staff_contact = await chat_contact(conn, chat.channel, chat.external_id)
         found = await replied_to(conn, staff_contact, str(event.reply_to))
+        in_topic = found is None and event.thread is not None
+        if in_topic:  # by the topic's stored thread id (core.staff.topics)
+            found = await topic_question(conn, chat.channel, chat.external_id,
+                                         str(event.thread))
     if found is None or not await allowed(ctx, turn, Action.ANSWER):
         return  # a reply to anything else is staff chatter
     words = (event.caption or "") if event.attachment else event.text
-    await _answer(ctx, turn, found, words.strip(), event)
+    await _answer(ctx, turn, found, words.strip(), event, in_topic)
 
 
 async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str,
-                  event: Text | None = None) -> None:
+                  event: Text | None = None, in_topic: bool = False) -> None:
+    """`in_topic`: written in the member's topic, where a second answer is no surprise."""
     async with ctx.reader.connect() as conn:
         blocked = await answers.member_blocked(conn, found)
     if blocked:
@@ -116,7 +125,7 @@ async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str,
         turn.say(str(refused))
     caps = ctx.capabilities.get(found.channel)
     by, at = f"{turn.channel}:{turn.sender_id}", datetime.now(UTC)
-    if found.answered_by and found.answered_by != by:  # the same one adds to it: an album
+    if found.answered_by and found.answered_by != by and not in_topic:  # same one: an album
         turn.say(staff_texts.ALREADY_ANSWERED.format(id=found.inbound_id, by=found.answered_by))
 
     async def write(conn: AsyncConnection) -> None:
@@ -128,12 +137,15 @@ async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str,
     turn.audit(Action.ANSWER, Result.OK, {"question": found.inbound_id})
 
 
-def desk_for(settings: Settings, engine: AsyncEngine, reader: AsyncEngine) -> StaffDesk:
-    """The staff desk of the configured channels, with the staff chats the settings preset."""
+def desk_for(settings: Settings, engine: AsyncEngine, reader: AsyncEngine,
+             senders: Mapping[str, ChannelSender] | None = None) -> StaffDesk:
+    """The staff desk of the configured channels, with the staff chats the settings preset;
+    with the running channels' `senders`, forum staff chats get a topic per member."""
     presets: dict[str, str] = {}
     if settings.telegram is not None and settings.telegram.staff_chat_id is not None:
         presets["telegram"] = str(settings.telegram.staff_chat_id)
     if settings.vk is not None and settings.vk.staff_peer_id is not None:
         presets["vk"] = str(settings.vk.staff_peer_id)
     groups = {name: caps.group_chats for name, caps in capabilities(settings).items()}
-    return StaffDesk(engine, reader, groups, ZoneInfo(settings.scheduler.timezone), presets)
+    return StaffDesk(engine, reader, groups, ZoneInfo(settings.scheduler.timezone), presets,
+                     forums=forums_of(senders) if senders is not None else None)

@@ -32,6 +32,7 @@ def telegram_capabilities(settings: Settings) -> Capabilities:
         max_file_bytes=50 * MIB,
         max_image_bytes=50 * MIB,
         edits_messages=True,  # editMessageText on the bot's own messages
+        forum_topics=True,  # forum supergroups: createForumTopic, message_thread_id
     )
 
 

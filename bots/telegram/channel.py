@@ -36,6 +36,7 @@ from core.ports import (
 )
 from core.sending.dispatch import MAX_CALLS_IN_FLIGHT
 
+from . import topics
 from .capabilities import paid_broadcast, telegram_capabilities
 from .inbound import ALLOWED_UPDATES, callback_id, translate
 from .lean import LeanSession
@@ -102,6 +103,14 @@ class TelegramChannel:
     async def edit(self, recipient: str, change: MessageEdit) -> DeliveryResult:
         """Change a message the bot sent (capabilities.edits_messages)."""
         return await self.outbox.edit(recipient, change)
+
+    async def is_forum(self, chat: str) -> bool | None:
+        """Whether a group is a forum supergroup now (capabilities.forum_topics)."""
+        return await topics.is_forum(self.bot, chat)
+
+    async def create_topic(self, chat: str, name: str) -> DeliveryResult:
+        """A new forum topic in the group: SENT with its message_thread_id."""
+        return await topics.create_topic(self.bot, chat, name)
 
     async def fetch_file(self, ref: str, url: str | None = None) -> bytes:
         """A file someone sent the bot ("telegram:<kind>:<file_id>"): getFile, then the

@@ -30,6 +30,8 @@ _NOT_ALLOWED = ("bot can't initiate conversation", "not enough rights")
 # 400s that mean Telegram knows no such chat for this bot: a wrong id in our list (a typo,
 # a made-up number), not a member who blocked the bot (that is a 403).
 _WRONG_ID = ("chat not found", "peer_id_invalid", "user not found")
+# A forum topic that was deleted (sendMessage with its message_thread_id).
+_THREAD_GONE = ("message thread not found", "topic_deleted")
 # A 400 that means blocked: Telegram answers an album (sendMediaGroup) to a member who
 # blocked the bot with "Bad Request: USER_IS_BLOCKED" rather than the 403 of other sends.
 _BLOCKED_400 = ("user_is_blocked",)
@@ -59,6 +61,8 @@ def status_of(exc: Exception) -> Status:
         return Status.INVALID  # the group has a new id / the file is over 50 MB
     if isinstance(exc, TelegramBadRequest):
         text = exc.message.lower()
+        if any(m in text for m in _THREAD_GONE):
+            return Status.THREAD_GONE
         if any(m in text for m in _BLOCKED_400):
             return Status.BLOCKED
         return Status.WRONG_ID if any(m in text for m in _WRONG_ID) else Status.INVALID

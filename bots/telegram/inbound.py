@@ -82,10 +82,10 @@ def _message(event_id: str, message: Message, bot_username: str | None) -> Inbou
     if text is None and found_file is None:
         return None  # a service message (a member joined, a title changed)
     said, ref = combined(text, [found_file] if found_file is not None else [])
-    reply = message.reply_to_message
+    thread = topic_of(message)
     return Text(
         event_id, sender, said,
-        reply_to=str(reply.message_id) if reply is not None else None,
+        reply_to=_replied(message, thread), thread=thread,
         author_id=str(user.id) if sender.is_group else None,
         attachment=ref, caption=text if ref else None,
         file_name=message.document.file_name if message.document else None,
@@ -102,6 +102,23 @@ def _edited(event_id: str, message: Message, bot_username: str | None) -> Text |
     if not isinstance(found, Text):
         return None
     return replace(found, edited=True, message_id=str(message.message_id))
+
+
+def topic_of(message: Message) -> str | None:
+    """The forum topic a group message was written in (Bot API: is_topic_message with its
+    message_thread_id; without is_topic_message the id is a reply thread's, not a topic)."""
+    if message.is_topic_message and message.message_thread_id is not None:
+        return str(message.message_thread_id)
+    return None
+
+
+def _replied(message: Message, thread: str | None) -> str | None:
+    """The message replied to. A topic message replying to nobody still carries the topic's
+    first message (its forum_topic_created, whose id is the thread's): not a reply."""
+    reply = message.reply_to_message
+    if reply is None or (thread is not None and str(reply.message_id) == thread):
+        return None
+    return str(reply.message_id)
 
 
 def _sender_chat(message: Message) -> str | None:

@@ -56,6 +56,13 @@ def chat_ref(recipient: str) -> int | str:
     return int(recipient) if _NUMERIC.match(recipient) else recipient
 
 
+def thread_of(msg: Outbound) -> int | None:
+    """The forum topic's message_thread_id (None leaves the parameter out)."""
+    if msg.thread is None or not _NUMERIC.match(msg.thread):
+        return None
+    return int(msg.thread)
+
+
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     """Link buttons and callback buttons (callback_data = the payload)."""
     buttons = [[_button(button) for button in row] for row in rows if row]
@@ -166,7 +173,7 @@ class Outbox:
         if not text.strip():
             raise BadContent("the message has neither text nor a file")
         request = SendMessage(chat_id=0, text=text, reply_markup=keyboard(msg.buttons),
-                              allow_paid_broadcast=self.paid)
+                              allow_paid_broadcast=self.paid, message_thread_id=thread_of(msg))
         assert isinstance(self.bot.session, LeanSession)
         prepared = self.bot.session.prepare_text(self.bot, request)
         if len(self._prepared) >= PREPARED_PARTS:
@@ -217,10 +224,12 @@ class Outbox:
             return await self.bot.send_photo(
                 chat, source, caption=caption, reply_markup=markup,
                 allow_paid_broadcast=self.paid, request_timeout=timeout,
+                message_thread_id=thread_of(msg),
             )
         return await self.bot.send_document(
             chat, source, caption=caption, reply_markup=markup,
             allow_paid_broadcast=self.paid, request_timeout=timeout,
+            message_thread_id=thread_of(msg),
         )
 
     def _upload_timeout(self, size: int) -> int | None:

@@ -189,6 +189,7 @@ def _messages(
         key=f"reply{reply_id}",
         text=spans_from_json(content["spans"]),
         buttons=buttons_from_json(content.get("buttons") or []),
+        thread=content.get("thread"),  # a staff chat's forum topic (core.staff.topics)
     )
     change = content.get("edit")
     if not change:

@@ -11,7 +11,7 @@ and its record)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from core.staff import texts
 from core.staff.binding import chat_contact, staff_chats
 from core.staff.news import tell_finished
 from core.staff.questions import Question, link_sent, mark_queued, unanswered, unnoticed
+from core.staff.topics import Forums, TopicDesk
 from core.storage.engine import writing
 from core.storage.models import KeyValue, Reply
 
@@ -52,10 +53,13 @@ class StaffDesk:
 
     def __init__(self, engine: AsyncEngine, reader: AsyncEngine, channels: Mapping[str, bool],
                  tz: ZoneInfo, presets: Mapping[str, str] | None = None,
-                 clock: Callable[[], datetime] = now_utc) -> None:
+                 clock: Callable[[], datetime] = now_utc, forums: Forums | None = None
+                 ) -> None:
         self.engine, self.reader, self.tz, self.clock = engine, reader, tz, clock
         self.channels = dict(channels)  # configured channel -> has group chats
         self.presets = dict(presets or {})
+        # Staff chats divided into topics: one per member (core.staff.topics).
+        self.topics = TopicDesk(engine, reader, forums) if forums is not None else None
 
     async def chats(self) -> dict[str, str]:
         found = await staff_chats(self.reader, self.presets)
@@ -70,10 +74,14 @@ class StaffDesk:
         await tell_finished(self.engine, self.reader, self.post, self.clock())
 
     async def post(self, conn: AsyncConnection, text: str, buttons: Buttons = (),
-                   inbound_id: int | None = None, solo_text: str | None = None) -> int:
-        """Queue `text` to every staff chat and staff-only-on-Viber account; how many."""
+                   inbound_id: int | None = None, solo_text: str | None = None,
+                   skip: Collection[str] = ()) -> int:
+        """Queue `text` to every staff chat (but those of the channels in `skip`) and
+        staff-only-on-Viber account; how many."""
         targets = 0
         for channel, chat_id in (await self.chats()).items():
+            if channel in skip:
+                continue
             chat = await chat_contact(conn, channel, chat_id)
             await queue_reply(conn, channel, chat, (Span(text),), buttons, inbound_id)
             targets += 1
@@ -90,14 +98,23 @@ class StaffDesk:
                        if g.channel in self.channels and not self.channels[g.channel]})
 
     async def notify_questions(self) -> None:
+        chats = await self.chats()
+        if self.topics is not None:  # the network step: forum topics made first
+            await self.topics.prepare(chats)
         async with writing(self.engine) as conn:
             found = await unnoticed(conn)
             if not found:
                 return
             posted = []
             for question in found:
+                topics = await self.topics.threads(conn, chats, question) if self.topics else {}
+                if topics is None:
+                    continue  # its member's forum topic is being made: the next round
                 sent = await self.post(conn, question_text(question), (), question.inbound_id,
-                                       question_text(question, texts.QUESTION_1TO1))
+                                       question_text(question, texts.QUESTION_1TO1), topics)
+                if topics and self.topics is not None:
+                    sent += await self.topics.post(conn, topics, chats, question_text(
+                        question, texts.QUESTION_IN_TOPIC), question.inbound_id)
                 if sent:
                     posted.append(question.inbound_id)
             await mark_queued(conn, posted)

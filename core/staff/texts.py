@@ -4,6 +4,9 @@ QUESTION = ("❓ Вопрос №{id} — {name}\n{school}, {district} · {messe
             "Ответьте на это сообщение, и ответ уйдёт участнику в {messenger}.")
 QUESTION_1TO1 = ("❓ Вопрос №{id} — {name}\n{school}, {district} · {messenger}\n\n{text}\n\n"
                  "Ответить: /answer {id} текст ответа")
+QUESTION_IN_TOPIC = ("❓ Вопрос №{id} — {name}\n{school}, {district} · {messenger}\n\n{text}\n\n"
+                     "Ответьте на это сообщение или просто напишите в этой теме — ответ уйдёт "
+                     "участнику в {messenger}.")
 ANSWER_TO_MEMBER = "Ответ профкома:\n{text}"
 QUESTION_FILE = "📎 К вопросу №{id}. Ответьте на это сообщение, и ответ уйдёт участнику."
 CORRECTED = "Исправлено:"  # opens a corrected answer where the message cannot be edited

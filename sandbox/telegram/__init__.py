@@ -34,6 +34,11 @@ Member actions (each queues the updates Telegram would send the bot):
 - `message_on_behalf(chat_id, text, as_chat=None, signature=None)`: a group message with
   `sender_chat` — the group itself (an anonymous administrator; `from` is
   @GroupAnonymousBot) or a channel `as_chat` (`from` is @Channel_Bot);
+- forum supergroups (forums.py): `make_forum(chat_id, manage_topics=True)`,
+  `topic_message(chat_id, user_id, thread_id, text, reply_to_message_id=None)`,
+  `delete_topic(chat_id, thread_id)`, `topics(chat_id)`; createForumTopic, deleteForumTopic
+  and message_thread_id on sends ("Bad Request: message thread not found" for a deleted or
+  unknown topic);
 - `press_button(token, user_id, message_id, callback_data, chat_id=None) -> query_id`:
   callback_query with the message and data;
 - `vote(token, user_id, poll_id, option_ids)`: poll_answer (non-anonymous polls only) and a

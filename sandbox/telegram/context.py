@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import bad_request, server_error
+from .errors import THREAD_NOT_FOUND, bad_request, server_error
 from .markup import check_reply_markup
 from .spec import MethodSpec
 from .state import EmulatorState
@@ -66,14 +66,29 @@ def reply_target(ctx: CallContext, target: Target) -> StoredMessage | None:
     return found
 
 
+def thread_of(ctx: CallContext, target: Target) -> int | None:
+    """The call's message_thread_id, when it names an open topic of the target forum
+    (forums.py); a deleted or unknown topic, or a chat without topics, is refused."""
+    thread = ctx.params.get("message_thread_id")
+    if thread is None:
+        return None
+    group = target.group
+    if group is None or not group.is_forum or thread not in group.topics:
+        raise bad_request(THREAD_NOT_FOUND)
+    return int(thread)
+
+
 def deliver(ctx: CallContext, build: Callable[[], dict[str, Any]], kind: str) -> StoredMessage:
     """Check the chat, the reply and the limits, then store the message `build` describes."""
     state = ctx.state
     markup = check_reply_markup(ctx.params.get("reply_markup"))
     target = state.world.writable_chat(ctx.bot, ctx.params["chat_id"])
+    thread = thread_of(ctx, target)
     replied = reply_target(ctx, target)
     admit_send(ctx, target)
     content = build()
+    if thread is not None:
+        content.update(message_thread_id=thread, is_topic_message=True)
     if replied is not None:
         content["reply_to_message"] = {
             k: v for k, v in replied.payload.items() if k != "reply_to_message"

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from sandbox.limits import Clock, monotonic
 
+from . import forums
 from .knobs import TelegramKnobs
 from .members import Members
 from .server import TOKEN, build_app
@@ -171,6 +172,27 @@ class TelegramEmulator:
 
     def deactivate_user(self, user_id: int) -> None:
         self._members.deactivate(user_id)
+
+    # Forum supergroups (forums.py) ----------------------------------------------------
+
+    def make_forum(self, chat_id: int, *, manage_topics: bool = True) -> None:
+        """The supergroup becomes a forum (divided into topics); `manage_topics` False: its
+        bots lack can_manage_topics and createForumTopic is refused."""
+        forums.make_forum(self._state, chat_id, manage_topics=manage_topics)
+
+    def topic_message(self, chat_id: int, user_id: int, thread_id: int, text: str, *,
+                      reply_to_message_id: int | None = None) -> int:
+        """A member writes in a forum topic (replying to a message of it, or to nothing)."""
+        return forums.topic_message(self._members, chat_id, user_id, thread_id, text,
+                                    reply_to_message_id=reply_to_message_id)
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """A member deletes a forum topic with all its messages."""
+        forums.delete_topic(self._state, chat_id, thread_id)
+
+    def topics(self, chat_id: int) -> dict[int, str]:
+        """A forum's open topics: thread id -> name."""
+        return dict(self._state.world.groups[chat_id].topics)
 
     def push_update(self, token: str, kind: str, payload: dict[str, Any]) -> None:
         """Queue an update as given, unchecked: a shape a newer Bot API (or a fault) may send."""

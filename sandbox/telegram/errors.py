@@ -75,3 +75,4 @@ QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is in
 BLOCKED = "bot was blocked by the user"
 DEACTIVATED = "user is deactivated"
 NOT_STARTED = "bot can't initiate conversation with a user"
+THREAD_NOT_FOUND = "message thread not found"  # a deleted or unknown forum topic

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import methods_bot, methods_edit, methods_poll, methods_send
+from . import forums, methods_bot, methods_edit, methods_poll, methods_send
 from .body import read_call
 from .context import CallContext
 from .errors import ApiError, ValidationError, not_found, unauthorized
@@ -39,6 +39,8 @@ HANDLERS: dict[str, Handler] = {
     "editmessagereplymarkup": methods_edit.edit_message_reply_markup,
     "deletemessage": methods_edit.delete_message,
     "answercallbackquery": methods_edit.answer_callback_query,
+    "createforumtopic": forums.create_forum_topic,
+    "deleteforumtopic": forums.delete_forum_topic,
 }
 
 # Bot API 10.3 methods aiogram 3.31 knows and the 10.1 spec file lacks: real, not emulated.

@@ -52,11 +52,17 @@ class Group:
     kind: str = "supergroup"
     username: str | None = None
     member_ids: set[int] = field(default_factory=set)
+    # A forum supergroup (forums.py): its open topics, thread id -> name.
+    is_forum: bool = False
+    manage_topics: bool = True  # its bots may create topics (can_manage_topics)
+    topics: dict[int, str] = field(default_factory=dict)
 
     def chat_json(self) -> dict[str, Any]:
         chat: dict[str, Any] = {"id": self.id, "type": self.kind, "title": self.title}
         if self.username:
             chat["username"] = self.username
+        if self.is_forum:
+            chat["is_forum"] = True
         return chat
 
 
