@@ -88,9 +88,9 @@ async def got_poll(actor: Actor, question: str) -> None:
 
 
 async def poll_recorded(rig: Rig, actor: Actor, poll_id: int) -> None:
-    """The sender has recorded where the poll landed for `actor`: a vote cast before that
-    commit is not matched to the poll (a known race, left for a later fix), so tests vote
-    after it, as a person reading the poll does."""
+    """The sender has recorded where the poll landed for `actor`. A vote cast before that
+    is kept pending and counted once the record lands (test_polls_eager.py); a test that
+    reads figures at once (turnout, reach) may still wait for it."""
     contact = await rig.contact(actor)
     assert contact is not None
 

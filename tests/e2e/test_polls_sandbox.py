@@ -19,7 +19,6 @@ from tests.e2e.poll_support import (
     YOUNG_UNION,
     got_poll,
     outsider,
-    poll_recorded,
     start_poll,
     tallies,
     young_pair,
@@ -48,9 +47,8 @@ async def test_votes_on_three_messengers(rigs: list[Rig], tmp_path: Path, db_url
     await wait_for(lambda: int(older.external_id) in vk_channel.clients.text_only,
                    "the older VK app noted")
     poll_id = await start_poll(rig, QUESTION, timedelta(hours=1))
-    for actor in (tg, vk, vb, older, both_tg, both_vk):
+    for actor in (tg, vk, vb, older, both_tg, both_vk):  # votes as soon as it shows
         await got_poll(actor, QUESTION)
-        await poll_recorded(rig, actor, poll_id)
     assert all(b.kind == "text" for b in older.last_with_buttons().pressable)
 
     tg.vote(1)
@@ -97,7 +95,6 @@ async def test_the_deadline_crosses_a_restart(rigs: list[Rig], tmp_path: Path, d
     # the suite is down the deadline is moved into the past, as a long downtime would.
     poll_id = await start_poll(rig, QUESTION, timedelta(minutes=10))
     await got_poll(member, QUESTION)
-    await poll_recorded(rig, member, poll_id)
     member.vote(2)
     await tallies(rig, poll_id, voters=1)
     await rig.stop()
