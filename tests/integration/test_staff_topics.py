@@ -2,7 +2,8 @@
 through the real adapter against the emulator: one topic per member even when two
 `rupor run` processes race for it, every question of the member (from any messenger) in
 it, a deleted topic made again with the question posted again, the chat itself when topics
-may not be made, and what a message written in a topic answers."""
+may not be made, what a message written in a topic answers, and the topic row in the
+member's export and gone with their erasure."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram import TelegramChannel
 from core.ports import ForumTopics, Text
+from core.privacy.erase import erase
+from core.privacy.export import export
 from core.sending.replies import claim_replies, record_reply
 from core.staff.desk import StaffDesk
 from core.staff.questions import mark_answered
@@ -199,3 +202,20 @@ async def test_a_message_in_a_topic_answers_the_members_latest_open_question(
         latest = await topic_question(conn, "telegram", str(chat), str(thread))
         assert latest is not None and latest.inbound_id == asked[1]  # none open: the latest
         assert await topic_question(conn, "telegram", str(chat), "999") is None
+
+
+async def test_export_holds_the_members_topic_and_erase_deletes_it(
+    tg: TgRig, engine: AsyncEngine, reader: AsyncEngine
+) -> None:
+    chat, channel = await _forum(tg, engine)
+    desk = _desk(engine, reader, chat, channel)
+    await _ask(engine, "vk", 0, "Вопрос о стаже")
+    await desk.notify_questions()
+    [(member, thread)] = await _topics(engine)
+    person = int(member.removeprefix("p"))
+    data = await export(engine, person)
+    assert [(t["name"], t["thread_id"]) for t in data["tables"]["staff_topics"]] == [
+        ("Член 0 · Школа 1-1 · Район 1", thread)]
+    async with engine.begin() as conn:
+        counts = await erase(conn, person, "cli")
+    assert counts["staff_topics"] == 1 and await _topics(engine) == []
