@@ -1,0 +1,220 @@
+"""A series of kill -9s while one campaign goes out to a 20,000-member union over Telegram,
+VK and Viber at once, and a kill -9 during a scheduled monthly run.
+
+The union: 20,000 members (seed 16), about 2,150 Telegram accounts, 9,300 VK and 9,300 Viber
+(4 % of members on two messengers), each listed account active or not as the sandbox draws
+it. Telegram's free ceiling (30/s) makes its share the long pole: some 70 s of sending;
+VK (100 per call) and Viber (300 per call) finish within seconds of each start. The series
+takes about two and a half minutes, the monthly run about one and a half (it waits up to a
+minute for its cron slot).
+
+Kills (seeded, RANDOM_SEED): the materialising child at a random chunk, `rupor run` at a
+random moment right after its start, then until KILLS runs were killed either the moment a
+randomly chosen channel accepted its N-th message (between the platform's answer and our
+commit) or at a random wall-clock moment; each restart resumes. Then `rupor run
+--until-idle` finishes. Checks: tests/e2e/crash_support.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from bots.registry import capabilities
+from core.campaigns.store import NewCampaign, create_campaign
+from core.storage.engine import create_engine
+from sandbox.union import Union, UnionKnobs
+from tests.e2e.crash_support import (
+    TEXT,
+    AtKill,
+    KillSwitch,
+    check_duplicates,
+    check_nobody_lost,
+    check_paced,
+    check_report,
+    listen,
+    snapshot,
+)
+from tests.e2e.processes import Job, Launcher
+from tests.e2e.rig import CHANNELS, Rig, eventually, import_members_file, open_rig
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.long]
+
+UNION = UnionKnobs(seed=16, districts=5, schools=120, members=20_000, staff=0,
+                   share_telegram=0.08, share_vk=0.44, share_viber=0.44, share_two=0.04,
+                   share_none=0.0)
+RANDOM_SEED = 1616
+KILLS = 12  # `rupor run` killed this many times (the materialising child once more)
+MATERIALISE = "tests.e2e.materialise_child:main"
+MATERIALISE_CHUNK = 250
+KILL_TIMEOUT_S = 60.0  # a run that is to be killed after N messages gets them within this
+FINISH_TIMEOUT_S = 300.0
+CRON_TZ = ZoneInfo("Asia/Yekaterinburg")  # the scheduler's time zone in the sandbox config
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Path]:
+    """The union imported once; each test copies the file."""
+    workdir = tmp_path_factory.mktemp("series-template")
+    members = Union.generate(UNION).write_members_csv(workdir / "members.csv")
+    database = workdir / "template.sqlite3"
+    await import_members_file(f"sqlite:///{database}", members)
+    yield database
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
+    shutil.copyfile(template, tmp_path / "rupor.sqlite3")
+    made = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", union=UNION)
+    yield made
+    await made.close()
+
+
+def config_args(rig: Rig) -> list[str]:
+    """--config with the sandbox's settings; no quiet hours (the tests run at any hour)."""
+    path = rig.write_config()
+    with path.open("a", encoding="utf-8") as config:
+        config.write('\n[scheduler]\nquiet_hours = ""\n')
+    return ["--config", str(path)]
+
+
+def unsent(rig: Rig, channel: str) -> int:
+    """Active accounts of `channel` whose chat holds nothing yet."""
+    return sum(1 for k, n in rig.received().items()
+               if k[0] == channel and n == 0 and rig.state(k) == "active")
+
+
+async def killed_now(job: Job) -> None:
+    job.kill()
+    assert await job.wait(10) is None, job.output()
+
+
+async def kill_after_accepted(rig: Rig, job: Job, channel: str, after: int) -> bool:
+    """Kill `job` once `channel` accepted `after` more messages; False if the channel ran
+    out of work first (the job is killed then too)."""
+    switch = KillSwitch(after, job)
+    listen(rig, channel, switch)
+    try:
+        await eventually(lambda: switch.fired or not job.alive(), KILL_TIMEOUT_S,
+                         f"{channel}: {after} messages accepted")
+    except AssertionError:
+        if unsent(rig, channel):
+            raise
+    finally:
+        switch.fired = True  # the listener stays on the emulator: it must not fire later
+    await killed_now(job)
+    return switch.seen >= after
+
+
+async def one_kill(rig: Rig, launcher: Launcher, base: list[str], dice: random.Random,
+                   run_id: int, first: bool) -> AtKill:
+    """Start `rupor run` and kill it: right after start (first), at N accepted messages
+    of a random channel still sending, or at a random moment."""
+    job = await launcher.start([*base, "run"], rig.workdir, "run")
+    sending = [c for c in CHANNELS if unsent(rig, c) > 50]
+    if first:
+        await asyncio.sleep(dice.uniform(0.05, 1.5))
+        await killed_now(job)
+    elif sending and dice.random() < 0.7:
+        channel = dice.choice(sending)
+        limit = {"telegram": 240, "vk": 2_500, "viber": 3_000}[channel]
+        await kill_after_accepted(rig, job, channel,
+                                  dice.randint(1, min(limit, unsent(rig, channel) // 2)))
+    else:
+        await asyncio.sleep(dice.uniform(0.5, 5.0))
+        await killed_now(job)
+    return snapshot(rig, run_id)
+
+
+async def materialise_and_kill(rig: Rig, launcher: Launcher, dice: random.Random) -> int:
+    """The campaign's run materialised by a child process, killed at a random chunk; the
+    run's id."""
+    engine = create_engine(rig.db_url)
+    try:
+        campaign_id = await create_campaign(engine, NewCampaign(text=TEXT),
+                                            capabilities(rig.settings()))
+    finally:
+        await engine.dispose()
+    top = rig.query("SELECT MAX(id) FROM people")[0][0]
+    stop_at = int(top * dice.uniform(0.1, 0.6))
+    argv = [rig.db_url, str(campaign_id), str(MATERIALISE_CHUNK), *rig.settings().channels()]
+    job = await launcher.start(argv, rig.workdir, "materialise", entry=MATERIALISE)
+
+    def progress() -> int:
+        rows = rig.query("SELECT materialised_upto FROM campaign_runs")
+        return int(rows[0][0]) if rows else 0
+
+    await eventually(lambda: progress() >= stop_at, 120, "materialised up to the kill")
+    await killed_now(job)
+    [(run_id, status)] = rig.query("SELECT id, status FROM campaign_runs")
+    assert status == "materialising"
+    return int(run_id)
+
+
+async def finish(rig: Rig, launcher: Launcher, base: list[str]) -> dict[tuple[str, str], int]:
+    await launcher.run([*base, "run", "--until-idle"], rig.workdir, "finish", FINISH_TIMEOUT_S)
+    return dict(rig.received())
+
+
+async def test_twelve_kills_while_one_campaign_goes_out_on_three_channels(
+    rig: Rig, launcher: Launcher
+) -> None:
+    dice = random.Random(RANDOM_SEED)
+    base = config_args(rig)
+    run_id = await materialise_and_kill(rig, launcher, dice)
+    kills = [await one_kill(rig, launcher, base, dice, run_id, first=True)]
+    while len(kills) < KILLS:
+        kills.append(await one_kill(rig, launcher, base, dice, run_id, first=False))
+    assert any(kill.claimed for kill in kills), "no kill landed while anything was in flight"
+    received = await finish(rig, launcher, base)
+    check_nobody_lost(rig, received)
+    check_duplicates(rig, run_id, kills, received)
+    [(campaign_id,)] = rig.query("SELECT campaign_id FROM campaign_runs WHERE id = ?", run_id)
+    await check_report(rig, campaign_id, run_id)
+    check_paced(rig)
+
+
+def next_minute_cron() -> tuple[str, datetime]:
+    """A monthly cron (this day of the month) whose slot is the next whole minute, at least
+    three seconds away; and that slot."""
+    now = datetime.now(CRON_TZ)
+    slot = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    if (slot - now).total_seconds() < 3:
+        slot += timedelta(minutes=1)
+    return f"{slot.minute} {slot.hour} {slot.day} * *", slot
+
+
+async def test_kill_during_a_scheduled_monthly_run(rig: Rig, launcher: Launcher) -> None:
+    """`rupor post --cron` for this month's slot a minute ahead; `rupor run` is up when it
+    fires and is killed while the slot's run sends; the restart neither makes the slot's
+    run again nor loses anyone."""
+    dice = random.Random(RANDOM_SEED + 1)
+    base = config_args(rig)
+    cron, slot = next_minute_cron()
+    await launcher.run([*base, "post", "--text", TEXT, "--to", "all", "--cron", cron],
+                       rig.workdir, "post")
+    [(campaign_id,)] = rig.query("SELECT id FROM campaigns")
+    job = await launcher.start([*base, "run"], rig.workdir, "run")
+    wait_s = (slot - datetime.now(CRON_TZ)).total_seconds() + 30
+    await eventually(lambda: bool(rig.query("SELECT 1 FROM campaign_runs")), wait_s,
+                     "the slot's run started")
+    [(run_id,)] = rig.query("SELECT id FROM campaign_runs")
+    channel = dice.choice(CHANNELS)
+    assert await kill_after_accepted(rig, job, channel, dice.randint(20, 200)), channel
+    kills = [snapshot(rig, run_id)]
+    received = await finish(rig, launcher, base)
+    runs = rig.query("SELECT id, scheduled_for, status FROM campaign_runs "
+                     "WHERE campaign_id = ?", campaign_id)
+    assert [(r[0], r[2]) for r in runs] == [(run_id, "done")], runs
+    check_nobody_lost(rig, received)
+    check_duplicates(rig, run_id, kills, received)
+    await check_report(rig, campaign_id, run_id)
+    check_paced(rig)
