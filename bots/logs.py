@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
+
+from core.config import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
@@ -37,7 +41,7 @@ class JsonLines(logging.Formatter):
         }
         line.update(context_of(record))
         if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
+            line["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -66,3 +70,60 @@ def setup_logging(log_format: str, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(formatter(log_format))
     logging.basicConfig(level=level, handlers=[handler])  # no-op where handlers exist
+
+
+MASK = "***"
+SHORTEST_SECRET = 6  # shorter values would mask ordinary words
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret the settings hold: bot tokens, webhook secrets, the VK admin token and
+    a database password."""
+    found = [settings.telegram.token, settings.telegram.webhook_secret] if settings.telegram \
+        else []
+    if settings.vk is not None:
+        found += [settings.vk.token, settings.vk.secret, settings.vk.admin_user_token]
+    if settings.viber is not None:
+        found.append(settings.viber.token)
+    found.append(urlsplit(settings.database.url).password)
+    return [secret for secret in found if secret]
+
+
+class Redactor(logging.Filter):
+    """Writes "***" for every secret — as configured and URL-encoded — in a record's message,
+    its context fields and its traceback. A safety net: call sites keep secrets out of
+    their messages in the first place (tests/e2e/test_secrets_in_logs.py)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        forms = {form for secret in secrets if len(secret) >= SHORTEST_SECRET
+                 for form in (secret, quote(secret, safe=""), quote(secret))}
+        self.forms = sorted(forms, key=len, reverse=True)  # the longest form first
+
+    def redact(self, text: str) -> str:
+        for form in self.forms:
+            text = text.replace(form, MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        for key, value in context_of(record).items():
+            if isinstance(value, str):
+                setattr(record, key, self.redact(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def redact_secrets(settings: Settings) -> None:
+    """Mask the settings' secrets in everything the root logger's handlers write."""
+    redactor = Redactor(secrets_of(settings))
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, Redactor)]:
+            handler.removeFilter(old)
+        handler.addFilter(redactor)

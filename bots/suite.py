@@ -26,7 +26,7 @@ from bots.chat.staff_chat import desk_for
 from bots.chat.turn import ChatContext
 from bots.digest.approval import deliverer
 from bots.digest.monthly import MonthlyDigest
-from bots.logs import setup_logging
+from bots.logs import redact_secrets, setup_logging
 from bots.ops import Operations
 from bots.registry import capabilities, configured
 from bots.startup import Backoff, ChannelStarter, ChannelState, ChannelStatus
@@ -364,6 +364,7 @@ def run_forever(
     from core.storage.schema import SchemaError
 
     try:
+    redact_secrets(settings)  # a safety net: call sites keep tokens out of messages
         check_run_settings(settings)
         return asyncio.run(main())
     except (SettingsError, SchemaError) as exc:  # what a person must fix first: one line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import Update
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientResponseError
 
 from bots.transport import ChannelDeps, StartCause, StartFailure, WebhookAnswer
 from core.config import Settings, TelegramSettings
@@ -122,7 +123,7 @@ class TelegramChannel:
                 raise FileUnavailable("Telegram gave no file_path")
             data = await self.bot.download_file(found.file_path, timeout=DOWNLOAD_TIMEOUT_S)
         except (AiogramError, ClientError, TimeoutError) as exc:
-            raise FileUnavailable(str(exc)) from exc
+            raise FileUnavailable(file_trouble(exc)) from exc
         if data is None:
             raise FileUnavailable("nothing downloaded")
         return data.read()
@@ -232,3 +233,16 @@ class TelegramChannel:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+_URL = re.compile(r"\b\w+://\S+")
+
+
+def file_trouble(exc: Exception) -> str:
+    """Why a download failed, without any URL: Telegram's file URLs hold the bot token
+    ({api_base}/file/bot<token>/<path>), and the reason reaches the chat and the log."""
+    if isinstance(exc, ClientResponseError):
+        return f"HTTP {exc.status}"
+    if isinstance(exc, TimeoutError):
+        return "нет ответа"
+    return _URL.sub("<адрес>", str(exc)) or exc.__class__.__name__
