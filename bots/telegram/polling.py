@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+from aiogram.exceptions import (
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
@@ -100,6 +105,13 @@ async def retrying(step: Callable[[], Awaitable[None]], what: str, pause_s: floa
             failures += 1
             level = logging.WARNING if failures == 1 else logging.DEBUG
             log.log(level, "telegram: %s failed (%s); retrying", what, exc)
+        except (TelegramUnauthorizedError, TelegramConflictError) as exc:
+            # A revoked token (401) or a second poller/webhook (409) lasts until someone
+            # acts: said once, in Russian, not as a traceback every few seconds.
+            failures += 1
+            level = logging.ERROR if failures == 1 else logging.DEBUG
+            log.log(level, "telegram: получение сообщений не работает (%s): %s; проверьте "
+                    "токен бота и что его не опрашивает другой процесс; повторяем", what, exc)
         except Exception:  # a failed step is logged and tried again; nothing is confirmed
             failures += 1
             log.exception("telegram: %s failed; retrying in %.1f s", what, pause)
