@@ -137,7 +137,7 @@ class TopicDesk:
             if member.key in seen or asked >= CREATES_PER_ROUND:
                 continue
             seen.add(member.key)
-            thread, called = await self.topic(channel, chat, member, topic_name(item))
+            _, called = await self.topic(channel, chat, member, topic_name(item))
             asked += called
 
     async def topic(self, channel: str, chat: str, member: Member, name: str
