@@ -5,16 +5,19 @@
   landing's `stopped_at` is set as its stop is queued, so closing again — or a second
   process — never stops twice. Should the stop fail (the member blocked the bot), the member
   is told in text that the poll is closed instead.
-- `announce`: the results text (rendered by the caller, bots.poll_view) to the account that
-  created the poll, every press and admin account, the staff chat through the `staff_post`
-  hook, and — if the poll was created with "сообщить итоги участникам" — every member it
-  reached; claimed once by `polls.announced_at`.
+- `announce`: the results — the PNG chart (stored once in `media` by the caller, so each
+  reply names it: core.sending.reply_files) and the text (rendered by the caller,
+  bots.poll_view) — to the account that created the poll, every press and admin account,
+  the staff chat through the `staff_post` hook, and — if the poll was created with
+  "сообщить итоги участникам" — every member it reached; claimed once by
+  `polls.announced_at`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -22,14 +25,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.access.audit import record
 from core.access.grants import list_grants
 from core.polls import texts
-from core.ports import Span
+from core.ports import MediaFile, Span
 from core.sending.replies import ReplyEdit, queue_reply
 from core.storage.engine import writing
 from core.storage.models import Contact
 from core.storage.poll_tables import Poll
 
-# Posts one text to the bound staff chat inside the caller's transaction (core.staff).
-StaffPost = Callable[[AsyncConnection, str], Awaitable[object]]
+
+class StaffPost(Protocol):
+    """Posts one text (or, with `media` and no text, one stored file) to the bound staff
+    chat(s) inside the caller's transaction (core.staff's StaffDesk.post)."""
+
+    def __call__(self, conn: AsyncConnection, text: str, *,
+                 media: MediaFile | None = None) -> Awaitable[object]: ...
+
+
 TOLD_ROLES = frozenset({"press", "admin"})
 
 _TO_STOP = (
@@ -67,8 +77,11 @@ async def unannounced(engine: AsyncEngine) -> list[int]:
 
 
 async def announce(engine: AsyncEngine, poll_id: int, results: str, now: datetime,
-                   staff_post: StaffPost | None = None) -> int | None:
-    """Queue the results to everyone told; the number of replies, None if done already."""
+                   staff_post: StaffPost | None = None, chart: MediaFile | None = None,
+                   for_members: str | None = None) -> int | None:
+    """Queue the results to everyone told — `chart` (a stored PNG) first, then the text
+    (`for_members`: the members' text, if not the same); how many people and chats were
+    told, None if done already."""
     grants = await list_grants(engine)
     async with writing(engine) as conn:
         claimed = await conn.execute(update(Poll).where(
@@ -85,22 +98,33 @@ async def announce(engine: AsyncEngine, poll_id: int, results: str, now: datetim
         for channel, account in sorted(accounts):
             contact_id = await _contact(conn, channel, account)
             if contact_id is not None:
-                await queue_reply(conn, channel, contact_id, (Span(results),))
+                await _tell(conn, channel, contact_id, (Span(results),), chart)
                 told += 1
-        if poll.announce_members:
-            told += await _to_members(conn, poll_id, results)
-        if staff_post is not None:
+        if staff_post is not None:  # the staff before the members (many, paced)
+            if chart is not None:
+                await staff_post(conn, "", media=chart)
             await staff_post(conn, results)
+        if poll.announce_members:
+            told += await _to_members(conn, poll_id, for_members or results, chart)
         await record(conn, "scheduler", "poll.announce", {"poll_id": poll_id, "told": told})
     return told
 
 
-async def _to_members(conn: AsyncConnection, poll_id: int, results: str) -> int:
+async def _to_members(conn: AsyncConnection, poll_id: int, results: str,
+                      chart: MediaFile | None) -> int:
     said = (Span(texts.RESULTS_FOR_MEMBERS + "\n\n" + results),)
     rows = (await conn.execute(text(_REACHED), {"poll": poll_id})).all()
     for row in rows:
-        await queue_reply(conn, str(row.channel), int(row.contact_id), said)
+        await _tell(conn, str(row.channel), int(row.contact_id), said, chart)
     return len(rows)
+
+
+async def _tell(conn: AsyncConnection, channel: str, contact_id: int, said: tuple[Span, ...],
+                chart: MediaFile | None) -> None:
+    """The chart alone (a file takes no caption on Viber), then the text."""
+    if chart is not None:
+        await queue_reply(conn, channel, contact_id, (), media=chart)
+    await queue_reply(conn, channel, contact_id, said)
 
 
 async def _contact(conn: AsyncConnection, channel: str, account: str) -> int | None:

@@ -35,7 +35,7 @@ OPEN_UNTIL = "Открыт до {deadline}."
 CLOSED_AT = "Завершён {closed}."
 NO_DISTRICT = "вне районов"
 RESULTS_FOR_MEMBERS = "Итоги опроса совета молодых педагогов. Спасибо всем, кто ответил!"
-CHART_HINT = "Диаграмма — /results {poll_id}."
+CHART_HINT = "Итоги с диаграммой в любой момент — /results {poll_id}."
 
 # What the scheduler's log says.
 CLOSED_LOG = "опрос №{poll_id} завершён: проголосовали {voters} из {reached}"

@@ -94,14 +94,16 @@ async def queue_reply(
     buttons: Sequence[Sequence[Button]] = (),
     inbound_id: int | None = None,
     edit: ReplyEdit | None = None,
+    media: MediaFile | None = None,
 ) -> None:
-    """Queue a message to one contact inside the caller's transaction."""
+    """Queue a message to one contact inside the caller's transaction (`media`: a stored
+    file sent with it, core.sending.reply_files)."""
     await conn.execute(
         insert(Reply).values(
             channel=channel,
             contact_id=contact_id,
             inbound_id=inbound_id,
-            content=reply_content(spans, buttons, edit),
+            content=reply_content(spans, buttons, edit, media),
             status="pending",
             next_attempt_at=0.0,
         )

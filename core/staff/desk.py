@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.access.grants import list_grants
 from core.audience.members import contact_for
-from core.ports import Button, Sender, Span
+from core.ports import Button, MediaFile, Sender, Span
 from core.sending.replies import queue_reply
 from core.staff import texts
 from core.staff.binding import chat_contact, staff_chats
@@ -39,6 +39,10 @@ Buttons = tuple[tuple[Button, ...], ...]
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def _spans(text: str) -> tuple[Span, ...]:
+    return (Span(text),) if text else ()  # a file alone (Viber: a file takes no caption)
 
 
 def question_text(question: Question, template: str = texts.QUESTION) -> str:
@@ -75,20 +79,21 @@ class StaffDesk:
 
     async def post(self, conn: AsyncConnection, text: str, buttons: Buttons = (),
                    inbound_id: int | None = None, solo_text: str | None = None,
-                   skip: Collection[str] = ()) -> int:
+                   skip: Collection[str] = (), media: MediaFile | None = None) -> int:
         """Queue `text` to every staff chat (but those of the channels in `skip`) and
-        staff-only-on-Viber account; how many."""
+        staff-only-on-Viber account; how many. `media`: a stored file (text "": alone)."""
         targets = 0
         for channel, chat_id in (await self.chats()).items():
             if channel in skip:
                 continue
             chat = await chat_contact(conn, channel, chat_id)
-            await queue_reply(conn, channel, chat, (Span(text),), buttons, inbound_id)
+            await queue_reply(conn, channel, chat, _spans(text), buttons, inbound_id,
+                              media=media)
             targets += 1
         for channel, account in await self._solo_staff():
             contact = await contact_for(conn, Sender(channel, account))
-            await queue_reply(conn, channel, contact.id, (Span(solo_text or text),), buttons,
-                              inbound_id)
+            await queue_reply(conn, channel, contact.id, _spans(solo_text or text), buttons,
+                              inbound_id, media=media)
             targets += 1
         return targets
 

@@ -21,7 +21,7 @@ from core.polls.create import create_poll
 from core.polls.spec import NewPoll
 from core.sending.dispatch import ChannelSender
 from core.sending.recording import FAST, RecordingChannel
-from core.storage.models import Contact, Reply
+from core.storage.models import Contact, Media, Reply
 from core.storage.poll_tables import PollMessage
 from tests.factories import add_members, make_union
 from tests.unit.test_queue import FAST_RETRY, drain, eventually
@@ -105,9 +105,18 @@ async def test_results_go_once_to_the_creator_press_and_members(engine: AsyncEng
     notices = PollNotices(engine, TZ)
     await notices(now)
     await notices(now)  # told once
-    assert await _replies(engine) - stops == 1 + 6  # the creator (also press) and 6 members
+    # The creator (also press) and 6 members: the chart, then the text, to each.
+    assert await _replies(engine) - stops == 2 * (1 + 6)
     async with engine.connect() as conn:
-        texts = (await conn.execute(select(Reply.content).order_by(Reply.id.desc()))).scalars()
-        said = [content["spans"][0][0] for content in texts.all()[:7]]
-    assert all(f"Опрос №{poll_id}" in text and "/results" in text for text in said)
-    assert sum("Итоги опроса" in text for text in said) == 6
+        told = (await conn.execute(select(Reply.content).order_by(Reply.id.desc()))).scalars()
+        contents = told.all()[:14]
+    said = [content["spans"][0][0] for content in contents if content["spans"]]
+    charts = {content["media"]["media_id"] for content in contents if not content["spans"]}
+    assert len(said) == 7 and all(f"Опрос №{poll_id}" in text for text in said)
+    assert sum("Итоги опроса" in text for text in said) == 6  # the members'
+    assert sum("/results" in text for text in said) == 1  # only staff have /results
+    assert len(charts) == 1  # one stored PNG, named by every reply
+    async with engine.connect() as conn:
+        png = (await conn.execute(select(Media.content, Media.mime).where(
+            Media.id == charts.pop()))).one()
+    assert png.mime == "image/png" and png.content.startswith(b"\x89PNG")
