@@ -1,8 +1,8 @@
 """Forum supergroups in the Telegram emulator (sandbox.telegram.forums), through a real
 aiogram 3.31 Bot: getChat's is_forum, createForumTopic, messages sent to a topic and written
-in one (message_thread_id, is_topic_message, the topic's first message as reply), a deleted
-or unknown topic answered 400 "message thread not found", refusals where there are no
-topics or no right to make them."""
+in one (message_thread_id, is_topic_message, the topic's first message as reply), a copy to a
+topic, a deleted or unknown topic answered 400 "message thread not found" by sendMessage,
+sendPhoto and copyMessage, refusals where there are no topics or no right to make them."""
 
 from __future__ import annotations
 
@@ -58,7 +58,10 @@ async def test_a_deleted_or_unknown_topic_is_message_thread_not_found(tg: TgRig)
     chat = _forum(tg, anna)
     kept = (await bot.create_forum_topic(chat, "Петров Иван")).message_thread_id
     gone = (await bot.create_forum_topic(chat, "Сидорова Анна")).message_thread_id
-    await bot.send_message(chat, "Вопрос №2", message_thread_id=gone)
+    kept_notice = await bot.send_message(chat, "Вопрос №2", message_thread_id=kept)
+    tg.clock.advance(1.1)
+    copied = await bot.copy_message(chat, chat, kept_notice.message_id, message_thread_id=gone)
+    assert tg.emulator.chat_log(TOKEN, chat)[-1]["message_thread_id"] == gone and copied.message_id
     tg.emulator.delete_topic(chat, gone)
     assert set(tg.emulator.topics(chat)) == {kept}
     assert not [m for m in tg.emulator.chat_log(TOKEN, chat) if m.get("message_thread_id") == gone]
@@ -67,6 +70,8 @@ async def test_a_deleted_or_unknown_topic_is_message_thread_not_found(tg: TgRig)
             await bot.send_message(chat, "Вопрос №3", message_thread_id=thread)
         with pytest.raises(TelegramBadRequest, match="message thread not found"):
             await bot.send_photo(chat, _photo(), message_thread_id=thread)
+        with pytest.raises(TelegramBadRequest, match="message thread not found"):
+            await bot.copy_message(chat, chat, kept_notice.message_id, message_thread_id=thread)
     with pytest.raises(MemberActionError):
         tg.emulator.topic_message(chat, anna, gone, "Ау")
     assert await bot.delete_forum_topic(chat, kept)
