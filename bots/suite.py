@@ -361,10 +361,10 @@ def run_forever(
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job otherwise
     setup_logging(settings.server.log_format)
+    redact_secrets(settings)  # a safety net: call sites keep tokens out of messages
     from core.storage.schema import SchemaError
 
     try:
-    redact_secrets(settings)  # a safety net: call sites keep tokens out of messages
         check_run_settings(settings)
         return asyncio.run(main())
     except (SettingsError, SchemaError) as exc:  # what a person must fix first: one line
