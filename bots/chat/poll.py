@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bots.chat import poll_texts as texts
+from bots.chat.districts import district_rows
 from bots.chat.poll_confirm import confirm, show, toggle_announce
 from bots.chat.turn import Buttons, ChatContext, Turn, allowed
 from core.access.rules import Action
@@ -26,7 +27,10 @@ from scheduler.when import Now, Once, WhenError, describe, parse_when
 
 PREFIX = "chat:poll:"
 AUDIENCES = {"young": DEFAULT_AUDIENCE, "all": "all"}
-DISTRICT_BUTTONS = 5  # more districts: typed as a segment
+# Districts per page: VK's inline keyboard holds 10 buttons — the first page has young
+# teachers and the whole region above, every page a typed segment, «Отменить» and up to
+# two (first page: one) paging buttons (bots.chat.districts).
+DISTRICT_BUTTONS = 5
 
 
 def row(text: str, payload: str) -> tuple[Button, ...]:
@@ -125,21 +129,29 @@ async def _members(ctx: ChatContext, expression: str) -> int:
     return (await count_audience(ctx.reader, expression, list(ctx.capabilities))).members
 
 
-async def ask_audience(ctx: ChatContext, turn: Turn) -> None:
+async def ask_audience(ctx: ChatContext, turn: Turn, page: int = 0) -> None:
+    """Young teachers and the whole region (first page), every district's young teachers a
+    page at a time, a typed segment."""
     turn.state.step = "poll_audience"
-    rows: list[tuple[Button, ...]] = [
-        row(texts.YOUNG.format(count=await _members(ctx, DEFAULT_AUDIENCE)), "aud:young"),
-        row(texts.WHOLE_REGION.format(count=await _members(ctx, "all")), "aud:all"),
-    ]
-    async with ctx.reader.connect() as conn:
-        districts = (await conn.execute(
-            select(Organization.name, Organization.code).where(Organization.kind == "district")
-            .order_by(Organization.name).limit(DISTRICT_BUTTONS))).all()
-    for name, code in districts:
-        count = await _members(ctx, f"org:{code} role:young_teacher")
-        rows.append(row(texts.DISTRICT.format(name=name[:40], count=count), f"aud:org:{code}"))
+    rows: list[tuple[Button, ...]] = []
+    if page == 0:
+        rows += [
+            row(texts.YOUNG.format(count=await _members(ctx, DEFAULT_AUDIENCE)), "aud:young"),
+            row(texts.WHOLE_REGION.format(count=await _members(ctx, "all")), "aud:all"),
+        ]
+
+    async def young_in(code: str) -> int:
+        return await _members(ctx, f"org:{code} role:young_teacher")
+
+    rows += await district_rows(ctx, page, DISTRICT_BUTTONS, young_in,
+                                lambda code: f"{PREFIX}aud:org:{code}",
+                                lambda to: f"{PREFIX}audpage:{to}")
     rows += [row(texts.TYPE_SEGMENT, "aud:type"), CANCEL_ROW]
     turn.say(texts.ASK_AUDIENCE, tuple(rows))
+
+
+async def _audience_page(ctx: ChatContext, turn: Turn, value: str) -> None:
+    await ask_audience(ctx, turn, int(value) if value.isdigit() else 0)
 
 
 async def _audience(ctx: ChatContext, turn: Turn, value: str) -> None:
@@ -293,6 +305,7 @@ BUTTONS: dict[tuple[str, str], Step] = {
     ("kind", "poll_kind"): _kind,
     ("privacy", "poll_privacy"): _privacy,
     ("aud", "poll_audience"): _audience,
+    ("audpage", "poll_audience"): _audience_page,
     ("aud", "poll_segment"): _audience,
     ("remind", "poll_remind"): _no_reminder,
     ("when", "poll_when"): _now,

@@ -15,7 +15,6 @@ ANONYMOUS = "Анонимный — без имён в итогах"
 ASK_AUDIENCE = "Кого спрашиваем?"
 YOUNG = "Молодые педагоги — {count} (по умолчанию)"
 WHOLE_REGION = "Весь регион — {count}"
-DISTRICT = "{name} — {count}"
 TYPE_SEGMENT = "Другое: ввести сегмент"
 ASK_SEGMENT = ("Напишите сегмент, например: org:\"Ленинский район\" role:young_teacher "
                "(как в rupor poll create --to).")

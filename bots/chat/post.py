@@ -12,17 +12,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.chat import approvals, preview, public, texts
+from bots.chat.districts import NAV_BUTTONS, district_rows
 from bots.chat.leaflets import LeafletRefused, received_leaflet
 from bots.chat.turn import Buttons, ChatContext, Turn, allowed
 from core.access.rules import Action
 from core.audience.segments import SegmentError, count_segment, parse_segment, resolve_segment
 from core.campaigns.content import Content, ContentError, check
-from core.inbound.dialogs import PAGE
 from core.ports import Button, ButtonPress, Text
 from core.storage.models import Organization
 from scheduler.when import Now, Once, When, WhenError, describe, parse_when
 
 SEGMENTS = {"all": "all", "young": "role:young_teacher", "staff": "role:staff"}
+# VK's inline keyboard holds 10 buttons: the districts, up to 3 paging ones, «Назад».
+DISTRICTS_PER_PAGE = 10 - NAV_BUTTONS - 1
 
 
 def _button(text: str, payload: str) -> tuple[Button, ...]:
@@ -144,18 +146,12 @@ async def _audience(ctx: ChatContext, turn: Turn, value: str) -> None:
 
 
 async def _districts(ctx: ChatContext, turn: Turn, value: str) -> None:
-    page = int(value or 0)
-    async with ctx.reader.connect() as conn:
-        found = (await conn.execute(select(Organization.id, Organization.name, Organization.code)
-                                    .where(Organization.kind == "district")
-                                    .order_by(Organization.name))).all()
-    start = page * PAGE if page * PAGE < len(found) else 0
-    rows: list[tuple[Button, ...]] = []
-    for _org_id, name, code in found[start:start + PAGE]:
-        count = await _count(ctx, f"org:{code}")
-        rows.append(_button(texts.DISTRICT.format(name=name[:40], count=count), f"org:{code}"))
-    if start + PAGE < len(found):
-        rows.append(_button(texts.MORE, f"dist:{page + 1}"))
+    async def count(code: str) -> int:
+        return await _count(ctx, f"org:{code}")
+
+    rows = await district_rows(ctx, int(value) if value.isdigit() else 0, DISTRICTS_PER_PAGE,
+                               count, lambda code: f"chat:org:{code}",
+                               lambda page: f"chat:dist:{page}")
     rows.append(_button(texts.BACK, "aud:back"))
     turn.state.step = "district"
     turn.say(texts.ASK_DISTRICT, tuple(rows))

@@ -15,7 +15,9 @@ YOUNG = "Молодые педагоги — {count}"
 STAFF = "Аппарат — {count}"
 TYPE_SEGMENT = "Ввести условие…"
 DISTRICT = "{name} — {count}"
-MORE = "Ещё →"
+FIRST_PAGE = "«"  # paging through districts (bots.chat.districts)
+PREVIOUS_PAGE = "‹"
+NEXT_PAGE = "Далее ›"
 BACK = "← Назад"
 
 # The /post dialogue
