@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-long lint typecheck pytest bench bench-quick clean
+.PHONY: demo test test-long fuzz-deep lint typecheck pytest bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ pytest: $(STAMP)
 # The long trust tests (marked `long`): kill -9 series and outages lasting minutes.
 test-long: $(STAMP)
 	$(BIN)/pytest -q -x -p no:cacheprovider -m long
+
+# The hypothesis fuzz tests with 25 times their examples (tests/fuzzing.py).
+fuzz-deep: $(STAMP)
+	RUPOR_FUZZ=deep $(BIN)/pytest -q -x -p no:cacheprovider tests -k fuzz
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --full

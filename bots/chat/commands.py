@@ -66,16 +66,28 @@ async def _plan_line(ctx: ChatContext, row: tuple[int, str, str, datetime | None
     return texts.PLAN_SCHEDULED.format(id=campaign_id, title=title, schedule=schedule)
 
 
+# The largest id a database row can have (a signed 64-bit INTEGER in SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+
+
+def record_id(value: str) -> int | None:
+    """The number a person typed as an id: ASCII digits that fit a database id, else None
+    ("²" and "٣" are digits to str.isdigit; 10**30 overflows SQLite's INTEGER)."""
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+        return None
+    return int(value)
+
+
 def campaign_id_of(turn: Turn, name: str) -> int | None:
     assert isinstance(turn.event, Command)
     value = turn.event.args.strip().lstrip("№#")
     if not value:
         turn.say(texts.NEEDS_ID.format(command=name))
         return None
-    if not value.isdigit():
+    found = record_id(value)
+    if found is None:
         turn.say(texts.BAD_ID.format(value=turn.event.args.strip(), command=name))
-        return None
-    return int(value)
+    return found
 
 
 Change = Callable[[AsyncEngine, int, str], Awaitable[int]]

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from bots.chat import poll_texts as texts
+from bots.chat.commands import record_id
 from bots.chat.turn import ChatContext, Turn, allowed
 from bots.poll_view import results_text, write_poll_chart
 from core.access.rules import Action
@@ -20,10 +21,10 @@ MAX_RESULTS_CHARS = 3500  # Telegram takes 4096; the rest is in `rupor poll resu
 def poll_id_of(turn: Turn) -> int | None:
     assert isinstance(turn.event, Command)
     value = turn.event.args.strip().lstrip("№#")
-    if not value.isdigit():
+    found = record_id(value)
+    if found is None:
         turn.say(texts.BAD_ID.format(value=value) if value else texts.NEEDS_ID)
-        return None
-    return int(value)
+    return found
 
 
 async def results(ctx: ChatContext, turn: Turn) -> None:
