@@ -24,6 +24,7 @@ from core.inbound.inbox import Inbox
 from core.ports import EventHandler, InboundEvent
 from core.sending.dispatch import ChannelSender
 from core.sending.metrics import QUEUED, inbox_waiting, queue_depth
+from core.storage.trouble import DATABASE
 
 log = logging.getLogger("rupor.ops")
 
@@ -80,12 +81,13 @@ class Operations:
 
     async def health(self) -> tuple[int, dict[str, Any]]:
         """(HTTP status, body): ok — every channel runs; degraded — some; down — none, or
-        the database cannot be read."""
+        the database cannot be read, or writes wait for it (core.storage.trouble)."""
         statuses, figures = self.status(), await self.figures()
         running = [n for n, s in statuses.items() if s.state == ChannelState.RUNNING]
         overall = ("ok" if len(running) == len(statuses) else
                    "degraded" if running else "down")
-        if figures.error is not None:
+        trouble = DATABASE.problem  # a write waiting out a lock, a full disk, the server away
+        if figures.error is not None or trouble is not None:
             overall = "down"
         inbox = self.inbox()
         fire = self.next_fire()
@@ -98,7 +100,9 @@ class Operations:
             "inbox": {"waiting": figures.inbox_waiting,
                       "handled": inbox.handled if inbox else 0,
                       "duplicates": inbox.duplicates if inbox else 0},
-            "database": {"ok": figures.error is None, "error": figures.error},
+            "database": {"ok": figures.error is None and trouble is None,
+                         "error": figures.error or (trouble and trouble.cause),
+                         "detail": trouble.detail if trouble else None},
         }
         return (200 if overall == "ok" else 503), body
 

@@ -45,6 +45,7 @@ from core.sending.runs import materialise, unfinished_materialising
 from core.staff.news import tell_channel
 from core.storage.engine import create_engine
 from core.storage.state import DbStateStore
+from core.storage.trouble import persist
 from scheduler.service import SchedulerService, settings_rules
 
 log = logging.getLogger("rupor.suite")
@@ -317,7 +318,9 @@ class Suite:
             running = self.settled_channels()
             if running is None:  # a channel is still making its first attempt
                 continue
-            left = await outbox.pending_count(self.reader or self.engine, running)
+            # Database trouble is waited out (told once in the log), not a reason to stop.
+            left = await persist(functools.partial(
+                outbox.pending_count, self.reader or self.engine, running))
             quiet = quiet + 1 if left == 0 else 0
             if quiet >= 2:  # twice in a row: nothing is being recorded in between
                 stop.set()

@@ -1,7 +1,8 @@
 """One sender per channel account: claim a wave, pace every call, record results in batches.
 
 Crash bound: a sender holds at most two waves (about one second of sending) claimed but not
-recorded; after kill -9 only those can be re-sent, and each is flagged uncertain.
+recorded; after kill -9 only those can be re-sent, and each is flagged uncertain. Database
+trouble is waited out (core.storage.trouble): results stay in memory, the budget stops sends.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Hashable, Sequence
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,7 +25,7 @@ from core.sending import outbox
 from core.sending.budget import Budget
 from core.sending.metrics import SenderMetrics
 from core.sending.outage import ChannelHealth, FaultChange, ProbeBackoff, is_outage_wait
-from core.sending.outbox import Claimed, Outcome, Policy
+from core.sending.outbox import Claimed, Outcome, Policy, outcome_of
 from core.sending.plan import RunPlan, load_plan, with_media_ref
 from core.sending.poll_runs import PollCall, record_landings
 from core.sending.replies import (
@@ -31,15 +33,16 @@ from core.sending.replies import (
     claim_replies,
     edit_before,
     record_replies,
-    record_reply,
     recover_replies,
     replies_due,
     reply_row,
 )
+from core.sending.reply_parts import deliver_reply
 from core.sending.runs import finish_runs
 from core.sending.wakeful import each_wake
 from core.sending.waves import MAX_WAVE, WAVE_S, build_pacer, in_flight_limit, wave_size
 from core.storage.engine import writing
+from core.storage.trouble import DATABASE, persist
 
 log = logging.getLogger("rupor.dispatch")
 
@@ -100,13 +103,15 @@ class ChannelSender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set, then finish what is in flight and record it."""
-        self.sender_id = await outbox.register_sender(self.engine, self.name)
-        dead = await outbox.dead_senders(self.engine, self.name, own=[self.sender_id])
-        recovered = await outbox.recover(self.engine, self.name, self.policy, senders=dead)
+        self.sender_id = await persist(partial(outbox.register_sender, self.engine, self.name))
+        dead = await persist(partial(outbox.dead_senders, self.engine, self.name,
+                                     own=[self.sender_id]))
+        recovered = await persist(partial(outbox.recover, self.engine, self.name, self.policy,
+                                          senders=dead))
         if recovered:
             log.warning("%s: %d deliveries of stopped senders recovered as uncertain",
                         self.name, recovered)
-        await recover_replies(self.engine, self.name)
+        await persist(partial(recover_replies, self.engine, self.name))
         keeper = asyncio.create_task(self._keep_alive(stop), name=f"{self.name}-heartbeat")
         recorder = asyncio.create_task(self._record_loop(stop), name=f"{self.name}-recorder")
         # Replies are looked for as soon as one is queued, not once a wave: the claim loop
@@ -122,15 +127,16 @@ class ChannelSender:
             stop.set()
             await asyncio.gather(recorder, return_exceptions=True)
             # The last results may have finished a run: say so before the process ends.
-            await finish_runs(self.engine)
+            await persist(partial(finish_runs, self.engine))
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
-            await outbox.heartbeat(self.engine, self.sender_id, stopped=True)
+            await persist(partial(outbox.heartbeat, self.engine, self.sender_id, stopped=True))
 
-    async def send_one(self, recipient: str, message: Outbound) -> DeliveryResult:
+    async def send_one(self, recipient: str, message: Outbound,
+                       keys: dict[str, Hashable] | None = None) -> DeliveryResult:
         """One message to one chat through this channel's pacer, beside whatever it is
         broadcasting (a preview for the press secretary); never raises for a refusal."""
-        (result,) = await self._send_paced([recipient], message, urgent=True)
+        (result,) = await self._send_paced([recipient], message, keys, urgent=True)
         await self._absorb(0, [result])
         return result
 
@@ -146,7 +152,8 @@ class ChannelSender:
             wave = self.health.probe_size(self.wave_size)
             self.budget.limit = in_flight_limit(self.channel.capabilities, self.max_wave)
             await self.budget.reserve(wave)
-            batch = await outbox.claim(self.engine, self.name, self.sender_id, wave, self.lease_s)
+            batch = await persist(partial(
+                outbox.claim, self.engine, self.name, self.sender_id, wave, self.lease_s))
             unused = wave - len(batch)
             if unused:
                 await self.budget.release(unused)
@@ -166,8 +173,8 @@ class ChannelSender:
     async def _serve_replies(self) -> None:
         """Answers go first, through the same pacer as the campaigns: each takes the next
         slot of the bot-wide ceiling (Pacer urgent), never waits for the queued calls."""
-        if not await replies_due(self.reader or self.engine, self.name):
-            return
+        if DATABASE.problem or not await replies_due(self.reader or self.engine, self.name):
+            return  # (database trouble: the senders' own work waits for it, replies too)
         quota = self.health.probe_size(
             max(1, math.ceil(self.channel.capabilities.calls_per_second * WAVE_S / 2)))
         edits = self.channel.capabilities.edits_messages
@@ -188,11 +195,11 @@ class ChannelSender:
             message = reply.unedited or message
         elif reply.edit_only:  # the edited message says it all (a vote's current choice)
             done = DeliveryResult(reply.recipient, Status.SENT)
-            await record_replies(self.engine, [reply_row(reply, done, time.time())])
+            await persist(partial(
+                record_replies, self.engine, [reply_row(reply, done, time.time())]))
             return
-        (result,) = await self._send_paced([reply.recipient], message, key, urgent=True)
-        await self._absorb(0, [result])
-        await record_reply(self.engine, self.name, reply, message, result)
+        send = partial(self.send_one, reply.recipient, keys=key)  # a long reply: in parts
+        result = await deliver_reply(self.engine, self.channel, reply, message, send, persist)
         if result.status in outbox.FINAL_FOR_CONTACT:
             async with writing(self.engine) as conn:
                 await mark_contacts(
@@ -224,7 +231,7 @@ class ChannelSender:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         await self._flush()
-        await finish_runs(self.engine, self.reader)
+        await persist(partial(finish_runs, self.engine, self.reader))
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
         await asyncio.wait(waiters, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
@@ -245,11 +252,13 @@ class ChannelSender:
     async def _plan(self, run_id: int) -> RunPlan:
         plan = self.plans.get(run_id)
         if plan is None:
-            plan = await load_plan(self.engine, run_id, self.name, self.channel.capabilities)
+            plan = await persist(partial(
+                load_plan, self.engine, run_id, self.name, self.channel.capabilities))
             if plan.media is not None and plan.media.ref is None:
                 ref = await self.channel.prepare_media(plan.media)
                 if ref:
-                    await save_media_ref(self.engine, plan.media.media_id, self.name, ref)
+                    await persist(partial(
+                        save_media_ref, self.engine, plan.media.media_id, self.name, ref))
                     plan = with_media_ref(plan, ref)
             self.plans[run_id] = plan
             self.progress.setdefault(run_id, Counter())
@@ -264,7 +273,7 @@ class ChannelSender:
             results = await self._send_paced([c.recipient for c in group], parts[0])
             await self._absorb(plan.run_id, results)
             found = {r.recipient: r for r in results}
-            outcomes = [_outcome(c, found[c.recipient]) for c in group]
+            outcomes = [outcome_of(c, found[c.recipient]) for c in group]
         else:
             outcomes = await self._deliver_parts(plan.run_id, group, parts)
         self._results.extend(outcomes)
@@ -276,9 +285,10 @@ class ChannelSender:
         """A poll run: where each poll landed is recorded before the deliveries' results."""
         results = await self._send_paced([c.recipient for c in group], call)
         await self._absorb(run_id, results)
-        await record_landings(self.engine, call.poll.poll_id, self.name, group, call.landed)
+        await persist(partial(
+            record_landings, self.engine, call.poll.poll_id, self.name, group, call.landed))
         found = {r.recipient: r for r in results}
-        return [_outcome(c, found[c.recipient]) for c in group]
+        return [outcome_of(c, found[c.recipient]) for c in group]
 
     async def _deliver_parts(
         self, run_id: int, group: list[Claimed], parts: Sequence[Outbound]
@@ -301,7 +311,7 @@ class ChannelSender:
         return [
             Outcome(c, Status.SENT, first_ids.get(c.recipient))
             if c.recipient not in final
-            else _outcome(c, final[c.recipient])
+            else outcome_of(c, final[c.recipient])
             for c in group
         ]
 
@@ -343,7 +353,8 @@ class ChannelSender:
         ref = next((r.media_ref for r in results if r.media_ref), None)
         if ref:
             self.plans[run_id] = with_media_ref(plan, ref)
-            await save_media_ref(self.engine, plan.media.media_id, self.name, ref)
+            await persist(partial(
+                save_media_ref, self.engine, plan.media.media_id, self.name, ref))
 
     async def _record_loop(self, stop: asyncio.Event) -> None:
         while not (stop.is_set() and not self._tasks and not self._results):
@@ -359,7 +370,7 @@ class ChannelSender:
         failover_runs = {run_id: plan.channels for run_id, plan in self.plans.items()
                          if plan.routing == "failover"}
         try:
-            await outbox.record(self.engine, batch, self.policy, failover_runs)
+            await persist(partial(outbox.record, self.engine, batch, self.policy, failover_runs))
         finally:
             await self.budget.release(len(batch))
         tallies: Counter[tuple[int, Status]] = Counter((o.claimed.run_id, o.status) for o in batch)
@@ -371,10 +382,11 @@ class ChannelSender:
         beats = 0
         while not stop.is_set():
             await asyncio.sleep(outbox.HEARTBEAT_S)
-            await outbox.heartbeat(self.engine, self.sender_id)
+            await persist(partial(outbox.heartbeat, self.engine, self.sender_id))
             beats += 1
             if beats % 6 == 0:  # every minute: leases nobody renewed in time
-                await outbox.recover(self.engine, self.name, self.policy, expired=True)
+                await persist(partial(
+                    outbox.recover, self.engine, self.name, self.policy, expired=True))
 
 
 def _complete(recipients: list[str], results: list[DeliveryResult]) -> list[DeliveryResult]:
@@ -386,9 +398,3 @@ def _complete(recipients: list[str], results: list[DeliveryResult]) -> list[Deli
         if r not in seen
     ]
     return list(results) + missing
-
-
-def _outcome(claimed: Claimed, result: DeliveryResult) -> Outcome:
-    return Outcome(
-        claimed, result.status, result.platform_message_id, result.error, result.retry_after
-    )

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.audience.contacts import mark_contacts, mark_statements
-from core.ports import Status
+from core.ports import DeliveryResult, Status
 from core.storage.engine import in_write_transaction, writing
 from core.storage.models import Delivery, Sender
 
@@ -48,6 +48,12 @@ class Outcome(NamedTuple):
     platform_message_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
+
+
+def outcome_of(claimed: Claimed, result: DeliveryResult) -> Outcome:
+    return Outcome(
+        claimed, result.status, result.platform_message_id, result.error, result.retry_after
+    )
 
 
 @dataclass(frozen=True)

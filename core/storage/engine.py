@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -21,9 +22,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from core.config import async_database_url
+from core.storage.trouble import DATABASE, cause_of
 from core.storage.write_lock import WriteLock
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A writer waits this long for another process's lock before the operator is told (in the
+# log, once) that the database is busy; then the full busy timeout more.
+SQLITE_BUSY_NOTICE_MS = 2_000
 T = TypeVar("T")
 
 
@@ -55,11 +60,32 @@ def _manual_transactions(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+def _writer_busy_notice(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_NOTICE_MS}")
+    cursor.close()
+
+
 def _begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
     # another writer committed in between (WAL snapshot); IMMEDIATE takes the write lock
-    # up front, so it waits its turn under busy_timeout instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # up front, so it waits its turn under busy_timeout instead: first the notice's
+    # short wait, then (the operator told) the full one.
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    except OperationalError as exc:
+        if cause_of(exc) != "busy":
+            raise
+        DATABASE.failing("busy", str(exc.orig))
+    ok = False
+    try:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        ok = True
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_NOTICE_MS}")
+        DATABASE.done(ok=ok)
 
 
 def _begin_deferred(connection: Any) -> None:
@@ -77,6 +103,8 @@ def create_engine(url: str, *, readonly: bool = False, **kwargs: Any) -> AsyncEn
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "connect", _manual_transactions)
+        if not readonly:
+            event.listen(engine.sync_engine, "connect", _writer_busy_notice)
         begin = _begin_deferred if readonly else _begin_immediate
         event.listen(engine.sync_engine, "begin", begin)
     return engine
@@ -128,6 +156,7 @@ def sqlite_twin(engine: AsyncEngine) -> Engine | None:
     )
     event.listen(twin, "connect", _sqlite_pragmas)
     event.listen(twin, "connect", _manual_transactions)
+    event.listen(twin, "connect", _writer_busy_notice)
     event.listen(twin, "begin", _begin_immediate)
     # Disposing the engine closes the twin's connections too: the last connection to close
     # checkpoints the WAL into the file, which may then be copied or backed up whole.
