@@ -33,6 +33,7 @@ from core.campaigns.scheduled import ScheduledCampaign, fingerprint, scheduled_c
 from core.config import SchedulerSettings
 from core.polls.closing import tick as polls_tick
 from core.sending.fire import Fired, fire
+from core.storage.trouble import cause_of
 from scheduler.notices import (
     HeldRun,
     MissedRun,
@@ -185,8 +186,9 @@ class SchedulerService:
             try:
                 await self.changed()
                 await self.polls_due()
-            except Exception:  # a busy or briefly unreachable database: try again next time
-                log.exception("планировщик: не удалось прочитать расписание, повторю")
+            except Exception as exc:  # a busy or briefly unreachable database: try again
+                if cause_of(exc) is None:  # passing trouble is told once (core.storage.trouble)
+                    log.exception("планировщик: не удалось прочитать расписание, повторю")
 
 
 def _job_id(campaign_id: int) -> str:

@@ -46,6 +46,7 @@ from core.ports import ButtonPress, Command, Sender, Text
 from core.sending.replies import queue_reply
 from core.storage.engine import writing
 from core.storage.models import Inbound
+from core.storage.trouble import cause_of
 
 log = logging.getLogger("rupor.chat")
 
@@ -71,8 +72,9 @@ class ChatService:
             self._wake.clear()
             try:
                 await self.round()
-            except Exception:  # the next round tries again; the events stay queued
-                log.exception("chat: handling queued events failed")
+            except Exception as exc:  # the next round tries again; the events stay queued
+                if cause_of(exc) is None:  # passing trouble is told once (core.storage.trouble)
+                    log.exception("chat: handling queued events failed")
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
             await asyncio.wait(waiters, timeout=ROUND_S, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

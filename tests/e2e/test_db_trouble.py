@@ -13,14 +13,20 @@ server is a throwaway PostgreSQL on a Unix socket, stopped and started with pg_c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from sqlalchemy import event
@@ -39,6 +45,7 @@ from tests.e2e.crash_support import (
 )
 from tests.e2e.processes import Job, Launcher
 from tests.e2e.rig import Key, Rig, eventually, import_members_file, open_rig, post
+from tests.integration.test_audience_postgres import _as_postgres_user
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -139,7 +146,7 @@ async def test_full_disk_pauses_the_run_and_it_resumes_when_space_returns(
         # Paused: the senders keep trying; VK's and Viber's first waves cannot be claimed,
         # so nothing goes out there; nothing is recorded sent before it was.
         tries = full.hit
-        await eventually(lambda: full.hit >= tries + 20, 30, "the senders try again")
+        await eventually(lambda: full.hit >= tries + 6, 30, "the senders try again")
         received = dict(rig.received())
         assert not any(n for k, n in received.items() if k[0] != "telegram")
         assert not sent_without_message(rig, run_id, received)
@@ -233,4 +240,130 @@ async def test_file_locked_by_another_process_mid_run(rig: Rig, launcher: Launch
         await asyncio.wait_for(holder.wait(), 30)
     assert await job.wait(SEND_TIMEOUT_S) == 0, job.output()
     assert len(told_lines(job, "busy")) == 1, job.output()
+    no_duplicates_and_nobody_lost(rig, run_id)
+
+
+# PostgreSQL out of reach for 30 s -----------------------------------------------------
+
+
+@dataclass
+class PgServer:
+    """A throwaway PostgreSQL server on a Unix socket that a test may stop and start."""
+
+    directory: Path
+    prefix: list[str]
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    def url(self, database: str) -> str:
+        return f"postgresql://rupor@/{database}?host={self.directory}&port=5432"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.prefix, *args], check=True, capture_output=True, timeout=60,
+                       cwd=self.directory)
+
+    def start(self) -> None:
+        options = (f"-c listen_addresses='' -c unix_socket_directories={self.directory} "
+                   "-p 5432 -c fsync=off")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
+                  str(self.directory / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[PgServer]:
+    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
+        pytest.skip("PostgreSQL server programs (initdb, pg_ctl) are not installed")
+    prefix = _as_postgres_user()
+    directory = Path(tempfile.mkdtemp(prefix="rupor-pg-trouble-"))
+    if prefix:
+        shutil.chown(directory, user="postgres")
+    server = PgServer(directory, prefix)
+    server._run("initdb", "-D", str(server.data), "-A", "trust", "-U", "rupor")
+    server.start()
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop("immediate")
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _sync(coroutine: Any) -> Any:
+    """Run a coroutine to its end on a loop of its own (the test's loop runs the emulators)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _pg_rows(url: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    parts = sql.split("?")
+    numbered = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+    conn = await asyncpg.connect(url)
+    try:
+        return [tuple(row) for row in await conn.fetch(numbered, *params)]
+    finally:
+        await conn.close()
+
+
+@dataclass
+class PgRig(Rig):
+    """The rig with its database on PostgreSQL."""
+
+    url: str = ""
+
+    @property
+    def db_url(self) -> str:
+        return self.url
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        return list(_sync(_pg_rows(self.url, sql, params)))
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def pg_rig(pg_server: PgServer, tmp_path: Path) -> AsyncIterator[PgRig]:
+    admin = await asyncpg.connect(pg_server.url("postgres"))
+    name = f"trouble_{tmp_path.name[-12:].lower()}".replace("-", "_")
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    members = Union.generate(UNION).write_members_csv(tmp_path / "members.csv")
+    await import_members_file(pg_server.url(name), members)
+    made = await open_rig(tmp_path, tmp_path / "unused.sqlite3", union=UNION)
+    yield PgRig(made.sandbox, made.config, made.workdir, made.db_path, made.sending,
+                url=pg_server.url(name))
+    await made.close()
+
+
+@pytest.mark.long
+async def test_postgres_away_for_30_s_mid_run(pg_rig: PgRig, pg_server: PgServer,
+                                              launcher: Launcher) -> None:
+    """The server is stopped while `rupor run --until-idle` sends and started 30 s later:
+    the run is told once, waits, resumes by itself and finishes; nothing lost or doubled."""
+    rig = pg_rig
+    base = ["--config", str(rig.write_config())]
+    _, run_id = await post_now(rig, launcher, base)
+    started = Accepted(30)
+    rig.sandbox.telegram.add_bot_message_listener(started)
+    job = await launcher.start([*base, "run", "--until-idle"], rig.workdir, "run")
+    await asyncio.wait_for(started.reached.wait(), SEND_TIMEOUT_S)
+    await asyncio.to_thread(pg_server.stop)
+    stopped_at = time.monotonic()
+    try:
+        await eventually(lambda: bool(told_lines(job, "unreachable")), 30,
+                         "told: the database is out of reach")
+        received = dict(rig.received())
+        assert any(n == 0 and rig.state(k) == "active" for k, n in received.items()), \
+            "everything went out before the server stopped"
+        # The outage itself lasts this long.
+        await asyncio.sleep(max(0.0, OUTAGE_S - (time.monotonic() - stopped_at)))
+        assert job.alive(), job.output()
+    finally:
+        await asyncio.to_thread(pg_server.start)
+    assert await job.wait(SEND_TIMEOUT_S) == 0, job.output()
+    assert len(told_lines(job, "unreachable")) == 1, job.output()
     no_duplicates_and_nobody_lost(rig, run_id)
