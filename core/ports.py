@@ -210,6 +210,10 @@ class Text:
     edited: bool = False
     # One of several files sent together as an album (Telegram media_group_id).
     media_group: str | None = None
+    # A message with several files in it (VK: photos and documents of one message): each of
+    # them, in order, as (reference, download URL or "", name or ""); the first is also in
+    # attachment/file_url/file_name. Empty for a message with one file or none.
+    files: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
-"""A staff answer's photo or document, made ready for the member's messenger (after the
-inbox's commit, never inside it): a Telegram file re-sent to a Telegram member by its
-file_id; otherwise fetched through the staff chat's adapter (core.ports.FileFetcher, as /post
-fetches leaflets) and kept once in the media table, so VK uploads it to the member's dialog
-and Viber downloads it from our own /media URL (bots.webhooks), as campaign files go."""
+"""A staff answer's photos and documents (every file of a VK message with several), made
+ready for the member's messenger (after the inbox's commit, never inside it): a Telegram file
+re-sent to a Telegram member by its file_id; otherwise fetched through the staff chat's
+adapter (core.ports.FileFetcher, as /post fetches leaflets) and kept once in the media
+table, so VK uploads it to the member's dialog and Viber downloads it from our own /media
+URL (bots.webhooks), as campaign files go."""
 
 from __future__ import annotations
 
 import mimetypes
-from typing import cast
+from typing import NamedTuple, cast
 
 from bots.chat import staff_texts
 from bots.chat.turn import ChatContext, NotReady
@@ -24,19 +25,40 @@ class FileNotCarried(Exception):
     """The file cannot go to the member; the message says why (Russian)."""
 
 
-async def answer_file(ctx: ChatContext, event: Text, member_channel: str) -> MediaFile | None:
-    """The file of the staff member's reply for `member_channel` (None: no file)."""
+class FilePart(NamedTuple):
+    """One file of a message: its reference, where it downloads from, its name."""
+
+    ref: str
+    url: str | None
+    name: str | None
+
+
+def file_parts(event: Text) -> list[FilePart]:
+    """Every file of the message: each of several (a VK message), else its one file."""
+    if event.files:
+        return [FilePart(ref, url or None, name or None) for ref, url, name in event.files]
     if event.attachment is None:
-        return None
-    ref = event.attachment.split()[0]
-    channel, kind, handle = ref.split(":", 2)
+        return []
+    return [FilePart(event.attachment.split()[0], event.file_url, event.file_name)]
+
+
+async def answer_files(ctx: ChatContext, event: Text, member_channel: str
+                       ) -> list[MediaFile]:
+    """Every file of the message for `member_channel`; FileNotCarried at the first that
+    cannot go (a voice message, a file the platform does not give)."""
+    return [await part_file(ctx, part, member_channel) for part in file_parts(event)]
+
+
+async def part_file(ctx: ChatContext, part: FilePart, member_channel: str) -> MediaFile:
+    """One file made ready for `member_channel`."""
+    channel, kind, handle = part.ref.split(":", 2)
     if kind not in FILES:
         raise FileNotCarried(staff_texts.FILE_KIND)
-    name = event.file_name or (PHOTO_NAME if kind in PICTURES else "файл")
+    name = part.name or (PHOTO_NAME if kind in PICTURES else "файл")
     if channel == member_channel == "telegram":  # file_ids are valid for the same bot
         mime = "image/jpeg" if kind in PICTURES else ANY_FILE  # a document stays one
         return MediaFile(0, f"telegram:{handle}", name, mime, 0, handle)
-    content = await _fetch(ctx, channel, ref, event.file_url)
+    content = await _fetch(ctx, channel, part.ref, part.url)
     if kind in PICTURES:
         mime = sniff(content) or "image/jpeg"
     else:

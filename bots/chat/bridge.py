@@ -1,7 +1,7 @@
 """The optional bridge between a Telegram and a VK staff chat ([staff] bridge): what a staff
 member writes in one bound staff chat is queued to the other, opened by their name and
-messenger, with the start of the message they replied to quoted and their photo or
-document carried (fetched and kept as answers' files are, bots.chat.answer_files).
+messenger, with the start of the message they replied to quoted and their photos and
+documents carried (fetched and kept as answers' files are, bots.chat.answer_files).
 
 Never relayed: commands (handled as such), the bot's own messages (no platform delivers
 them to the bot), and a copy forwarded back (it opens with RELAY_MARK) — so no loops."""
@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bots.chat import staff_texts
-from bots.chat.answer_files import FileNotCarried, answer_file
+from bots.chat.answer_files import FileNotCarried, answer_files
 from bots.chat.turn import ChatContext, Turn
 from core.ports import MediaFile, Text
 from core.staff import texts
@@ -31,7 +31,7 @@ async def relay_staff_message(ctx: ChatContext, turn: Turn, event: Text) -> None
     if not targets:
         return
     said = await _header(ctx, event) + "\n" + _words(event)
-    media = await _file(ctx, turn, event)
+    media = await _files(ctx, turn, event)
     limits = {ch: caps.max_caption_len for ch, caps in ctx.capabilities.items()}
 
     async def write(conn: AsyncConnection) -> None:
@@ -56,11 +56,9 @@ def _words(event: Text) -> str:
     return (event.caption or "") if event.attachment else event.text
 
 
-async def _file(ctx: ChatContext, turn: Turn, event: Text) -> MediaFile | None:
-    if event.attachment is None:
-        return None
+async def _files(ctx: ChatContext, turn: Turn, event: Text) -> list[MediaFile]:
     try:
-        return await answer_file(ctx, event, member_channel="")
+        return await answer_files(ctx, event, member_channel="")
     except FileNotCarried:
         turn.say(staff_texts.BRIDGE_NO_FILE)
-        return None
+        return []

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bots.chat import approvals, staff_edits, staff_texts
-from bots.chat.answer_files import FileNotCarried, answer_file
+from bots.chat.answer_files import FileNotCarried, answer_files
 from bots.chat.bridge import relay_staff_message
 from bots.chat.staff_topics import forums_of
 from bots.chat.turn import ChatContext, Turn, allowed
@@ -20,7 +20,7 @@ from bots.registry import capabilities
 from core.access.audit import Result
 from core.access.rules import Action
 from core.config import Settings
-from core.ports import ButtonPress, Command, Text
+from core.ports import ButtonPress, Command, MediaFile, Text
 from core.sending.dispatch import ChannelSender
 from core.staff import answers
 from core.staff.binding import bind, chat_contact
@@ -118,9 +118,9 @@ async def _answer(ctx: ChatContext, turn: Turn, found: Question, text: str,
         turn.say(staff_texts.ANSWERED_BLOCKED.format(id=found.inbound_id))
         turn.audit(Action.ANSWER, Result.FAILED, {"question": found.inbound_id})
         return
-    media = None
+    media: list[MediaFile] = []
     try:
-        media = await answer_file(ctx, event, found.channel) if event is not None else None
+        media = await answer_files(ctx, event, found.channel) if event is not None else []
     except FileNotCarried as refused:
         turn.say(str(refused))
     caps = ctx.capabilities.get(found.channel)

@@ -85,27 +85,41 @@ _TYPES: dict[str, Callable[[dict[str, Any]], Attachment]] = {
 
 
 class SentFile(NamedTuple):
-    """Where the first document or photo of a message can be downloaded, and its name."""
+    """Where a document or photo of a message can be downloaded, and its name."""
 
     url: str
     name: str | None  # a document's title with its extension; None for a photo
+    ref: str | None = None  # "vk:doc:<owner>_<id>[_<key>]" / "vk:photo:..." (as attachments_of)
 
 
 def sent_file(message: dict[str, Any]) -> SentFile | None:
-    """The first doc (its `url`) or photo (its largest `sizes[].url`) of the message; VK
-    gives these URLs to the community in message_new (docs_doc.url, photos_photo_sizes)."""
-    for item in message.get("attachments") or []:
-        body = item.get(item.get("type")) if isinstance(item, dict) else None
-        if not isinstance(body, dict):
-            continue
-        if item["type"] == "doc" and isinstance(body.get("url"), str):
-            return SentFile(body["url"], _doc_name(body) or None)
-        if item["type"] == "photo":
-            sizes = [s for s in body.get("sizes") or [] if isinstance(s, dict) and s.get("url")]
-            if sizes:
-                largest = max(sizes, key=lambda s: int(s.get("width") or 0)
-                              * int(s.get("height") or 0))
-                return SentFile(str(largest["url"]), None)
+    """The first doc or photo of the message (as `sent_files`)."""
+    found = sent_files(message)
+    return found[0] if found else None
+
+
+def sent_files(message: dict[str, Any]) -> list[SentFile]:
+    """Every doc (its `url`) and photo (its largest `sizes[].url`) of the message, in order;
+    VK gives these URLs to the community in message_new (docs_doc.url, photos_photo_sizes)."""
+    found = [_download(item) for item in message.get("attachments") or []
+             if isinstance(item, dict)]
+    return [item for item in found if item is not None]
+
+
+def _download(item: dict[str, Any]) -> SentFile | None:
+    vk_type = str(item.get("type") or "")
+    body = item.get(vk_type)
+    if not isinstance(body, dict):
+        return None
+    if vk_type == "doc" and isinstance(body.get("url"), str):
+        return SentFile(body["url"], _doc_name(body) or None,
+                        reference(CHANNEL, "doc", _handle(body)))
+    if vk_type == "photo":
+        sizes = [s for s in body.get("sizes") or [] if isinstance(s, dict) and s.get("url")]
+        if sizes:
+            largest = max(sizes, key=lambda s: int(s.get("width") or 0)
+                          * int(s.get("height") or 0))
+            return SentFile(str(largest["url"]), None, reference(CHANNEL, "photo", _handle(body)))
     return None
 
 

@@ -2,7 +2,8 @@
 
 message_new gives the community each document's `url` and each photo's `sizes[].url`
 (VK API 5.199, docs_doc and photos_photo_sizes); the inbound translation keeps the first
-one as Text.file_url beside the "vk:<type>:<owner>_<id>[_<key>]" reference. Without a URL
+one as Text.file_url beside the "vk:<type>:<owner>_<id>[_<key>]" reference, and each one of
+a message with several in Text.files. Without a URL
 (an event stored before it was kept) a document is looked up again with docs.getById,
 which a community token may call (specs/vk/docs/methods.json: user, group)."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bots.attachments import combined
-from bots.vk.attachments import attachments_of, sent_file
+from bots.vk.attachments import SentFile, attachments_of, sent_files
 from bots.vk.outgoing import CHAT_PEER_START
 from core.ports import (
     ButtonPress,
@@ -111,7 +111,8 @@ def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) ->
         return replace(command, forwarded=forwarded and not words) if forwarded else command
     found = attachments_of(message)
     text, files = combined(words, found)
-    sent = sent_file(message) if files else None
+    downloads = sent_files(message) if files else []
+    sent = downloads[0] if downloads else None
     reply = message.get("reply_message") or {}
     author = message.get("from_id")
     return Text(
@@ -126,7 +127,14 @@ def _said(event_id: str, sender: Sender, message: dict[str, Any], words: str) ->
         file_name=sent.name if sent else None,
         file_url=sent.url if sent else None,
         message_id=message_ref_of(message) if sender.is_group else None,
+        files=_several(downloads),
     )
+
+
+def _several(downloads: list[SentFile]) -> tuple[tuple[str, str, str], ...]:
+    """Text.files of a message with more than one file (empty otherwise)."""
+    parts = tuple((d.ref, d.url, d.name or "") for d in downloads if d.ref)
+    return parts if len(parts) > 1 else ()
 
 
 def _forwarded_words(message: dict[str, Any]) -> str:

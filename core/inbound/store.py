@@ -71,6 +71,8 @@ def event_from_json(data: dict[str, Any]) -> ports.InboundEvent:
     fields["sender"] = ports.Sender(**fields["sender"])
     if "option_ids" in fields:
         fields["option_ids"] = tuple(fields["option_ids"])
+    if "files" in fields:  # JSON keeps them as lists
+        fields["files"] = tuple(tuple(part) for part in fields["files"])
     event: ports.InboundEvent = cls(**fields)
     return event
 

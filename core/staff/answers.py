@@ -6,6 +6,7 @@ by the desk)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.ports import MediaFile, Span
-from core.sending.replies import ReplyEdit, reply_content
+from core.sending.replies import PARTS, ReplyEdit, reply_content
 from core.staff import texts
 from core.staff.desk import load_watch, save_watch
 from core.staff.questions import Question, mark_answered
@@ -29,20 +30,24 @@ async def member_blocked(conn: AsyncConnection, question: Question) -> bool:
 
 
 async def answer(conn: AsyncConnection, question: Question, text: str, by: str,
-                 at: datetime, media: MediaFile | None = None, caption_limit: int = 0,
+                 at: datetime, media: Sequence[MediaFile] = (), caption_limit: int = 0,
                  staff_message: str | None = None) -> int:
-    """Queue the answer (inside the caller's transaction); the watched reply's id. With a
-    file, the text is its caption where the member's messenger takes one that long
-    (`caption_limit`), else it follows the file. `staff_message` names the staff chat's
-    message it came from ("<channel>:<chat>:<id>"), so an edit of it can follow."""
+    """Queue the answer (inside the caller's transaction); the watched reply's id. With
+    files (several: a VK message's), the text is the first one's caption where the member's
+    messenger takes one that long (`caption_limit`), else it follows the files.
+    `staff_message` names the staff chat's message it came from ("<channel>:<chat>:<id>"),
+    so an edit of it can follow."""
     said = (Span(texts.ANSWER_TO_MEMBER.format(text=text).strip()),)
-    if media is None:
-        reply_id = await _queue(conn, question, said, staff_message=staff_message)
-    elif len(said[0].text) <= caption_limit:
-        reply_id = await _queue(conn, question, said, media, staff_message)
-    else:
-        reply_id = await _queue(conn, question, (), media, staff_message)
-        await _queue(conn, question, said, staff_message=staff_message)
+    captioned = bool(media) and len(said[0].text) <= caption_limit
+    reply_id = None
+    for number, file in enumerate(media):
+        spans = said if captioned and number == 0 else ()
+        made = await _queue(conn, question, spans, file, staff_message)
+        reply_id = reply_id or made
+    if not captioned:
+        made = await _queue(conn, question, said, staff_message=staff_message)
+        reply_id = reply_id or made
+    assert reply_id is not None
     await mark_answered(conn, question.inbound_id, by, at)
     await save_watch(conn, [*await load_watch(conn), (reply_id, question.inbound_id)])
     return reply_id
@@ -75,8 +80,10 @@ async def correct(conn: AsyncConnection, question: Question, staff_message: str,
         return False
     said = (Span(texts.ANSWER_TO_MEMBER.format(text=text).strip()),)
     # A caption is not edited in place: VK's messages.edit would drop the file it omits,
-    # Telegram's editMessageText refuses a photo; the correction follows as a new message.
-    in_place = None if _content(first.content).get("media") else first.platform_message_id
+    # Telegram's editMessageText refuses a photo; nor an answer sent in parts (only its
+    # first would change); the correction follows as a new message.
+    kept = _content(first.content)
+    in_place = None if kept.get("media") or kept.get(PARTS) else first.platform_message_id
     change = ReplyEdit(in_place, said, (Span(texts.CORRECTED),), only=True)
     await _queue(conn, question, said, staff_message=staff_message, edit=change)
     return True

@@ -8,7 +8,7 @@ is recognised by RELAY_MARK (bots.chat.bridge)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -59,16 +59,17 @@ async def quoted(conn: AsyncConnection, channel: str, chat_id: str, message_id: 
 
 
 async def relay(conn: AsyncConnection, targets: Mapping[str, str], said: str,
-                media: MediaFile | None, caption_limits: Mapping[str, int]) -> int:
-    """Queue the copy to every target staff chat (channel -> chat id); how many."""
+                media: Sequence[MediaFile], caption_limits: Mapping[str, int]) -> int:
+    """Queue the copy (with its files: several from a VK message) to every target staff chat
+    (channel -> chat id); how many chats."""
     for channel, chat_id in targets.items():
         contact = await chat_contact(conn, channel, chat_id)
-        if media is not None and len(said) > caption_limits.get(channel, 0):
-            await _queue(conn, channel, contact, "", media)
-            media_now = None
-        else:
-            media_now = media
-        await _queue(conn, channel, contact, said, media_now)
+        captioned = bool(media) and len(said) <= caption_limits.get(channel, 0)
+        for number, file in enumerate(media):
+            await _queue(conn, channel, contact, said if captioned and number == 0 else "",
+                         file)
+        if not captioned:
+            await _queue(conn, channel, contact, said, None)
     return len(targets)
 
 

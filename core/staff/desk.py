@@ -90,14 +90,15 @@ class StaffDesk:
             await queue_reply(conn, channel, chat, _spans(text), buttons, inbound_id,
                               media=media)
             targets += 1
-        for channel, account in await self._solo_staff():
+        for channel, account in await self.solo_staff():
             contact = await contact_for(conn, Sender(channel, account))
             await queue_reply(conn, channel, contact.id, _spans(solo_text or text), buttons,
                               inbound_id, media=media)
             targets += 1
         return targets
 
-    async def _solo_staff(self) -> list[tuple[str, str]]:
+    async def solo_staff(self) -> list[tuple[str, str]]:
+        """(channel, account) of the staff held on a channel without group chats (Viber)."""
         grants = await list_grants(self.reader)
         return sorted({(g.channel, g.external_id) for g in grants
                        if g.channel in self.channels and not self.channels[g.channel]})

@@ -3,12 +3,16 @@ question — every part of an album too (core.inbound.albums) — goes to the st
 the question's notice, as a reply row linked to that question, so a staff member's reply to
 the file answers the question as a reply to the notice does.
 
+Staff who use only Viber (no group chats there) get the files in their own chats, after
+one caption for the question's files (a Viber file message has none).
+
 A cursor in the state table (the last inbound id looked at) makes each file go once: the
 bot layer fetches the files of `files_due` (network, outside any transaction), then queues
 them with `queue_file` and moves the cursor in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,10 +92,21 @@ def _has_file(event: Any) -> bool:
             and not (event.get("sender") or {}).get("is_group"))
 
 
-async def queue_file(conn: AsyncConnection, channel: str, chat_contact: int,
-                     question_id: int, media: MediaFile) -> None:
-    """The file to a staff chat, captioned with its question's number."""
-    caption = (Span(texts.QUESTION_FILE.format(id=question_id)),)
-    await conn.execute(insert(Reply).values(
-        channel=channel, contact_id=chat_contact, inbound_id=question_id,
-        content=reply_content(caption, media=media), status="pending", next_attempt_at=0.0))
+async def queue_files(conn: AsyncConnection, channel: str, chat_contact: int,
+                      question_id: int, media: Sequence[MediaFile], caption_limit: int = 1024,
+                      solo: bool = False) -> int:
+    """A question's files to a staff chat (`solo`: a staff member's own chat), each captioned
+    with the question's number; where the messenger takes no caption that long (Viber: none
+    at all) one caption goes first as its own message, then the files alone. How many
+    messages."""
+    template = texts.QUESTION_FILE_1TO1 if solo else texts.QUESTION_FILE
+    caption = (Span(template.format(id=question_id)),)
+    if len(caption[0].text) <= caption_limit:
+        said = [reply_content(caption, media=file) for file in media]
+    else:
+        said = [reply_content(caption), *(reply_content((), media=file) for file in media)]
+    for content in said:
+        await conn.execute(insert(Reply).values(
+            channel=channel, contact_id=chat_contact, inbound_id=question_id,
+            content=content, status="pending", next_attempt_at=0.0))
+    return len(said)

@@ -9,6 +9,7 @@ QUESTION_IN_TOPIC = ("❓ Вопрос №{id} — {name}\n{school}, {district} 
                      "участнику в {messenger}.")
 ANSWER_TO_MEMBER = "Ответ профкома:\n{text}"
 QUESTION_FILE = "📎 К вопросу №{id}. Ответьте на это сообщение, и ответ уйдёт участнику."
+QUESTION_FILE_1TO1 = "📎 К вопросу №{id}. Ответить: /answer {id} текст ответа"
 CORRECTED = "Исправлено:"  # opens a corrected answer where the message cannot be edited
 NOT_DELIVERED_BLOCKED = "Ответ на вопрос №{id} не доставлен: участник заблокировал бота."
 NOT_DELIVERED = "Ответ на вопрос №{id} не доставлен: {error}"

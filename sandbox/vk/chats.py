@@ -11,11 +11,11 @@ Call these on the emulator's event loop thread (they touch asyncio primitives)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sandbox.vk.events import client_info
-from sandbox.vk.member_files import member_document, member_photo
+from sandbox.vk.member_files import member_files
 from sandbox.vk.model import Chat, MemberMessage
 from sandbox.vk.world import World
 
@@ -44,17 +44,18 @@ class ChatActions:
 
     def chat_message(self, peer_id: int, user_id: int, text: str, *,
                      reply_to_cmid: int | None = None, photo: bytes | None = None,
-                     document: tuple[str, bytes] | None = None) -> MemberMessage:
-        """`user_id` writes in the chat (optionally replying, with a photo or a document);
-        message_new reaches the bot if it is in the chat and may read the message."""
+                     document: tuple[str, bytes] | None = None,
+                     photos: Sequence[bytes] = (),
+                     documents: Sequence[tuple[str, bytes]] = ()) -> MemberMessage:
+        """`user_id` writes in the chat (optionally replying, with a photo or a document, or
+        several `photos` and `documents` in one message); message_new reaches the bot if it
+        is in the chat and may read the message."""
         chat = self._chat(peer_id)
         if user_id not in chat.member_ids:
             raise LookupError(f"VK user {user_id} is not in chat {peer_id}")
-        attachments: tuple[dict[str, Any], ...] = ()
-        if photo is not None:
-            attachments = (member_photo(self.world, user_id, photo),)
-        elif document is not None:
-            attachments = (member_document(self.world, user_id, *document),)
+        attachments = member_files(self.world, user_id,
+                                   [*([photo] if photo is not None else []), *photos],
+                                   [*([document] if document is not None else []), *documents])
         dialog = self.world.dialog(peer_id)
         replied = _foreign(self.world, peer_id, reply_to_cmid) if reply_to_cmid else None
         message = MemberMessage(0, dialog.take_cmid(), peer_id, user_id, self.world.date(),

@@ -4,6 +4,7 @@
     POST /__sandbox/users/{user_id}/{action}   JSON body with the action's arguments:
         allow {"key"} | deny | write {"text", "ref", "ref_source", "payload"} |
         document {"filename", "content_base64", "text"} | photo {"content_base64", "text"} |
+        files {"photos_base64": [...], "documents": [{"filename", "content_base64"}], "text"} |
         press_text {"label"} | press_callback {"label" | "payload", "message_id"} |
         read {"up_to_message_id"} | vote {"poll_id", "answer_ids"} |
         privacy {"closed"} | delete | blacklist {"on"}
@@ -38,6 +39,10 @@ ACTIONS: dict[str, Action] = {
         user, a["filename"], base64.b64decode(a["content_base64"]), a.get("text", ""))),
     "photo": lambda m, user, a: dataclasses.asdict(m.send_photo(
         user, base64.b64decode(a["content_base64"]), a.get("text", ""))),
+    "files": lambda m, user, a: dataclasses.asdict(m.send_files(
+        user, photos=[base64.b64decode(p) for p in a.get("photos_base64", [])],
+        documents=[(d["filename"], base64.b64decode(d["content_base64"]))
+                   for d in a.get("documents", [])], text=a.get("text", ""))),
     "press_text": lambda m, user, a: dataclasses.asdict(m.press_text_button(user, a["label"])),
     "press_callback": lambda m, user, a: m.press_callback_button(user, **a),
     "read": lambda m, user, a: m.read(user, a.get("up_to_message_id")),

@@ -3,11 +3,12 @@ the world (owned by the member) and served by the emulator under /files/..., as 
 attachment objects of a message_new carry them (VK API 5.199, docs/objects.json docs_doc:
 id, owner_id, title, size, ext, url, date, type, access_key; photos/objects.json
 photos_photo: id, album_id, owner_id, date, sizes[{type, url, width, height}], text,
-has_tags, access_key)."""
+has_tags, access_key). A message may carry several of them, up to ten."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from sandbox.vk.media import doc_type, image_size
@@ -55,3 +56,14 @@ def member_photo(world: World, user_id: int, content: bytes) -> dict[str, Any]:
     world.media.photos[(user_id, photo_id)] = photo
     world.media.contents[("photo", user_id, photo_id)] = content
     return {"type": "photo", "photo": photo}
+
+
+def member_files(world: World, user_id: int, photos: Sequence[bytes] = (),
+                 documents: Sequence[tuple[str, bytes]] = ()) -> tuple[dict[str, Any], ...]:
+    """The attachments of one message with several files: the photos, then the documents
+    ((filename, content) each), as the member attached them."""
+    most = world.knobs.max_attachments  # a message's limit, the members' as the bot's
+    if len(photos) + len(documents) > most:
+        raise ValueError(f"a VK message carries at most {most} attachments")
+    return (*(member_photo(world, user_id, content) for content in photos),
+            *(member_document(world, user_id, name, content) for name, content in documents))

@@ -6,11 +6,12 @@ Call these on the emulator's event loop thread (they touch asyncio primitives).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sandbox.vk.events import Event, client_info
 from sandbox.vk.keyboard import buttons
-from sandbox.vk.member_files import member_document, member_photo
+from sandbox.vk.member_files import member_document, member_files, member_photo
 from sandbox.vk.methods_posts import record_vote
 from sandbox.vk.model import BotMessage, Member, MemberMessage
 from sandbox.vk.world import BotMessageListener, World
@@ -93,6 +94,15 @@ class MemberActions:
         """The member sends a photo (PNG, GIF, JPEG, WebP) with an optional text."""
         self.world.member(user_id)
         return self.write(user_id, text, attachments=(member_photo(self.world, user_id, content),))
+
+    def send_files(self, user_id: int, *, photos: Sequence[bytes] = (),
+                   documents: Sequence[tuple[str, bytes]] = (), text: str = ""
+                   ) -> MemberMessage:
+        """The member sends several photos and documents ((filename, content) each) in one
+        message, with an optional text: one message_new whose attachments list them all."""
+        self.world.member(user_id)
+        attachments = member_files(self.world, user_id, photos, documents)
+        return self.write(user_id, text, attachments=attachments)
 
     def press_text_button(self, user_id: int, label: str) -> MemberMessage:
         """The member taps a text button of the latest keyboard: its label and payload."""

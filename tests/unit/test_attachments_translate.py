@@ -16,6 +16,7 @@ from bots.telegram.inbound import translate as tg_translate
 from bots.telegram.quick import quick_event
 from bots.viber.inbound import SIGNATURE_HEADER, Webhook
 from bots.vk.inbound import translate as vk_translate
+from core.inbound.store import event_from_json, event_to_json
 from core.ports import Command, Subscribed, Text
 
 USER = {"id": 501, "is_bot": False, "first_name": "Анна", "last_name": "Петрова"}
@@ -153,6 +154,24 @@ def test_vk_message_geo_text_and_group_chat() -> None:
     [group] = vk_translate(vk_event({"attachments": photo}, peer_id=2_000_000_001))
     assert isinstance(group, Text) and group.sender.is_group
     assert (group.text, group.attachment, group.author_id) == ("[фото]", "vk:photo:301_5", "301")
+
+
+def test_vk_message_with_several_files_names_each_of_them() -> None:
+    """Every photo and document of one message, with its download URL (a sticker among
+    them is only described); a message with one file keeps Text.files empty."""
+    sizes = [{"type": "s", "url": "https://vk/p1s", "width": 75, "height": 50},
+             {"type": "x", "url": "https://vk/p1x", "width": 604, "height": 403}]
+    several = [vk_item("photo", id=1, owner_id=301, access_key="a", sizes=sizes),
+               vk_item("sticker", sticker_id=163),
+               vk_item("doc", id=2, owner_id=301, title="акт", ext="pdf", url="https://vk/d2")]
+    [event] = vk_translate(vk_event({"attachments": several, "text": "Смотрите"}))
+    assert isinstance(event, Text)
+    assert event.files == (("vk:photo:301_1_a", "https://vk/p1x", ""),
+                           ("vk:doc:301_2", "https://vk/d2", "акт.pdf"))
+    assert (event.file_url, event.file_name) == ("https://vk/p1x", None)  # the first file
+    assert event_from_json(json.loads(json.dumps(event_to_json(event)))) == event
+    [one] = vk_translate(vk_event({"attachments": several[1:]}))
+    assert isinstance(one, Text) and one.files == () and one.file_url == "https://vk/d2"
 
 
 def test_vk_invite_with_a_photo_subscribes_and_files_it() -> None:
