@@ -3,7 +3,10 @@ whoever built it): «Одобрить» shows the preview — the message member
 with its caption), sent into that chat through the channel's paced sender, then the figures
 per messenger — with «Разослать членам профсоюза» / «Не рассылать»; only that second press
 makes the campaign to all members (core.campaigns.store.create_campaign, kind digest),
-started at once; once per month, audited. «Не рассылать» under either message rejects."""
+started at once; once per month — two presses at the same moment in two staff chats make
+one: the month's key is claimed in the transaction that makes the campaign a digest, and
+the loser's campaign, never started, is deleted there — audited. «Не рассылать» under
+either message rejects."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.chat import preview
@@ -63,7 +66,10 @@ async def pressed(ctx: ChatContext, turn: Turn, payload: str) -> None:
     elif verb == "ok":
         await _preview(ctx, turn, month, int(media_id), who)
     elif verb == "send":
-        campaign_id, count = await send_digest(ctx, month, int(media_id), who, turn)
+        campaign_id, count, first = await send_digest(ctx, month, int(media_id), who, turn)
+        if not first:  # pressed at the same moment in another staff chat, which won
+            turn.say(texts.ALREADY.format(month=month.words, id=campaign_id))
+            return
         turn.audit(Action.POST, Result.OK, {"digest": month.key, "campaign_id": campaign_id})
         turn.say(texts.APPROVED.format(month=month.words, who=who, id=campaign_id,
                                        count=count))
@@ -98,8 +104,9 @@ async def _preview(ctx: ChatContext, turn: Turn, month: Month, media_id: int, wh
 
 
 async def send_digest(ctx: ChatContext, month: Month, media_id: int, actor: str, turn: Turn
-                      ) -> tuple[int, int]:
-    """The digest as a campaign to all members, started now; (its id, people)."""
+                      ) -> tuple[int, int, bool]:
+    """The digest as a campaign to all members, started now: (its id, people, True); or,
+    when a press elsewhere sent it first, (that campaign's id, 0, False)."""
     content = await media_content(ctx.reader, media_id)
     with tempfile.TemporaryDirectory(prefix="rupor-digest-") as folder:
         path = Path(folder) / default_name(month)
@@ -108,13 +115,26 @@ async def send_digest(ctx: ChatContext, month: Month, media_id: int, actor: str,
                           title=texts.CAPTION.format(month=month.words), media_path=path,
                           created_by=actor)
         campaign_id = await create_campaign(ctx.engine, new, ctx.capabilities)
-    async with writing(ctx.engine) as conn:
-        await conn.execute(update(Campaign).where(Campaign.id == campaign_id)
-                           .values(kind=DIGEST_KIND, approved_by=actor))
-        await mark_once(conn, f"digest:sent:{month.key}", str(campaign_id))
+    winner = await _claim(ctx, month, campaign_id, actor)
+    if winner != campaign_id:
+        return winner, 0, False
     run = await start_run(ctx.engine, campaign_id, turn.received_at, list(ctx.capabilities))
     await materialise(ctx.engine, run.run_id)
     async with ctx.reader.connect() as conn:
         people = (await conn.execute(select(func.count(func.distinct(Delivery.person_id)))
                                      .where(Delivery.run_id == run.run_id))).scalar()
-    return campaign_id, int(people or 0)
+    return campaign_id, int(people or 0), True
+
+
+async def _claim(ctx: ChatContext, month: Month, campaign_id: int, actor: str) -> int:
+    """The month's digest campaign, claimed under its once-a-month key in one transaction
+    with the campaign made a digest: this one, or the one a press elsewhere claimed first
+    (this one, never started, is then deleted in the same transaction)."""
+    key = f"digest:sent:{month.key}"
+    async with writing(ctx.engine) as conn:
+        if not await mark_once(conn, key, str(campaign_id)):
+            await conn.execute(delete(Campaign).where(Campaign.id == campaign_id))
+            return int(await mark_of(conn, key) or 0)
+        await conn.execute(update(Campaign).where(Campaign.id == campaign_id)
+                           .values(kind=DIGEST_KIND, approved_by=actor))
+    return campaign_id
