@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from core.campaigns.content import visible_length
 from core.ports import (
     Button,
     Channel,
@@ -95,19 +96,49 @@ async def queue_reply(
     inbound_id: int | None = None,
     edit: ReplyEdit | None = None,
     media: MediaFile | None = None,
+    thread: str | None = None,
 ) -> None:
     """Queue a message to one contact inside the caller's transaction (`media`: a stored
-    file sent with it, core.sending.reply_files)."""
+    file sent with it, core.sending.reply_files; `thread`: the forum topic of a group chat
+    it goes to, Outbound.thread)."""
+    content = reply_content(spans, buttons, edit, media)
+    if thread is not None:
+        content["thread"] = thread
     await conn.execute(
         insert(Reply).values(
             channel=channel,
             contact_id=contact_id,
             inbound_id=inbound_id,
-            content=reply_content(spans, buttons, edit, media),
+            content=content,
             status="pending",
             next_attempt_at=0.0,
         )
     )
+
+
+PARTS = "parts"  # in replies.content: the parts of a long reply sent so far (PartsSent)
+
+
+@dataclass(frozen=True)
+class PartsSent:
+    """How far a reply split into several messages (core.sending.split) got: `ids` of the
+    parts sent, in order; `noted`: they are the reply opened by its edit's note (the edit
+    had failed). Kept in the reply's content after each part, so a crash or a failed part
+    resends neither the parts already sent nor the edit."""
+
+    ids: tuple[str | None, ...]
+    noted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "noted": self.noted}
+
+    @classmethod
+    def of(cls, content: dict[str, Any]) -> PartsSent | None:
+        found = content.get(PARTS)
+        if not isinstance(found, dict) or not found.get("ids"):
+            return None
+        return cls(tuple(None if i is None else str(i) for i in found["ids"]),
+                   bool(found.get("noted")))
 
 
 @dataclass(frozen=True)
@@ -122,6 +153,7 @@ class ClaimedReply:
     unedited: Outbound | None = None  # sent instead of `message` if the edit failed
     edit_only: bool = False  # with an edit: nothing is sent once the edit is made
     last: bool = False  # the goodbye to an erased member: their messenger id goes once sent
+    sent: PartsSent | None = None  # a long reply's parts sent before (resumed after them)
 
 
 _CLAIM = (
@@ -173,11 +205,15 @@ async def claim_replies(
         message, edit, unedited = _messages(row.id, content, edits)
         message = replace(message, media=media_of(content, files))
         unedited = unedited and replace(unedited, media=message.media)
+        sent = PartsSent.of(content)
+        if sent is not None:  # resumed after its first parts: the same text, no edit again
+            message = unedited if sent.noted and unedited else message
+            edit = unedited = None
         only = edit is not None and bool(content["edit"].get("only"))
         claimed.append(
             ClaimedReply(
                 row.id, row.contact_id, recipient, row.attempts, message, is_group, edit, unedited,
-                only, bool(content.get("last")),
+                only, bool(content.get("last")), sent,
             )
         )
     return claimed
@@ -210,8 +246,12 @@ def _messages(
 
 async def edit_before(channel: Channel, reply: ClaimedReply) -> DeliveryResult:
     """Make the reply's edit (claimed with one only when the channel's capabilities say it
-    edits messages); every failure is a result, the reply then goes with its note."""
+    edits messages); every failure is a result, the reply then goes with its note. A text
+    over the channel's limit is not edited in: the reply goes, split, with its note."""
     assert reply.edit is not None
+    caps = channel.capabilities
+    if visible_length(reply.edit.text, caps.text_format) > caps.max_text_len:
+        return DeliveryResult(reply.recipient, Status.INVALID, error="edit text over the limit")
     editor = cast(MessageEditor, channel)
     try:
         result = await editor.edit(reply.recipient, reply.edit)
@@ -261,7 +301,8 @@ async def record_reply(engine: AsyncEngine, channel: str, claimed: ClaimedReply,
 
 
 async def recover_replies(engine: AsyncEngine, channel: str) -> None:
-    """Replies a crash left claimed are sent again (a repeated answer is harmless)."""
+    """Replies a crash left claimed are sent again (a repeated answer is harmless); a long
+    one from its part in flight (PartsSent)."""
     async with writing(engine) as conn:
         await conn.execute(
             update(Reply)

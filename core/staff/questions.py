@@ -8,6 +8,7 @@ mapped back by the stored message id (never by a forward's hidden sender)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -16,9 +17,11 @@ from sqlalchemy import Row, Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from core.sending.replies import PartsSent
 from core.storage.models import Contact, Inbound, Organization, Person, Reply
 
 QUEUED = "queued"
+PART_SCAN = 500  # latest notices searched for a later part of a long one
 MESSENGERS = {"telegram": "Telegram", "vk": "ВКонтакте", "viber": "Viber"}
 
 
@@ -98,7 +101,24 @@ async def replied_to(conn: AsyncConnection, staff_contact: int, message_id: str
     found = (await conn.execute(select(Reply.inbound_id).where(
         Reply.contact_id == staff_contact, Reply.platform_message_id == message_id,
         Reply.inbound_id.is_not(None)))).scalar()
+    if found is None:
+        found = await _later_part(conn, staff_contact, message_id)
     return await question(conn, int(found)) if found is not None else None
+
+
+async def _later_part(conn: AsyncConnection, staff_contact: int, message_id: str
+                      ) -> int | None:
+    """The question whose long notice, sent in parts, has `message_id` as a later part
+    (core.sending.reply_parts); looked for among the chat's latest notices."""
+    rows = await conn.execute(select(Reply.inbound_id, Reply.content).where(
+        Reply.contact_id == staff_contact, Reply.inbound_id.is_not(None))
+        .order_by(Reply.id.desc()).limit(PART_SCAN))
+    for row in rows.all():
+        content = json.loads(row.content) if isinstance(row.content, str) else row.content
+        sent = PartsSent.of(content) if isinstance(content, dict) else None
+        if sent is not None and message_id in sent.ids:
+            return int(row.inbound_id)
+    return None
 
 
 async def link_sent(conn: AsyncConnection) -> int:

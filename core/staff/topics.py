@@ -25,7 +25,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.ports import DeliveryResult, ForumTopics, Span, Status
-from core.sending.replies import reply_content
+from core.sending.replies import PARTS, reply_content
 from core.staff.binding import chat_contact
 from core.staff.questions import Question, question, unnoticed
 from core.staff.topic_rows import (
@@ -218,7 +218,8 @@ class TopicDesk:
                 Reply.id == row.id, Reply.status == "failed").values(status="reposted")
                 .returning(Reply.id))).scalar()
             if moved is not None:
-                content = {key: value for key, value in gone.items() if key != "thread"}
+                content = {key: value for key, value in gone.items()
+                           if key not in ("thread", PARTS)}  # all of it, in the new topic
                 if thread is not None:
                     content["thread"] = thread
                 made = await _queue(conn, channel, int(row.contact_id), content,
