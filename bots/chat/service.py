@@ -134,7 +134,7 @@ class ChatService:
             for reply in turn.replies:
                 contact = await contact_for(conn, Sender(channel, reply.to or account))
                 await queue_reply(conn, channel, contact.id, reply.spans, reply.buttons,
-                                  turn.inbound_id)
+                                  turn.inbound_id, thread=reply.thread)
             for action, result, details in turn.audits:
                 await record(conn, turn.sender_id, action, details or None, channel=channel,
                              result=result)

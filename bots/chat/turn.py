@@ -57,6 +57,7 @@ class Say:
     spans: tuple[Span, ...]
     buttons: Buttons = ()
     to: str | None = None  # another account than the chat's own (who pressed a button)
+    thread: str | None = None  # the forum topic of the group chat it goes to (Outbound.thread)
 
 
 @dataclass
@@ -89,7 +90,14 @@ class Turn:
     def say(self, text: str | tuple[Span, ...], buttons: Buttons = (), to: str | None = None
             ) -> None:
         spans = (Span(text),) if isinstance(text, str) else text
-        self.replies.append(Say(spans, buttons, to))
+        self.replies.append(Say(spans, buttons, to, self.topic if to is None else None))
+
+    @property
+    def topic(self) -> str | None:
+        """The forum topic of the group chat the event was written in (a member's topic in
+        the staff chat): the bot's answers go there too, not to the general topic."""
+        event = self.event
+        return event.thread if isinstance(event, Text) and event.sender.is_group else None
 
     def audit(self, action: Action, result: Result, details: dict[str, Any] | None = None
               ) -> None:

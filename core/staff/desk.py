@@ -25,7 +25,14 @@ from core.sending.replies import queue_reply
 from core.staff import texts
 from core.staff.binding import chat_contact, staff_chats
 from core.staff.news import tell_finished
-from core.staff.questions import Question, link_sent, mark_queued, unanswered, unnoticed
+from core.staff.questions import (
+    Question,
+    link_sent,
+    mark_queued,
+    question,
+    unanswered,
+    unnoticed,
+)
 from core.staff.topics import Forums, TopicDesk
 from core.storage.engine import writing
 from core.storage.models import KeyValue, Reply
@@ -139,10 +146,22 @@ class StaffDesk:
             for reply_id, question_id in watched:
                 state, error = status.get(reply_id, ("sent", ""))
                 if state == "failed":
-                    await self.post(conn, not_delivered(question_id, error))
+                    await self.tell(conn, question_id, not_delivered(question_id, error))
                 elif state != "sent":
                     keep.append((reply_id, question_id))
             await save_watch(conn, keep)
+
+    async def tell(self, conn: AsyncConnection, question_id: int, text: str) -> None:
+        """`text` about a question to the staff: in a staff chat divided into topics, into
+        its member's topic (where the staff answered), else to the chats themselves."""
+        chats = await self.chats()
+        found = await question(conn, question_id) if self.topics is not None else None
+        topics = {}
+        if found is not None and self.topics is not None:
+            topics = await self.topics.threads(conn, chats, found) or {}  # None: not made
+        await self.post(conn, text, skip=topics)
+        if topics and self.topics is not None:
+            await self.topics.post(conn, topics, chats, text, question_id)
 
     async def remind(self) -> None:
         """At 09:00 local time (or the first round after it), once a day: questions older
