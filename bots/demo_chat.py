@@ -14,6 +14,7 @@ from bots.suite import Suite
 from core.access.grants import grant
 from core.access.rules import Role
 from core.config import Settings
+from core.sending.split import shortened
 from core.storage.engine import create_engine
 from sandbox.runner import TELEGRAM_TOKEN, Sandbox
 
@@ -98,14 +99,14 @@ class Chat:
             return
         if "document" in message:
             self.say(f"  Бот: [листовка {message['document'].get('file_name', '')}] "
-                     f"{_text(message)[:70]}")
+                     f"{shortened(_text(message), 70)}")
             return
         first = _text(message).splitlines()[0] if _text(message) else ""
         buttons = [b["text"] for row in (message.get("reply_markup") or {}).get(
             "inline_keyboard", []) for b in row]
-        self.say(f"  Бот: {first[:90]}" + (f"  {buttons}" if buttons else ""))
+        self.say(f"  Бот: {shortened(first, 90)}" + (f"  {buttons}" if buttons else ""))
         for line in _text(message).splitlines()[1:]:
-            self.say(f"       {line[:90]}")
+            self.say(f"       {shortened(line, 90)}")
 
 
 def _text(message: dict[str, Any]) -> str:

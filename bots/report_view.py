@@ -13,6 +13,7 @@ from rich.text import Text
 
 from bots.console import NOT_AVAILABLE, number, table
 from core.reach.report import COLUMNS, OrgLine, ReachReport, Tally
+from core.sending.split import shortened
 
 RUN_STATUS = {
     "materialising": "готовится список получателей",
@@ -151,7 +152,7 @@ def write_chart(report: ReachReport, path: Path) -> Path:
     ax.set_xlim(0, 115)  # room for the "N из M" labels
     ax.invert_yaxis()
     ax.set_xlabel("Доля членов профсоюза, до которых дошло сообщение, %")
-    ax.set_title(f"Доходимость: {report.title}"[:90])
+    ax.set_title(shortened(f"Доходимость: {report.title}", 90))
     for bar, district in zip(bars, report.districts, strict=True):
         label = f"{district.tally.reached} из {district.tally.counts['targeted']}"
         ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, label, va="center")

@@ -17,6 +17,7 @@ import aiohttp
 
 from bots.transport import StartCause, StartFailure
 from core.ports import Channel, EventHandler
+from core.sending.split import shortened
 
 log = logging.getLogger("rupor.startup")
 
@@ -196,7 +197,7 @@ class ChannelStarter:
             self.statuses[name] = ChannelStatus(ChannelState.RUNNING)
             log.info(RESUMED.format(title=title(name)))
         else:
-            detail = " ".join(failure.detail.split())[:DETAIL_CHARS]
+            detail = shortened(" ".join(failure.detail.split()), DETAIL_CHARS)
             reason = f"{REASONS[failure.cause]}: {detail}"
             self.statuses[name] = ChannelStatus(ChannelState.FAILED, reason, failure.cause)
             if self._reported.get(name) != failure.cause:
@@ -209,7 +210,7 @@ class ChannelStarter:
 
     def _failed(self, name: str, failure: StartFailure, failures: int) -> None:
         """Record the failure; report it when its cause is new for this channel."""
-        detail = " ".join(failure.detail.split())[:DETAIL_CHARS]
+        detail = shortened(" ".join(failure.detail.split()), DETAIL_CHARS)
         reason = f"{REASONS[failure.cause]}: {detail}"
         self.statuses[name] = ChannelStatus(ChannelState.FAILED, reason, failure.cause)
         if self._reported.get(name) == failure.cause:

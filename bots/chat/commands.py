@@ -27,8 +27,6 @@ from core.reach.report import reach_report
 from core.storage.models import Campaign
 from scheduler.recurrence import cron_words
 
-MAX_REPORT_CHARS = 3500  # Telegram takes 4096; the rest is in the chart and the CLI
-
 
 async def plan(ctx: ChatContext, turn: Turn) -> None:
     if not await allowed(ctx, turn, Action.REPORT):
@@ -131,7 +129,7 @@ async def report(ctx: ChatContext, turn: Turn) -> None:
         return
     reads = {name for name, caps in ctx.capabilities.items() if caps.read_receipts}
     text = render_report(found, schools=False, read_receipts=reads, width=60)
-    turn.say(text[:MAX_REPORT_CHARS])
+    turn.say(text)  # whole: a long one goes in several messages (core.sending.split)
     with tempfile.TemporaryDirectory(prefix="rupor-chart-") as folder:
         chart = write_chart(found, Path(folder) / f"report-{campaign_id}.png").read_bytes()
     picture = MediaFile(0, f"chart-{campaign_id}-{turn.inbound_id}", f"report-{campaign_id}.png",

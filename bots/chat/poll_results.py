@@ -15,8 +15,6 @@ from core.polls.results import poll_results
 from core.polls.spec import PollError
 from core.ports import Command, MediaFile, Outbound, Span
 
-MAX_RESULTS_CHARS = 3500  # Telegram takes 4096; the rest is in `rupor poll results`
-
 
 def poll_id_of(turn: Turn) -> int | None:
     assert isinstance(turn.event, Command)
@@ -38,7 +36,7 @@ async def results(ctx: ChatContext, turn: Turn) -> None:
     except PollError as error:
         turn.say(str(error))
         return
-    turn.say(results_text(found, ctx.tz)[:MAX_RESULTS_CHARS])
+    turn.say(results_text(found, ctx.tz))  # whole: a long one goes in several messages
     with tempfile.TemporaryDirectory(prefix="rupor-poll-") as folder:
         chart = write_poll_chart(found, Path(folder) / f"poll-{poll_id}.png").read_bytes()
     picture = MediaFile(0, f"poll-chart-{poll_id}-{turn.inbound_id}", f"poll-{poll_id}.png",

@@ -23,6 +23,7 @@ from core.access.grants import grant, list_grants, revoke
 from core.access.rules import Action, ChatRequest, Role
 from core.access.texts import ROLE_TITLES
 from core.ports import Button, ButtonPress, Command, Text
+from core.sending.split import shortened
 from core.storage.models import Contact, Organization, Person
 
 PREFIX = "chat:roles:"
@@ -123,7 +124,7 @@ async def _account_typed(ctx: ChatContext, turn: Turn, typed: str) -> None:
         turn.say(texts.NOT_FOUND.format(typed=typed, channel=CHANNEL_NAMES.get(channel, channel)),
                  (CANCEL_ROW,))
         return
-    rows = tuple(row(label[:60], f"acc:{account}") for account, label in found)
+    rows = tuple(row(shortened(label, 60), f"acc:{account}") for account, label in found)
     turn.say(texts.PICK_PERSON.format(count=len(found)), (*rows, CANCEL_ROW))
 
 
@@ -219,7 +220,7 @@ async def start_revoke(ctx: ChatContext, turn: Turn) -> None:
         return
     turn.state.step, turn.state.touched = "revoke_pick", time.time()
     turn.state.draft = {"grants": [[c, a, r, label] for c, a, r, label in lines]}
-    rows: Buttons = tuple(row(f"{label} — {ROLE_TITLES.get(r, r)}"[:60], f"rv:{number}")
+    rows: Buttons = tuple(row(shortened(f"{label} — {ROLE_TITLES.get(r, r)}", 60), f"rv:{number}")
                           for number, (_c, _a, r, label) in enumerate(lines))
     turn.say(texts.ASK_REVOKE, (*rows, CANCEL_ROW))
 

@@ -22,6 +22,7 @@ from bots.report_view import write_chart
 from core.digest.content import CampaignLine, MonthContent
 from core.digest.reports import Report
 from core.polls.results import PollResults
+from core.sending.split import shortened
 
 FONT = "DejaVu"
 BLUE = (47, 109, 181)
@@ -224,8 +225,8 @@ def _chart(pdf: DigestPDF, line: CampaignLine, folder: Path) -> None:
     shown = pdf.epw * height / width
     if pdf.get_y() + shown + 10 > pdf.h - pdf.b_margin:
         pdf.add_page()
-    pdf.start_section(texts.CAMPAIGN_CHART.format(id=line.campaign_id, title=line.title)[:80],
-                      level=1)
+    chart_title = texts.CAMPAIGN_CHART.format(id=line.campaign_id, title=line.title)
+    pdf.start_section(shortened(chart_title, 80), level=1)
     pdf.image(str(chart), x=pdf.l_margin, w=pdf.epw)
     pdf.ln(6)
 
@@ -240,7 +241,7 @@ def _polls(pdf: DigestPDF, content: MonthContent) -> None:
 
 def _poll(pdf: DigestPDF, results: PollResults) -> None:
     head = texts.POLL_HEAD.format(id=results.poll_id, question=results.question)
-    pdf.start_section(head[:80], level=1)
+    pdf.start_section(shortened(head, 80), level=1)
     pdf.heading(head, 13, section=False)
     pdf.set_font(FONT, "", 10)
     with pdf.table(col_widths=(110, 30, 30), text_align=("LEFT", "RIGHT", "RIGHT"),

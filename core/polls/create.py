@@ -16,6 +16,7 @@ from core.access.audit import record
 from core.audience.segments import SegmentCount, count_segment, parse_segment, resolve_segment
 from core.polls.spec import NewPoll, check
 from core.sending.runs import materialise, start_run
+from core.sending.split import shortened
 from core.storage.models import Campaign
 from core.storage.poll_tables import Poll
 
@@ -52,7 +53,7 @@ async def create_poll(
         content = {"poll_id": poll_id, "question": new.question.strip(), "options": options,
                    "multiple": new.multiple, "anonymous": new.anonymous}
         campaign_id = (await conn.execute(insert(Campaign).values(
-            kind="poll", title=new.question.strip()[:80], content=content,
+            kind="poll", title=shortened(new.question.strip(), 80), content=content,
             audience=new.audience, run_at=new.start_at, created_by=new.created_by,
             status="scheduled" if new.start_at else "running",
         ).returning(Campaign.id))).scalar_one()

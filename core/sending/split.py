@@ -194,3 +194,14 @@ def _splits_cleanly(flat: str, point: int) -> bool:
 
 def _regional(char: str) -> bool:
     return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` when it has at most `limit` characters, else its start and «…» — where a short
+    line must stay short (a button, a list line, a title), the cut is shown, never silent.
+    The start ends at a word when one ends in its last third."""
+    if len(text) <= limit:
+        return text
+    start = text[: max(0, limit - 1)]
+    word = start.rsplit(" ", 1)[0].rstrip()
+    return (word if len(word) >= limit * 2 // 3 else start.rstrip()) + "…"

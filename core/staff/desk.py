@@ -22,6 +22,7 @@ from core.access.grants import list_grants
 from core.audience.members import contact_for
 from core.ports import Button, MediaFile, Sender, Span
 from core.sending.replies import queue_reply
+from core.sending.split import shortened
 from core.staff import texts
 from core.staff.binding import chat_contact, staff_chats
 from core.staff.news import tell_finished
@@ -55,7 +56,7 @@ def _spans(text: str) -> tuple[Span, ...]:
 def question_text(question: Question, template: str = texts.QUESTION) -> str:
     return template.format(id=question.inbound_id, name=question.name, school=question.school,
                            district=question.district, messenger=question.messenger,
-                           text=question.text[:3000])
+                           text=question.text)  # whole: a long notice is split
 
 
 class StaffDesk:
@@ -185,7 +186,7 @@ def inbox_lines(found: Sequence[Question], tz: ZoneInfo) -> str:
     return "\n".join(texts.INBOX_LINE.format(
         id=q.inbound_id, name=q.name, district=q.district, messenger=q.messenger,
         day=q.received_at.replace(tzinfo=q.received_at.tzinfo or UTC).astimezone(tz)
-        .strftime("%d.%m %H:%M"), text=q.text[:80]) for q in found)
+        .strftime("%d.%m %H:%M"), text=shortened(q.text, 80)) for q in found)
 
 
 def not_delivered(question_id: int, error: str) -> str:

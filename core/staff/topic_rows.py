@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.sending.split import shortened
 from core.staff.questions import Question, question
 from core.storage.models import Contact, Inbound
 from core.storage.staff_tables import StaffTopic
@@ -50,7 +51,7 @@ def member_of(person_id: int | None, contact_id: int) -> Member:
 def topic_name(found: Question) -> str:
     """ "Иванова Мария · Школа №5 · Район" (the parts known), as long as a topic name may be."""
     parts = [found.name, *(p for p in (found.school, found.district) if p and p != "—")]
-    return " · ".join(parts)[:NAME_LEN]
+    return shortened(" · ".join(parts), NAME_LEN)
 
 
 async def members_of(conn: AsyncConnection, found: Sequence[Question]) -> dict[int, Member]:

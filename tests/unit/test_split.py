@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from core.campaigns.content import visible_length
 from core.ports import Button, Capabilities, MediaFile, Outbound, Span
-from core.sending.split import message_parts, split_spans
+from core.sending.split import message_parts, shortened, split_spans
 from tests.fuzzing import fuzz
 
 CLUSTERS = ["👨\u200d👩\u200d👧", "👍🏽", "🇷🇺", "🇺🇦", "❤️", "é", "й", "𝔘"]
@@ -162,3 +162,10 @@ def test_a_caption_over_the_limit_follows_its_file() -> None:
     viber = message_parts(short, caps("plain", 7000, 0))  # no captions at all
     assert viber == [Outbound(key="r", media=leaflet, caption_separate=True),
                      Outbound(key="rp1", text=(Span("подпись"),), buttons=rows)]
+
+
+def test_a_short_line_that_must_stay_short_shows_its_cut() -> None:
+    assert shortened("Профсоюз", 80) == "Профсоюз"
+    cut = shortened("Иванова Мария Петровна · Школа №5 · Центральный район", 30)
+    assert len(cut) <= 30 and cut.endswith("…") and cut.startswith("Иванова Мария")
+    assert shortened("ж" * 100, 10) == "ж" * 9 + "…"
