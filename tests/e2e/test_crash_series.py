@@ -115,23 +115,27 @@ async def kill_after_accepted(rig: Rig, job: Job, channel: str, after: int) -> b
 
 
 async def one_kill(rig: Rig, launcher: Launcher, base: list[str], dice: random.Random,
-                   run_id: int, first: bool) -> AtKill:
+                   run_id: int, first: bool) -> tuple[str, AtKill]:
     """Start `rupor run` and kill it: right after start (first), at N accepted messages
-    of a random channel still sending, or at a random moment."""
+    of a random channel still sending, or at a random moment; (how, what was in flight).
+    The random moments are the fault itself, not a wait for work."""
     job = await launcher.start([*base, "run"], rig.workdir, "run")
     sending = [c for c in CHANNELS if unsent(rig, c) > 50]
+    how = "at start"
     if first:
         await asyncio.sleep(dice.uniform(0.05, 1.5))
         await killed_now(job)
     elif sending and dice.random() < 0.7:
         channel = dice.choice(sending)
         limit = {"telegram": 240, "vk": 2_500, "viber": 3_000}[channel]
-        await kill_after_accepted(rig, job, channel,
-                                  dice.randint(1, min(limit, unsent(rig, channel) // 2)))
+        accepted = await kill_after_accepted(
+            rig, job, channel, dice.randint(1, min(limit, unsent(rig, channel) // 2)))
+        how = f"accepted on {channel}" if accepted else "idle"
     else:
         await asyncio.sleep(dice.uniform(0.5, 5.0))
         await killed_now(job)
-    return snapshot(rig, run_id)
+        how = "at a moment"
+    return how, snapshot(rig, run_id)
 
 
 async def materialise_and_kill(rig: Rig, launcher: Launcher, dice: random.Random) -> int:
@@ -170,9 +174,12 @@ async def test_twelve_kills_while_one_campaign_goes_out_on_three_channels(
     dice = random.Random(RANDOM_SEED)
     base = config_args(rig)
     run_id = await materialise_and_kill(rig, launcher, dice)
-    kills = [await one_kill(rig, launcher, base, dice, run_id, first=True)]
-    while len(kills) < KILLS:
-        kills.append(await one_kill(rig, launcher, base, dice, run_id, first=False))
+    series = [await one_kill(rig, launcher, base, dice, run_id, first=True)]
+    while len(series) < KILLS:
+        series.append(await one_kill(rig, launcher, base, dice, run_id, first=False))
+    kills = [kill for _, kill in series]
+    between = [how for how, _ in series if how.startswith("accepted")]
+    assert len(between) >= KILLS // 3, [how for how, _ in series]
     assert any(kill.claimed for kill in kills), "no kill landed while anything was in flight"
     received = await finish(rig, launcher, base)
     check_nobody_lost(rig, received)
