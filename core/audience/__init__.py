@@ -4,6 +4,7 @@ member file import, and counts per district and channel.
 
 Owns: `directory` (organisations, people, contacts), `members` (joining, consent, linking,
 leaving, receipts on a contact), `contacts` (blocked or unsubscribed contacts), `roles`,
-`segments`, `stats`, `importing/` (CSV and XLSX member files).
+`segments`, `stats`, `importing/` (CSV and XLSX member files), `cells` (how a reason quotes
+a file's cell).
 May import: core.storage, core.ports, core.config.
 """

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audience.cells import PATH_CHARS, shown
 from core.audience.roles import Role
 from core.storage.models import Base, Consent, Contact, Organization, Person, PersonTag, utcnow
 
@@ -83,13 +84,12 @@ def parse_org_path(text: str) -> OrgPath:
         raise OrgPathError("org_path пуст: укажите регион/район/организацию")
     parts = tuple(normalize_name(part) for part in stripped.split("/"))
     if any(not part for part in parts):
-        raise OrgPathError(
-            f"в org_path «{text.strip()}» пустой уровень (две косые черты подряд)"
-        )
+        raise OrgPathError(f"в org_path «{shown(text.strip(), PATH_CHARS)}» пустой уровень "
+                           "(две косые черты подряд)")
     if len(parts) > MAX_DEPTH:
         raise OrgPathError(
-            f"в org_path «{text.strip()}» {_levels(len(parts))}, а можно не больше {MAX_DEPTH} "
-            "(регион/район/организация)"
+            f"в org_path «{shown(text.strip(), PATH_CHARS)}» {_levels(len(parts))}, а можно "
+            f"не больше {MAX_DEPTH} (регион/район/организация)"
         )
     too_long = next((part for part in parts if len(part) > MAX_NAME_LEN), None)
     if too_long is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntFlag
 
+from core.audience.cells import shown
+
 
 class Role(IntFlag):
     MEMBER = 1
@@ -50,7 +52,7 @@ def parse_role(name: str) -> Role:
     if role is None:
         known = ", ".join(sorted(n for n in ROLE_NAMES if n.isascii()))
         raise ValueError(
-            f"неизвестная роль «{name.strip()}» (известны: {known}, или их русские названия)"
+            f"неизвестная роль «{shown(name.strip())}» (известны: {known}, или их русские названия)"
         )
     return role
 

@@ -124,7 +124,9 @@ async def test_an_erased_member_is_not_imported_again(sessions: Sessions, tmp_pa
         (b"full_name;roles\n", "нет обязательных столбцов: org_path"),
         (b"full_name,org_path,Full_Name\n", "столбец 'full_name' дважды"),
         (b"full_name,org_path\n\x98\x98,\x81\n", "не в UTF-8 и не в Windows-1251"),
-        (b"full_name,org_path\nx,\x00y\n", "управляющие символы"),
+        (b"full_name,org_path\nx,\x00y\n", "в строке 2 управляющий символ U+0000"),
+        ("full_name,org_path\nИванова,Край\nПетрова,Р\x01айон\n".encode("cp1251"),
+         "в строке 3 управляющий символ U+0001"),
         ("full_name,org_path\n".encode("utf-16"), "UTF-16"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "старая книга .xls"),
         (b"PK\x03\x04broken", "не удаётся прочитать книгу XLSX"),
@@ -145,3 +147,14 @@ async def test_unusable_files_are_refused_before_anything_is_written(
 async def test_a_missing_file_is_refused(sessions: Sessions, tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="файл не найден"):
         await run_import(sessions, tmp_path / "nope.csv")
+
+
+async def test_a_huge_bad_cell_is_quoted_short(sessions: Sessions, tmp_path: Path) -> None:
+    huge = "ж" * 3000
+    rows = [["Иванова Анна", SCHOOL, "", huge, "", "", "", ""],
+            ["Петрова Мария", f"{SCHOOL}/{huge}/ещё", huge, "", "", "", "", ""]]
+    report = await run_import(sessions, write_csv(tmp_path / "huge.csv", rows))
+    reasons = [r.reason for r in report.rejected]
+    assert len(reasons) == 2 and all(len(reason) < 500 for reason in reasons), reasons
+    assert reasons[0].startswith("telegram_id 'жжж") and "…' — не число" in reasons[0]
+    assert "…» 5 уровней" in reasons[1] and "неизвестная роль «жжж" in reasons[1]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
+from core.audience.cells import cell
 from core.audience.directory import (
     MAX_NAME_LEN,
     OrgPath,
@@ -47,14 +48,14 @@ def positive_id(column: str, text: str) -> str:
             return str(number)
     if SCIENTIFIC.match(text):
         raise RowError(
-            f"{column} {text!r} записан в экспоненциальной форме Excel, цифры потеряны; "
+            f"{column} {cell(text)} записан в экспоненциальной форме Excel, цифры потеряны; "
             "задайте столбцу формат «Текстовый» или «Числовой» и сохраните файл заново"
         )
     if not DIGITS.match(text):
-        raise RowError(f"{column} {text!r} — не число")
+        raise RowError(f"{column} {cell(text)} — не число")
     number = int(text.split(".")[0])
     if number <= 0:
-        raise RowError(f"{column} {text!r} должен быть положительным числом")
+        raise RowError(f"{column} {cell(text)} должен быть положительным числом")
     return str(number)
 
 
@@ -63,7 +64,7 @@ def vk_user_id(column: str, text: str) -> str:
     profile = VK_PROFILE.match(text)
     if profile and profile.group(2):
         raise RowError(
-            f"{column} {text!r} — короткое имя, его не узнать без сети; "
+            f"{column} {cell(text)} — короткое имя, его не узнать без сети; "
             "укажите числовой id (https://vk.com/id123)"
         )
     plain = profile.group(1) if profile else None
@@ -73,7 +74,7 @@ def vk_user_id(column: str, text: str) -> str:
 
 def viber_user_id(column: str, text: str) -> str:
     if any(char.isspace() for char in text):
-        raise RowError(f"{column} {text!r} не должен содержать пробелов")
+        raise RowError(f"{column} {cell(text)} не должен содержать пробелов")
     if len(text) > MAX_ID_LEN:
         raise RowError(f"{column} длиннее {MAX_ID_LEN} символов")
     return text

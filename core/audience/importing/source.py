@@ -40,18 +40,31 @@ class MemberSource:
     rows: Iterator[SourceRow]
 
 
+def _refuse_control(text: str, lines_before: int) -> int:
+    """Lines seen so far with `text`; refuses the file at its first control character,
+    saying where (a file that is text in neither encoding is refused elsewhere)."""
+    found = CONTROL.search(text)
+    if found is not None:
+        line = lines_before + text.count("\n", 0, found.start()) + 1
+        raise ImportFileError(
+            f"в строке {line} управляющий символ U+{ord(found.group()):04X}, какого не бывает "
+            "в тексте: это не текстовый CSV (или в ячейку попал мусор); проверьте эту строку "
+            "и сохраните список заново как «CSV UTF-8»"
+        )
+    return lines_before + text.count("\n")
+
+
 def _scan_utf8(stream: IO[bytes]) -> bool:
     """True when the whole stream is UTF-8; refuse a file mixing UTF-8 with another code."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    cyrillic = offset = 0
+    cyrillic = offset = lines = 0
     try:
         while chunk := stream.read(CHUNK):
             offset += len(chunk)
             text = decoder.decode(chunk)
             if cyrillic < 2 and not text.isascii():
                 cyrillic += len(CYRILLIC.findall(text, 0, 4096))
-            if CONTROL.search(text):
-                raise ImportFileError("в файле есть управляющие символы: это не текстовый CSV")
+            lines = _refuse_control(text, lines)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         # cp1251 Cyrillic is never valid UTF-8 for long; Cyrillic decoded first means a mix.
@@ -66,10 +79,10 @@ def _scan_utf8(stream: IO[bytes]) -> bool:
 
 def _scan_cp1251(stream: IO[bytes]) -> bool:
     decoder = codecs.getincrementaldecoder("cp1251")()
+    lines = 0
     try:
         while chunk := stream.read(CHUNK):
-            if CONTROL.search(decoder.decode(chunk)):
-                return False
+            lines = _refuse_control(decoder.decode(chunk), lines)
     except UnicodeDecodeError:
         return False
     return True
