@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO, cast
 from urllib.parse import quote, urlsplit
 
 from core.config import Settings
@@ -121,9 +122,36 @@ class Redactor(logging.Filter):
 
 
 def redact_secrets(settings: Settings) -> None:
-    """Mask the settings' secrets in everything the root logger's handlers write."""
+    """Mask the settings' secrets in everything the root logger's handlers write (and
+    Python's last-resort handler, which writes when logging was never set up)."""
     redactor = Redactor(secrets_of(settings))
-    for handler in logging.getLogger().handlers:
+    handlers = [*logging.getLogger().handlers, logging.lastResort]
+    for handler in [h for h in handlers if h is not None]:
         for old in [f for f in handler.filters if isinstance(f, Redactor)]:
             handler.removeFilter(old)
         handler.addFilter(redactor)
+
+
+class RedactingStream:
+    """A text stream that masks the secrets in what is written to it: the `rupor` command's
+    stderr (click's error lines, a traceback, a warning), whatever wrote it."""
+
+    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
+        self.stream, self.redactor = stream, redactor
+
+    def write(self, text: str) -> int:
+        self.stream.write(self.redactor.redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def mask_secrets(settings: Settings) -> None:
+    """For every `rupor` command once it has read its settings: the secrets masked in the
+    log and in everything the command writes to stderr."""
+    redact_secrets(settings)
+    stream = sys.stderr
+    if isinstance(stream, RedactingStream):
+        stream = stream.stream
+    sys.stderr = cast(TextIO, RedactingStream(stream, Redactor(secrets_of(settings))))

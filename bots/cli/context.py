@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from bots.logs import mask_secrets
 from core.config import DEFAULT_CONFIG, Settings, SettingsError, load_settings
 
 
@@ -27,6 +28,7 @@ class AppContext:
             except SettingsError as exc:
                 click.echo(f"rupor: {exc}", err=True)
                 sys.exit(2)
+            mask_secrets(self._settings)  # every command: no token in its log or errors
         return self._settings
 
 
