@@ -46,7 +46,9 @@ from tests.e2e.crash_support import (
 from tests.e2e.processes import Job, Launcher
 from tests.e2e.rig import CHANNELS, Rig, eventually, import_members_file, open_rig
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.long]
+# Each test sends 20,000 members at the platforms' pace (Telegram's 2,239 alone take 75 s) and
+# restarts after every kill: well over the suite's 120 s default.
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.long, pytest.mark.timeout(600)]
 
 UNION = UnionKnobs(seed=16, districts=5, schools=120, members=20_000, staff=0,
                    share_telegram=0.08, share_vk=0.44, share_viber=0.44, share_two=0.04,
