@@ -15,20 +15,52 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+import shutil
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bots.registry import capabilities
 from core.ports import Capabilities
 from core.reach.report import reach_report
 from core.sending.dispatch import MAX_WAVE, WAVE_S
 from core.storage.engine import create_engine
+from sandbox.union import Union, UnionKnobs
 from tests.e2e.processes import Job, Launcher
-from tests.e2e.rig import CHANNELS, Key, Rig
+from tests.e2e.rig import CHANNELS, Key, Rig, import_members_file, open_rig
 
 TEXT = "**Важно:** профсоюзное собрание переносится на пятницу, 16:00."
 RUN_TIMEOUT_S = 90.0
+# About 1,500 on VK, 1,500 on Viber and 120 on Telegram (Telegram's 30/s makes the sending
+# last about four seconds: a kill or a trouble comes while it sends), some on two
+# messengers, some who left.
+SMALL_UNION = UnionKnobs(seed=7, districts=3, schools=30, members=3200, staff=0,
+                         share_telegram=0.02, share_vk=0.47, share_viber=0.47, share_two=0.04,
+                         share_none=0.0)
+
+
+async def union_template(factory: pytest.TempPathFactory, knobs: UnionKnobs) -> Path:
+    """The union imported once into a database file each test then copies."""
+    workdir = factory.mktemp("union-template")
+    members = Union.generate(knobs).write_members_csv(workdir / "members.csv")
+    database = workdir / "template.sqlite3"
+    await import_members_file(f"sqlite:///{database}", members)
+    return database
+
+
+@asynccontextmanager
+async def rig_from(template: Path, tmp_path: Path, knobs: UnionKnobs) -> AsyncIterator[Rig]:
+    """A started sandbox over a copy of the template's database."""
+    shutil.copyfile(template, tmp_path / "rupor.sqlite3")
+    made = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", union=knobs)
+    try:
+        yield made
+    finally:
+        await made.close()
 
 
 @dataclass

@@ -10,7 +10,6 @@ series of kills in test_crash_series.py).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,9 +19,9 @@ import pytest_asyncio
 from bots.registry import capabilities
 from core.campaigns.store import NewCampaign, create_campaign
 from core.storage.engine import create_engine
-from sandbox.union import Union, UnionKnobs
 from tests.e2e.crash_support import (
     RUN_TIMEOUT_S,
+    SMALL_UNION,
     TEXT,
     check_duplicates,
     check_nobody_lost,
@@ -30,36 +29,27 @@ from tests.e2e.crash_support import (
     check_report,
     kill_while_sending,
     post_now,
+    rig_from,
+    union_template,
 )
 from tests.e2e.processes import Launcher
-from tests.e2e.rig import Rig, eventually, import_members_file, open_rig
+from tests.e2e.rig import Rig, eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# About 1,500 on VK, 1,500 on Viber and 120 on Telegram (Telegram's 30/s makes the sending
-# last about four seconds), some on two messengers, some who left.
-UNION = UnionKnobs(seed=7, districts=3, schools=30, members=3200, staff=0,
-                   share_telegram=0.02, share_vk=0.47, share_viber=0.47, share_two=0.04,
-                   share_none=0.0)
+UNION = SMALL_UNION
 MATERIALISE = "tests.e2e.materialise_child:main"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Path]:
-    """The union imported once; every test copies the file."""
-    workdir = tmp_path_factory.mktemp("crash-template")
-    members = Union.generate(UNION).write_members_csv(workdir / "members.csv")
-    database = workdir / "template.sqlite3"
-    await import_members_file(f"sqlite:///{database}", members)
-    yield database
+async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return await union_template(tmp_path_factory, UNION)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
-    shutil.copyfile(template, tmp_path / "rupor.sqlite3")
-    made = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", union=UNION)
-    yield made
-    await made.close()
+    async with rig_from(template, tmp_path, UNION) as made:
+        yield made
 
 
 @pytest.mark.parametrize(("channel", "after"), [

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ import pytest_asyncio
 from bots.registry import capabilities
 from core.campaigns.store import NewCampaign, create_campaign
 from core.storage.engine import create_engine
-from sandbox.union import Union, UnionKnobs
+from sandbox.union import UnionKnobs
 from tests.e2e.crash_support import (
     TEXT,
     AtKill,
@@ -41,10 +40,12 @@ from tests.e2e.crash_support import (
     check_paced,
     check_report,
     listen,
+    rig_from,
     snapshot,
+    union_template,
 )
 from tests.e2e.processes import Job, Launcher
-from tests.e2e.rig import CHANNELS, Rig, eventually, import_members_file, open_rig
+from tests.e2e.rig import CHANNELS, Rig, eventually
 
 # Each test sends 20,000 members at the platforms' pace (Telegram's 2,239 alone take 75 s) and
 # restarts after every kill: well over the suite's 120 s default.
@@ -63,21 +64,14 @@ CRON_TZ = ZoneInfo("Asia/Yekaterinburg")  # the scheduler's time zone in the san
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Path]:
-    """The union imported once; each test copies the file."""
-    workdir = tmp_path_factory.mktemp("series-template")
-    members = Union.generate(UNION).write_members_csv(workdir / "members.csv")
-    database = workdir / "template.sqlite3"
-    await import_members_file(f"sqlite:///{database}", members)
-    yield database
+async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return await union_template(tmp_path_factory, UNION)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
-    shutil.copyfile(template, tmp_path / "rupor.sqlite3")
-    made = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", union=UNION)
-    yield made
-    await made.close()
+    async with rig_from(template, tmp_path, UNION) as made:
+        yield made
 
 
 def config_args(rig: Rig) -> list[str]:

@@ -35,13 +35,16 @@ from bots.suite import Suite
 from core.campaigns.store import NewCampaign
 from core.storage.engine import create_engine, sqlite_twin_of
 from core.storage.trouble import DATABASE, RECOVERED, TOLD, Cause
-from sandbox.union import Union, UnionKnobs
+from sandbox.union import Union
 from tests.e2e.crash_support import (
+    SMALL_UNION,
     TEXT,
     check_duplicates,
     check_nobody_lost,
     check_paced,
     post_now,
+    rig_from,
+    union_template,
 )
 from tests.e2e.processes import Job, Launcher
 from tests.e2e.rig import Key, Rig, eventually, import_members_file, open_rig, post
@@ -49,31 +52,21 @@ from tests.integration.test_audience_postgres import _as_postgres_user
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-# About 120 on Telegram (four seconds at 30/s: the trouble comes while it sends), 1,500 on
-# VK and 1,500 on Viber.
-UNION = UnionKnobs(seed=7, districts=3, schools=30, members=3200, staff=0,
-                   share_telegram=0.02, share_vk=0.47, share_viber=0.47, share_two=0.04,
-                   share_none=0.0)
+UNION = SMALL_UNION
 SEND_TIMEOUT_S = 120.0
 LOCK_HOLD_S = 35.0  # longer than SQLite's busy timeout (30 s): the wait outlives one try
 OUTAGE_S = 30.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Path]:
-    workdir = tmp_path_factory.mktemp("db-trouble-template")
-    members = Union.generate(UNION).write_members_csv(workdir / "members.csv")
-    database = workdir / "template.sqlite3"
-    await import_members_file(f"sqlite:///{database}", members)
-    yield database
+async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return await union_template(tmp_path_factory, UNION)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
-    shutil.copyfile(template, tmp_path / "rupor.sqlite3")
-    made = await open_rig(tmp_path, tmp_path / "rupor.sqlite3", union=UNION)
-    yield made
-    await made.close()
+    async with rig_from(template, tmp_path, UNION) as made:
+        yield made
 
 
 def sent_without_message(rig: Rig, run_id: int, received: dict[Key, int]) -> list[Key]:
