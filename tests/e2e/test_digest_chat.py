@@ -40,8 +40,8 @@ from tests.e2e.poll_support import (
     tallies,
     young_teacher,
 )
+from tests.e2e.staff_support import button, staff_chat
 from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
-from tests.e2e.test_staff_chat import _button, _staff_chat
 
 TG_REPORT = "Провела семинар для председателей первичных организаций."
 VK_REPORT = "Подготовил материалы к заседанию трёхсторонней комиссии."
@@ -163,7 +163,7 @@ async def test_the_monthly_digest_in_the_staff_chat(rigs: list[Rig], tmp_path: P
     rigs.append(rig)
     admin, on_telegram, on_vk, on_viber = await _staff(rig)
     suite = await rig.start()
-    group = await _staff_chat(rig, admin)
+    group = await staff_chat(rig, admin)
     await _report_on_telegram(rig, on_telegram)
     await _report_on_vk(rig, on_vk)
     campaign_id, poll_id = await _month_of_work(rig)
@@ -191,7 +191,7 @@ async def _approve_and_send(rig: Rig, group: int, admin: Actor, posted: dict[str
                             month: Month) -> None:
     tg, admin_id = rig.sandbox.telegram, int(admin.external_id)
     tg.press_button(TELEGRAM_TOKEN, admin_id, posted["message_id"],
-                    _button(posted, "✅ Одобрить"), chat_id=group)
+                    button(posted, "✅ Одобрить"), chat_id=group)
     shown = await _in_chat(rig, group, "Так его получат члены профсоюза")
     members_copy = await _in_chat(rig, group, "работа аппарата, рассылки и опросы",
                                   document=True)
@@ -199,7 +199,7 @@ async def _approve_and_send(rig: Rig, group: int, admin: Actor, posted: dict[str
     assert "• Telegram:" in shown["text"] and "• ВКонтакте:" in shown["text"]
     assert _digest_campaigns(rig) == []  # the preview sends nothing to members
     tg.press_button(TELEGRAM_TOKEN, admin_id, shown["message_id"],
-                    _button(shown, "📨 Разослать членам профсоюза"), chat_id=group)
+                    button(shown, "📨 Разослать членам профсоюза"), chat_id=group)
     await _in_chat(rig, group, "уже отправляется")
     ((digest_id, approved_by),) = _digest_campaigns(rig)
     assert approved_by == f"telegram:{admin_id}"
@@ -207,6 +207,6 @@ async def _approve_and_send(rig: Rig, group: int, admin: Actor, posted: dict[str
         await received(rig, rig.subscriber(platform), f"Информационный сборник за {month.words}")
     # A second press changes nothing: the digest goes once.
     tg.press_button(TELEGRAM_TOKEN, admin_id, shown["message_id"],
-                    _button(shown, "📨 Разослать членам профсоюза"), chat_id=group)
+                    button(shown, "📨 Разослать членам профсоюза"), chat_id=group)
     await _in_chat(rig, group, f"уже разослан: рассылка №{digest_id}")
     assert len(_digest_campaigns(rig)) == 1

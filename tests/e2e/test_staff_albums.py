@@ -14,13 +14,12 @@ from typing import Any
 
 from PIL import Image
 
-from core.access.rules import Role
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.telegram.member_albums import group_album, send_album
 from sandbox.union import Actor
-from tests.e2e.chat_support import make_press, received
-from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
-from tests.e2e.test_staff_chat import _in_group, _staff_chat
+from tests.e2e.chat_support import received
+from tests.e2e.staff_support import in_group, staff_chat, staff_rig
+from tests.e2e.subs_support import Rig, answer, wait_for
 
 
 def _jpeg(shade: int) -> bytes:
@@ -51,13 +50,8 @@ def _photos_to(member: Actor) -> int:
 
 
 async def test_albums_both_ways(rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    admin, helper = rig.subscriber("telegram"), rig.subscriber("telegram")
-    await make_press(rig, admin, Role.ADMIN)
-    await make_press(rig, helper, Role.STAFF)
-    await rig.start()
-    group, tg, helper_id = await _staff_chat(rig, admin, helper), rig.sandbox.telegram, \
+    rig, admin, helper = await staff_rig(rigs, tmp_path, db_url)
+    group, tg, helper_id = await staff_chat(rig, admin, helper), rig.sandbox.telegram, \
         int(helper.external_id)
     member = rig.subscriber("telegram")
 
@@ -65,7 +59,7 @@ async def test_albums_both_ways(rigs: list[Rig], tmp_path: Path, db_url: str) ->
                                             [_jpeg(10), _jpeg(120), _jpeg(240)],
                                             "Протечка в кабинете химии"),
                  contains="передано в профком")
-    notice = await _in_group(rig, group, "Протечка в кабинете химии")
+    notice = await in_group(rig, group, "Протечка в кабинете химии")
     question = _number(notice)
     photos = await _photos_of(rig, group, question, 3)
     assert len(photos) == 3
@@ -80,7 +74,7 @@ async def test_albums_both_ways(rigs: list[Rig], tmp_path: Path, db_url: str) ->
     await answer(on_vk, lambda: rig.sandbox.vk.send_photo(int(on_vk.external_id), _jpeg(60),
                                                           "Сломан стул"),
                  contains="передано в профком")
-    notice = await _in_group(rig, group, "Сломан стул")
+    notice = await in_group(rig, group, "Сломан стул")
     await _photos_of(rig, group, _number(notice), 1)  # fetched from VK, sent to Telegram
     group_album(tg, group, helper_id, [_jpeg(30), _jpeg(200)], "Вот такой подойдёт?",
                 reply_to_message_id=notice["message_id"])

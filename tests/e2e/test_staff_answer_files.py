@@ -11,12 +11,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.access.rules import Role
 from sandbox.telegram.group_files import group_file
 from sandbox.union import Actor, ChatLine
-from tests.e2e.chat_support import LEAFLET, make_press
-from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
-from tests.e2e.test_staff_chat import _in_group, _staff_chat
+from tests.e2e.chat_support import LEAFLET
+from tests.e2e.staff_support import in_group, staff_chat, staff_rig
+from tests.e2e.subs_support import Rig, answer, wait_for
 
 
 def _jpeg() -> bytes:
@@ -27,7 +26,7 @@ def _jpeg() -> bytes:
 
 async def _ask(rig: Rig, group: int, member: Actor, question: str) -> int:
     await answer(member, lambda: member.say(question), contains="передано в профком")
-    notice = await _in_group(rig, group, question)
+    notice = await in_group(rig, group, question)
     return int(notice["message_id"])
 
 
@@ -49,13 +48,8 @@ def _stored_files(rig: Rig) -> int:
 
 
 async def test_photo_and_document_answers(rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    admin, helper = rig.subscriber("telegram"), rig.subscriber("telegram")
-    await make_press(rig, admin, Role.ADMIN)
-    await make_press(rig, helper, Role.STAFF)
-    await rig.start()
-    group = await _staff_chat(rig, admin, helper)
+    rig, admin, helper = await staff_rig(rigs, tmp_path, db_url)
+    group = await staff_chat(rig, admin, helper)
     tg, helper_id, photo = rig.sandbox.telegram, int(helper.external_id), _jpeg()
     on_telegram, on_vk, on_viber = (rig.subscriber(p) for p in ("telegram", "vk", "viber"))
 

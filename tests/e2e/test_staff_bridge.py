@@ -13,9 +13,9 @@ from core.config import StaffSettings
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.telegram.group_files import group_file
 from tests.e2e.chat_support import LEAFLET, make_press
+from tests.e2e.staff_support import staff_chat
 from tests.e2e.subs_support import POLLING, Rig, wait_for
 from tests.e2e.test_staff_answer_files import _jpeg
-from tests.e2e.test_staff_chat import _staff_chat
 from tests.e2e.test_staff_chat_vk import in_vk_chat, vk_chat_log, vk_staff_chat
 
 
@@ -49,7 +49,7 @@ async def test_bridge_both_ways_without_loops(rigs: list[Rig], tmp_path: Path, d
     for admin in (on_tg, on_vk):
         await make_press(rig, admin, Role.ADMIN)
     await rig.start()
-    group, peer = await _staff_chat(rig, on_tg), await vk_staff_chat(rig, on_vk)
+    group, peer = await staff_chat(rig, on_tg), await vk_staff_chat(rig, on_vk)
     tg, vk = rig.sandbox.telegram, rig.sandbox.vk
     tg_id, vk_id = int(on_tg.external_id), int(on_vk.external_id)
 

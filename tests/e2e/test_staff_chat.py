@@ -17,6 +17,7 @@ from core.config import StaffSettings
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.union import Actor
 from tests.e2e.chat_support import campaigns, make_press, press, received, say
+from tests.e2e.staff_support import button, in_group, staff_chat, staff_rig
 from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
 
 
@@ -24,40 +25,20 @@ def _db(rig: Rig) -> sqlite3.Connection:
     return sqlite3.connect(rig.settings.database.url.removeprefix("sqlite:///"))
 
 
-async def _staff_chat(rig: Rig, admin: Actor, *others: Actor) -> int:
-    tg = rig.sandbox.telegram
-    ids = [int(a.external_id) for a in (admin, *others)]
-    group = tg.add_group("Аппарат крайкома", member_ids=ids)
-    tg.add_bot_to_group(TELEGRAM_TOKEN, group, added_by=ids[0])
-    tg.group_message(group, ids[0], "/bind_staff")
-    await _in_group(rig, group, "чат сотрудников")
-    return group
 
 
-async def _in_group(rig: Rig, group: int, marker: str) -> dict[str, Any]:
-    def found() -> dict[str, Any] | None:
-        log = rig.sandbox.telegram.chat_log(TELEGRAM_TOKEN, group)
-        return next((m for m in reversed(log) if marker in (m.get("text") or "")), None)
-
-    message: dict[str, Any] = await wait_for(found, f"{marker!r} in the staff chat", timeout=30)
-    return message
 
 
 async def test_questions_and_answers(rigs: list[Rig], tmp_path: Path, db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    admin, helper = rig.subscriber("telegram"), rig.subscriber("telegram")
-    await make_press(rig, admin, Role.ADMIN)
-    await make_press(rig, helper, Role.STAFF)
-    await rig.start()
-    group = await _staff_chat(rig, admin, helper)
+    rig, admin, helper = await staff_rig(rigs, tmp_path, db_url)
+    group = await staff_chat(rig, admin, helper)
     tg, helper_id = rig.sandbox.telegram, int(helper.external_id)
     asked = ((rig.subscriber("telegram"), "Когда индексация зарплаты?", "Telegram"),
              (rig.subscriber("vk"), "Как получить материальную помощь?", "ВКонтакте"),
              (rig.subscriber("viber"), "Где взять путёвку в санаторий?", "Viber"))
     for member, question, messenger in asked:
         await answer(member, lambda m=member, q=question: m.say(q), contains="передано в профком")
-        notice = await _in_group(rig, group, question)
+        notice = await in_group(rig, group, question)
         assert "Вопрос №" in notice["text"] and f"· {messenger}" in notice["text"]
         tg.group_message(group, helper_id, f"Ответ: {question[:8]}",
                          reply_to_message_id=notice["message_id"])
@@ -80,7 +61,7 @@ async def test_questions_and_answers(rigs: list[Rig], tmp_path: Path, db_url: st
 async def _send_and_wait(rig: Rig, group: int, user: int, text: str, marker: str
                          ) -> dict[str, Any]:
     rig.sandbox.telegram.group_message(group, user, text)
-    return await _in_group(rig, group, marker)
+    return await in_group(rig, group, marker)
 
 
 async def test_blocked_member_and_reminder(rigs: list[Rig], tmp_path: Path, db_url: str
@@ -90,23 +71,23 @@ async def test_blocked_member_and_reminder(rigs: list[Rig], tmp_path: Path, db_u
     admin = rig.subscriber("telegram")
     await make_press(rig, admin, Role.ADMIN)
     await rig.start()
-    group = await _staff_chat(rig, admin)
+    group = await staff_chat(rig, admin)
     member = rig.subscriber("telegram")
     await answer(member, lambda: member.say("Вопрос про отпуск"), contains="передано в профком")
-    notice = await _in_group(rig, group, "Вопрос про отпуск")
+    notice = await in_group(rig, group, "Вопрос про отпуск")
     # Two mornings later at 09:30 local time: the question is over a day old.
     assert rig.suite is not None and rig.suite.chat is not None
     desk = rig.suite.chat.ctx.desk
     assert desk is not None
     morning = datetime.now(desk.tz).replace(hour=9, minute=30) + timedelta(days=2)
     desk.clock = lambda: morning.astimezone(UTC)
-    reminder = await _in_group(rig, group, "Доброе утро")
+    reminder = await in_group(rig, group, "Доброе утро")
     assert "Вопрос про отпуск" in reminder["text"]
     member.block()
     await wait_for(lambda: _status(rig, member) == "blocked", "the block to be recorded")
     rig.sandbox.telegram.group_message(group, int(admin.external_id), "Отпуск по графику",
                                        reply_to_message_id=notice["message_id"])
-    await _in_group(rig, group, "Ответ не доставлен: участник заблокировал бота")
+    await in_group(rig, group, "Ответ не доставлен: участник заблокировал бота")
 
 
 def _status(rig: Rig, member: Actor) -> str:
@@ -124,7 +105,7 @@ async def test_two_person_rule(rigs: list[Rig], tmp_path: Path, db_url: str) -> 
     await make_press(rig, admin, Role.ADMIN)
     await make_press(rig, secretary)
     await rig.start()
-    group = await _staff_chat(rig, admin, secretary)
+    group = await staff_chat(rig, admin, secretary)
     for verdict in ("Отклонить", "Одобрить"):
         await say(secretary, "/post", contains="Пришлите текст")
         await say(secretary, f"Собрание ({verdict})", contains="Кому отправить")
@@ -132,13 +113,13 @@ async def test_two_person_rule(rigs: list[Rig], tmp_path: Path, db_url: str) -> 
         await press(secretary, "Сейчас", contains="Отправить?")
         await press(secretary, "✅ Отправить", contains="на одобрение")
         assert await campaigns(rig) == [] or verdict == "Одобрить"
-        request = await _in_group(rig, group, f"Собрание ({verdict})")
-        approve = _button(request, "Одобрить")
+        request = await in_group(rig, group, f"Собрание ({verdict})")
+        approve = button(request, "Одобрить")
         rig.sandbox.telegram.press_button(TELEGRAM_TOKEN, int(secretary.external_id),
                                           request["message_id"], approve, chat_id=group)
-        await _in_group(rig, group, "Свою рассылку одобряет другой")
+        await in_group(rig, group, "Свою рассылку одобряет другой")
         rig.sandbox.telegram.press_button(TELEGRAM_TOKEN, int(admin.external_id),
-                                          request["message_id"], _button(request, verdict),
+                                          request["message_id"], button(request, verdict),
                                           chat_id=group)
         told = "одобрили" if verdict == "Одобрить" else "отклонили"
         await received(rig, secretary, f"Вашу рассылку {told}")
@@ -150,7 +131,3 @@ async def test_two_person_rule(rigs: list[Rig], tmp_path: Path, db_url: str) -> 
     assert approved == f"telegram:{admin.external_id}"
     assert {"chat.approve", "chat.reject"} <= actions
 
-
-def _button(message: dict[str, Any], label: str) -> str:
-    rows = message["reply_markup"]["inline_keyboard"]
-    return str(next(b["callback_data"] for row in rows for b in row if b["text"] == label))

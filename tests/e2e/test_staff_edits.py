@@ -16,8 +16,8 @@ from sandbox.telegram.member_edits import edit_text
 from sandbox.union import Actor
 from sandbox.vk.member_edits import edit_message
 from tests.e2e.chat_support import make_press, received
+from tests.e2e.staff_support import in_group, staff_chat, staff_rig
 from tests.e2e.subs_support import POLLING, Rig, answer, texts_of, wait_for
-from tests.e2e.test_staff_chat import _in_group, _staff_chat
 from tests.e2e.test_staff_chat_vk import in_vk_chat, vk_staff_chat
 
 
@@ -25,7 +25,7 @@ async def _asked_and_answered(rig: Rig, group: int, helper: int, member: Actor,
                               question: str, reply: str) -> int:
     """The member's question answered by `helper`; the staff message's id."""
     await answer(member, lambda: member.say(question), contains="передано в профком")
-    notice = await _in_group(rig, group, question)
+    notice = await in_group(rig, group, question)
     staff_message = rig.sandbox.telegram.group_message(
         group, helper, reply, reply_to_message_id=notice["message_id"])
     await received(rig, member, reply)
@@ -38,13 +38,8 @@ def _with(member: Actor, marker: str) -> list[str]:
 
 async def test_edited_answers_and_questions(rigs: list[Rig], tmp_path: Path, db_url: str
                                             ) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    admin, helper = rig.subscriber("telegram"), rig.subscriber("telegram")
-    await make_press(rig, admin, Role.ADMIN)
-    await make_press(rig, helper, Role.STAFF)
-    await rig.start()
-    group, helper_id, tg = await _staff_chat(rig, admin, helper), int(helper.external_id), \
+    rig, admin, helper = await staff_rig(rigs, tmp_path, db_url)
+    group, helper_id, tg = await staff_chat(rig, admin, helper), int(helper.external_id), \
         rig.sandbox.telegram
     members = {p: rig.subscriber(p) for p in ("telegram", "vk", "viber")}
     sent = {p: await _asked_and_answered(rig, group, helper_id, m, f"Вопрос из {p}",
@@ -68,7 +63,7 @@ async def test_edited_answers_and_questions(rigs: list[Rig], tmp_path: Path, db_
     await received(rig, member, "передано в профком")
     edit_text(tg, int(member.external_id), int(member.external_id), asked,
               "Когда отпуск летом?")
-    await _in_group(rig, group, "исправил своё сообщение: Когда отпуск летом?")
+    await in_group(rig, group, "исправил своё сообщение: Когда отпуск летом?")
     assert len(member.chat()) == before + 1  # one thanks, for the first version only
 
     await rig.restart()  # the updates confirmed before are not carried over again

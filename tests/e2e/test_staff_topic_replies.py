@@ -10,18 +10,17 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from core.access.rules import Role
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.union import Actor
-from tests.e2e.chat_support import make_press, received
-from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
-from tests.e2e.test_staff_chat import _in_group, _staff_chat
+from tests.e2e.chat_support import received
+from tests.e2e.staff_support import in_group, staff_chat, staff_rig
+from tests.e2e.subs_support import Rig, answer, wait_for
 from tests.e2e.test_staff_topics import THANKS
 
 
 async def _notice(rig: Rig, group: int, member: Actor, question: str) -> dict[str, Any]:
     await answer(member, lambda: member.say(question), contains=THANKS)
-    notice = await _in_group(rig, group, question)
+    notice = await in_group(rig, group, question)
     assert notice.get("message_thread_id"), notice  # in the member's topic
     return notice
 
@@ -38,13 +37,8 @@ async def _bot_says(rig: Rig, group: int, marker: str) -> dict[str, Any]:
 
 async def test_the_bots_replies_go_to_the_members_topic(rigs: list[Rig], tmp_path: Path,
                                                         db_url: str) -> None:
-    rig = await Rig.open(tmp_path, db_url, POLLING)
-    rigs.append(rig)
-    admin, helper = rig.subscriber("telegram"), rig.subscriber("telegram")
-    await make_press(rig, admin, Role.ADMIN)
-    await make_press(rig, helper, Role.STAFF)
-    await rig.start()
-    group = await _staff_chat(rig, admin, helper)
+    rig, admin, helper = await staff_rig(rigs, tmp_path, db_url)
+    group = await staff_chat(rig, admin, helper)
     tg = rig.sandbox.telegram
     tg.make_forum(group)
     admin_id, helper_id = int(admin.external_id), int(helper.external_id)

@@ -14,8 +14,8 @@ from core.access.rules import Role
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.union import Actor
 from tests.e2e.chat_support import make_press, received
+from tests.e2e.staff_support import in_group, staff_chat
 from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
-from tests.e2e.test_staff_chat import _in_group, _staff_chat
 
 THANKS = "передано в профком"
 
@@ -23,7 +23,7 @@ THANKS = "передано в профком"
 async def _ask(rig: Rig, group: int, member: Actor, question: str) -> int:
     """The member asks; the thread of the topic its notice lands in."""
     await answer(member, lambda: member.say(question), contains=THANKS)
-    notice = await _in_group(rig, group, question)
+    notice = await in_group(rig, group, question)
     assert "напишите в этой теме" in notice["text"]
     return int(notice["message_thread_id"])
 
@@ -40,7 +40,7 @@ async def _forum(rig: Rig) -> tuple[int, Actor]:
     await make_press(rig, admin, Role.ADMIN)
     await make_press(rig, helper, Role.STAFF)
     await rig.start()
-    group = await _staff_chat(rig, admin, helper)
+    group = await staff_chat(rig, admin, helper)
     rig.sandbox.telegram.make_forum(group)
     return group, helper
 
@@ -99,8 +99,8 @@ async def test_two_first_messages_at_once_make_one_topic(rigs: list[Rig], tmp_pa
     member = rig.subscriber("telegram")
     member.say("Вопрос первый")
     member.say("Вопрос второй")
-    notices = [await _in_group(rig, group, "Вопрос первый"),
-               await _in_group(rig, group, "Вопрос второй")]
+    notices = [await in_group(rig, group, "Вопрос первый"),
+               await in_group(rig, group, "Вопрос второй")]
     assert notices[0]["message_thread_id"] == notices[1]["message_thread_id"]
     assert _topics_named(rig, group, member) == [notices[0]["message_thread_id"]]
     log = rig.sandbox.telegram.chat_log(TELEGRAM_TOKEN, group)

@@ -25,8 +25,8 @@ from core.staff.files import CURSOR_KEY
 from sandbox.runner import TELEGRAM_TOKEN
 from sandbox.union import Actor
 from tests.e2e.chat_support import LEAFLET, make_press, received
+from tests.e2e.staff_support import in_group, staff_chat
 from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
-from tests.e2e.test_staff_chat import _in_group, _staff_chat
 from tests.e2e.test_staff_chat_vk import in_vk_chat, vk_chat_log, vk_staff_chat
 
 
@@ -89,7 +89,7 @@ async def _staff_chats(rigs: list[Rig], tmp_path: Path, db_url: str
     await make_press(rig, vk_admin, Role.ADMIN)
     await make_press(rig, vk_helper, Role.STAFF)
     await rig.start()
-    group = await _staff_chat(rig, tg_admin)
+    group = await staff_chat(rig, tg_admin)
     peer = await vk_staff_chat(rig, vk_admin, vk_helper)
     return rig, group, peer, int(vk_helper.external_id)
 
@@ -102,11 +102,11 @@ async def test_a_vk_question_with_three_files(rigs: list[Rig], tmp_path: Path, d
         int(member.external_id), photos=[_jpeg(10), _jpeg(200)],
         documents=[("акт.pdf", LEAFLET)], text="Протечка в кабинете химии"),
         contains="передано в профком")
-    notice = await _in_group(rig, group, "Протечка в кабинете химии")
+    notice = await in_group(rig, group, "Протечка в кабинете химии")
     question = _number(notice["text"])
-    in_group = await _files_in_group(rig, group, question, 3)
+    shown = await _files_in_group(rig, group, question, 3)
     assert sorted("photo" if "photo" in m else m["document"]["file_name"]
-                  for m in in_group) == ["photo", "photo", "акт.pdf"]
+                  for m in shown) == ["photo", "photo", "акт.pdf"]
     in_chat = await _files_in_vk_chat(rig, peer, question, 3)
     kinds = sorted(a["type"] for m in in_chat for a in m["attachments"])
     assert kinds == ["doc", "photo", "photo"]
