@@ -299,6 +299,9 @@ class Reply(Base):
             sqlite_where=sql_text("status = 'pending'"),
             postgresql_where=sql_text("status = 'pending'"),
         ),
+        # Ids are never reused: a reply's platform key (VK random_id) is made from its id,
+        # and erasing a member deletes the replies to them (migration 0009).
+        {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
