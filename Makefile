@@ -23,8 +23,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Three workers, one test file each at a time (module fixtures stay in one process): most
+# e2e tests wait on emulated platforms' pacing, so three share two cores well.
+WORKERS ?= 3
+
 pytest: $(STAMP)
-	$(BIN)/pytest -q -x -p no:cacheprovider
+	$(BIN)/pytest -q -x -p no:cacheprovider -n $(WORKERS) --dist loadfile
 
 # The long trust tests (marked `long`): kill -9 series and outages lasting minutes.
 test-long: $(STAMP)

@@ -91,9 +91,13 @@ async def _append(ctx: ChatContext, turn: Turn, event: Text) -> None:
     words = (event.caption if event.attachment else event.text) or ""
     if words.strip():
         draft["parts"].append(words.strip())
-    if event.attachment:
+    # Every file of the message: a VK message may carry several photos and documents.
+    files = event.files
+    if event.attachment and not files:
+        files = ((event.attachment, event.file_url or "", event.file_name or ""),)
+    for ref, url, name in files:
         try:
-            stored = await _fetch(ctx, turn.channel, event)
+            stored = await _fetch(ctx, turn.channel, ref, url or None, name or None)
         except FileUnavailable as error:
             turn.say(dt.FILE_TROUBLE.format(reason=error))
             return
@@ -101,19 +105,19 @@ async def _append(ctx: ChatContext, turn: Turn, event: Text) -> None:
     turn.say(dt.ADDED.format(parts=len(draft["parts"]) + len(draft["files"])))
 
 
-async def _fetch(ctx: ChatContext, channel: str, event: Text) -> Attachment:
+async def _fetch(ctx: ChatContext, channel: str, ref: str, url: str | None,
+                 name: str | None) -> Attachment:
     source = ctx.channels.get(channel)
     if source is None:
         raise NotReady(channel)
-    if not hasattr(source, "fetch_file") or event.attachment is None:
+    if not hasattr(source, "fetch_file"):
         raise FileUnavailable(dt.FILE_NOT_HERE)
     # VK names its file by the URL the event carried (bots.vk.files), as /post's leaflet.
-    content = await cast(FileFetcher, source).fetch_file(event.attachment.split()[0],
-                                                         event.file_url)
+    content = await cast(FileFetcher, source).fetch_file(ref.split()[0], url)
     from core.campaigns.media import sniff
 
     mime = sniff(content) or "application/octet-stream"
-    name = event.file_name or ("фото.jpg" if mime == "image/jpeg" else "файл")
+    name = name or ("фото.jpg" if mime == "image/jpeg" else "файл")
     return await store_file(ctx.engine, name, mime, content)
 
 

@@ -1,12 +1,12 @@
 """The monthly Informational Digest end to end through the sandbox (issue 14, item 5), with
 the digest jobs' clock injected: two staff members send /отчёт in chat — on Telegram a text
-and a file, on VK a text and a photo — and a third (on Viber) does not; on the 25th the
-reminder reaches only the third; on the 1st the digest PDF is built and posted in the
-Telegram staff chat with its approval buttons; the PDF downloaded from the chat holds every
-report, the month's campaign with its reach figures and the poll closed that month with its
-results; «Одобрить» shows the members' message and the figures first (nothing sent yet),
-and only «Разослать членам профсоюза» makes the campaign, which reaches members on every
-messenger.
+and a file, on VK a text, then a photo and a document in one message — and a third (on
+Viber) does not; on the 25th the reminder reaches only the third; on the 1st the digest PDF
+is built and posted in the Telegram staff chat with its approval buttons; the PDF
+downloaded from the chat holds every report, the month's campaign with its reach figures
+and the poll closed that month with its results; «Одобрить» shows the members' message and
+the figures first (nothing sent yet), and only «Разослать членам профсоюза» makes the
+campaign, which reaches members on every messenger.
 
 The reports are filed for the month of the real clock (/отчёт asks no date), so the jobs'
 clock is moved to the 25th and then the 1st of the month after *that* month."""
@@ -46,6 +46,7 @@ from tests.e2e.subs_support import POLLING, Rig, answer, wait_for
 TG_REPORT = "Провела семинар для председателей первичных организаций."
 VK_REPORT = "Подготовил материалы к заседанию трёхсторонней комиссии."
 PHOTO_WORDS = "Фотографии со встречи с молодыми педагогами."
+VK_FILE = "протокол встречи.pdf"
 QUESTION = "Какая дата форума молодых педагогов удобнее?"
 
 
@@ -72,9 +73,10 @@ async def _report_on_telegram(rig: Rig, staff: Actor) -> None:
 async def _report_on_vk(rig: Rig, staff: Actor) -> None:
     await say(staff, "/отчёт", contains="Пришлите текст отчёта")
     await say(staff, VK_REPORT, contains="Добавлено (1)")
-    await answer(staff, lambda: rig.sandbox.vk.send_photo(int(staff.external_id), _png(),
-                                                          PHOTO_WORDS),
-                 contains="Добавлено (3)")
+    # One VK message with a photo and a document: both files go into the report.
+    await answer(staff, lambda: rig.sandbox.vk.send_files(
+        int(staff.external_id), photos=[_png()], documents=[(VK_FILE, LEAFLET)],
+        text=PHOTO_WORDS), contains="Добавлено (4)")
     await say(staff, "/готово", contains="Сохранить его")
     await press(staff, "✅ Сохранить", contains="сохранён")
 
@@ -129,7 +131,7 @@ def _digest_campaigns(rig: Rig) -> list[tuple[int, str]]:
 async def _check_pdf(rig: Rig, pdf: bytes, campaign_id: int, poll_id: int,
                      authors: list[str]) -> None:
     text = _text(pdf)
-    for words in (TG_REPORT, VK_REPORT, PHOTO_WORDS, "план работы.pdf", *authors):
+    for words in (TG_REPORT, VK_REPORT, PHOTO_WORDS, "план работы.pdf", VK_FILE, *authors):
         assert words in text, words
     reach = await reach_report(rig.reader, campaign_id)
     assert reach is not None
