@@ -32,7 +32,7 @@ pytest: $(STAMP)
 
 # The long trust tests (marked `long`): kill -9 series and outages lasting minutes.
 test-long: $(STAMP)
-	$(BIN)/pytest -q -x -p no:cacheprovider -m long
+	$(BIN)/pytest -q -x -p no:cacheprovider -m long -n $(WORKERS) --dist loadfile
 
 # The hypothesis fuzz tests with 25 times their examples (tests/fuzzing.py).
 fuzz-deep: $(STAMP)

@@ -31,7 +31,7 @@ from core.sending.dispatch import MAX_WAVE, WAVE_S
 from core.storage.engine import create_engine
 from sandbox.union import Union, UnionKnobs
 from tests.e2e.processes import Job, Launcher
-from tests.e2e.rig import CHANNELS, Key, Rig, import_members_file, open_rig
+from tests.e2e.rig import CHANNELS, Key, Rig, eventually, import_members_file, open_rig
 
 TEXT = "**Важно:** профсоюзное собрание переносится на пятницу, 16:00."
 RUN_TIMEOUT_S = 90.0
@@ -192,3 +192,52 @@ def check_paced(rig: Rig) -> None:
     """No emulator saw a request above its rate limits."""
     for name, stats in rig.stats().items():
         assert stats["violations"] == 0, name
+
+
+# The 20,000-member union of the kill -9 series (test_crash_series, test_crash_scheduled).
+UNION = UnionKnobs(seed=16, districts=5, schools=120, members=20_000, staff=0,
+                   share_telegram=0.08, share_vk=0.44, share_viber=0.44, share_two=0.04,
+                   share_none=0.0)
+KILL_TIMEOUT_S = 60.0  # a run that is to be killed after N messages gets them within this
+FINISH_TIMEOUT_S = 300.0
+
+
+def config_args(rig: Rig) -> list[str]:
+    """--config with the sandbox's settings; no quiet hours (the tests run at any hour)."""
+    path = rig.write_config()
+    with path.open("a", encoding="utf-8") as config:
+        config.write('\n[scheduler]\nquiet_hours = ""\n')
+    return ["--config", str(path)]
+
+
+def unsent(rig: Rig, channel: str) -> int:
+    """Active accounts of `channel` whose chat holds nothing yet."""
+    return sum(1 for k, n in rig.received().items()
+               if k[0] == channel and n == 0 and rig.state(k) == "active")
+
+
+async def killed_now(job: Job) -> None:
+    job.kill()
+    assert await job.wait(10) is None, job.output()
+
+
+async def kill_after_accepted(rig: Rig, job: Job, channel: str, after: int) -> bool:
+    """Kill `job` once `channel` accepted `after` more messages; False if the channel ran
+    out of work first (the job is killed then too)."""
+    switch = KillSwitch(after, job)
+    listen(rig, channel, switch)
+    try:
+        await eventually(lambda: switch.fired or not job.alive(), KILL_TIMEOUT_S,
+                         f"{channel}: {after} messages accepted")
+    except AssertionError:
+        if unsent(rig, channel):
+            raise
+    finally:
+        switch.fired = True  # the listener stays on the emulator: it must not fire later
+    await killed_now(job)
+    return switch.seen >= after
+
+
+async def finish(rig: Rig, launcher: Launcher, base: list[str]) -> dict[tuple[str, str], int]:
+    await launcher.run([*base, "run", "--until-idle"], rig.workdir, "finish", FINISH_TIMEOUT_S)
+    return dict(rig.received())

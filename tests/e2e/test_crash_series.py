@@ -1,12 +1,11 @@
 """A series of kill -9s while one campaign goes out to a 20,000-member union over Telegram,
-VK and Viber at once, and a kill -9 during a scheduled monthly run.
+VK and Viber at once (the kill during a scheduled monthly run: test_crash_scheduled).
 
 The union: 20,000 members (seed 16), about 2,150 Telegram accounts, 9,300 VK and 9,300 Viber
 (4 % of members on two messengers), each listed account active or not as the sandbox draws
 it. Telegram's free ceiling (30/s) makes its share the long pole: some 70 s of sending;
 VK (100 per call) and Viber (300 per call) finish within seconds of each start. The series
-takes about two and a half minutes, the monthly run about one and a half (it waits up to a
-minute for its cron slot).
+takes about two minutes.
 
 Kills (seeded, RANDOM_SEED): the materialising child at a random chunk, `rupor run` at a
 random moment right after its start, then until KILLS runs were killed either the moment a
@@ -20,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -30,37 +27,34 @@ import pytest_asyncio
 from bots.registry import capabilities
 from core.campaigns.store import NewCampaign, create_campaign
 from core.storage.engine import create_engine
-from sandbox.union import UnionKnobs
 from tests.e2e.crash_support import (
     TEXT,
+    UNION,
     AtKill,
-    KillSwitch,
     check_duplicates,
     check_nobody_lost,
     check_paced,
     check_report,
-    listen,
+    config_args,
+    finish,
+    kill_after_accepted,
+    killed_now,
     rig_from,
     snapshot,
     union_template,
+    unsent,
 )
-from tests.e2e.processes import Job, Launcher
+from tests.e2e.processes import Launcher
 from tests.e2e.rig import CHANNELS, Rig, eventually
 
 # Each test sends 20,000 members at the platforms' pace (Telegram's 2,239 alone take 75 s) and
 # restarts after every kill: well over the suite's 120 s default.
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.long, pytest.mark.timeout(600)]
 
-UNION = UnionKnobs(seed=16, districts=5, schools=120, members=20_000, staff=0,
-                   share_telegram=0.08, share_vk=0.44, share_viber=0.44, share_two=0.04,
-                   share_none=0.0)
 RANDOM_SEED = 1616
 KILLS = 12  # `rupor run` killed this many times (the materialising child once more)
 MATERIALISE = "tests.e2e.materialise_child:main"
 MATERIALISE_CHUNK = 250
-KILL_TIMEOUT_S = 60.0  # a run that is to be killed after N messages gets them within this
-FINISH_TIMEOUT_S = 300.0
-CRON_TZ = ZoneInfo("Asia/Yekaterinburg")  # the scheduler's time zone in the sandbox config
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -72,42 +66,6 @@ async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
     async with rig_from(template, tmp_path, UNION) as made:
         yield made
-
-
-def config_args(rig: Rig) -> list[str]:
-    """--config with the sandbox's settings; no quiet hours (the tests run at any hour)."""
-    path = rig.write_config()
-    with path.open("a", encoding="utf-8") as config:
-        config.write('\n[scheduler]\nquiet_hours = ""\n')
-    return ["--config", str(path)]
-
-
-def unsent(rig: Rig, channel: str) -> int:
-    """Active accounts of `channel` whose chat holds nothing yet."""
-    return sum(1 for k, n in rig.received().items()
-               if k[0] == channel and n == 0 and rig.state(k) == "active")
-
-
-async def killed_now(job: Job) -> None:
-    job.kill()
-    assert await job.wait(10) is None, job.output()
-
-
-async def kill_after_accepted(rig: Rig, job: Job, channel: str, after: int) -> bool:
-    """Kill `job` once `channel` accepted `after` more messages; False if the channel ran
-    out of work first (the job is killed then too)."""
-    switch = KillSwitch(after, job)
-    listen(rig, channel, switch)
-    try:
-        await eventually(lambda: switch.fired or not job.alive(), KILL_TIMEOUT_S,
-                         f"{channel}: {after} messages accepted")
-    except AssertionError:
-        if unsent(rig, channel):
-            raise
-    finally:
-        switch.fired = True  # the listener stays on the emulator: it must not fire later
-    await killed_now(job)
-    return switch.seen >= after
 
 
 async def one_kill(rig: Rig, launcher: Launcher, base: list[str], dice: random.Random,
@@ -159,11 +117,6 @@ async def materialise_and_kill(rig: Rig, launcher: Launcher, dice: random.Random
     return int(run_id)
 
 
-async def finish(rig: Rig, launcher: Launcher, base: list[str]) -> dict[tuple[str, str], int]:
-    await launcher.run([*base, "run", "--until-idle"], rig.workdir, "finish", FINISH_TIMEOUT_S)
-    return dict(rig.received())
-
-
 async def test_twelve_kills_while_one_campaign_goes_out_on_three_channels(
     rig: Rig, launcher: Launcher
 ) -> None:
@@ -181,43 +134,5 @@ async def test_twelve_kills_while_one_campaign_goes_out_on_three_channels(
     check_nobody_lost(rig, received)
     check_duplicates(rig, run_id, kills, received)
     [(campaign_id,)] = rig.query("SELECT campaign_id FROM campaign_runs WHERE id = ?", run_id)
-    await check_report(rig, campaign_id, run_id)
-    check_paced(rig)
-
-
-def next_minute_cron() -> tuple[str, datetime]:
-    """A monthly cron (this day of the month) whose slot is the next whole minute, at least
-    three seconds away; and that slot."""
-    now = datetime.now(CRON_TZ)
-    slot = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    if (slot - now).total_seconds() < 3:
-        slot += timedelta(minutes=1)
-    return f"{slot.minute} {slot.hour} {slot.day} * *", slot
-
-
-async def test_kill_during_a_scheduled_monthly_run(rig: Rig, launcher: Launcher) -> None:
-    """`rupor post --cron` for this month's slot a minute ahead; `rupor run` is up when it
-    fires and is killed while the slot's run sends; the restart neither makes the slot's
-    run again nor loses anyone."""
-    dice = random.Random(RANDOM_SEED + 1)
-    base = config_args(rig)
-    cron, slot = next_minute_cron()
-    await launcher.run([*base, "post", "--text", TEXT, "--to", "all", "--cron", cron],
-                       rig.workdir, "post")
-    [(campaign_id,)] = rig.query("SELECT id FROM campaigns")
-    job = await launcher.start([*base, "run"], rig.workdir, "run")
-    wait_s = (slot - datetime.now(CRON_TZ)).total_seconds() + 30
-    await eventually(lambda: bool(rig.query("SELECT 1 FROM campaign_runs")), wait_s,
-                     "the slot's run started")
-    [(run_id,)] = rig.query("SELECT id FROM campaign_runs")
-    channel = dice.choice(CHANNELS)
-    assert await kill_after_accepted(rig, job, channel, dice.randint(20, 200)), channel
-    kills = [snapshot(rig, run_id)]
-    received = await finish(rig, launcher, base)
-    runs = rig.query("SELECT id, scheduled_for, status FROM campaign_runs "
-                     "WHERE campaign_id = ?", campaign_id)
-    assert [(r[0], r[2]) for r in runs] == [(run_id, "done")], runs
-    check_nobody_lost(rig, received)
-    check_duplicates(rig, run_id, kills, received)
     await check_report(rig, campaign_id, run_id)
     check_paced(rig)
