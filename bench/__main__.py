@@ -50,9 +50,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, metavar="FILE",
                         help="profile with pyinstrument: the core benchmark into FILE, the "
                              "paid Telegram run into FILE-telegram-paid, the inbound server "
-                             "into FILE-inbound-<channel> (.html for the browser view, else "
-                             "text); those figures are then marked profiled: the profiler "
-                             "slows them, so measure and profile in separate runs")
+                             "into FILE-inbound-<channel>, the vote server into "
+                             "FILE-votes-<channel> (.html for the browser view, else text); "
+                             "those figures are then marked profiled: the profiler slows "
+                             "them, so measure and profile in separate runs")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="work in DIR and keep the databases and logs")
     args = parser.parse_args(argv)

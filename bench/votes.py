@@ -20,6 +20,7 @@ from sqlalchemy import text
 from bench.db import Cohort, fresh_database, populate
 from bench.harness import Context, figure, note, rounded
 from bench.inbound import SECRET, UNUSED_API, loadgen
+from bench.overhead import profiled, sibling
 from bench.platforms import TELEGRAM_TOKEN, VIBER_TOKEN
 from bots import texts
 from bots.registry import configured
@@ -100,7 +101,8 @@ async def run(ctx: Context) -> None:
         poll_id = await _poll(engine)
         for channel in FIRST_ID:
             cpu, batches = time.process_time(), inbox.batches
-            found = await loadgen(_spec(base, channel, members, connections, poll_id, 60.0))
+            with profiled(sibling(ctx.profile, f"votes-{channel}")):
+                found = await loadgen(_spec(base, channel, members, connections, poll_id, 60.0))
             cpu, batches = time.process_time() - cpu, inbox.batches - batches
             total += int(found["count"])
             _emit(ctx, channel, connections, found, cpu, batches)
