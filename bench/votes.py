@@ -130,6 +130,7 @@ def _emit(ctx: Context, channel: str, connections: int, found: dict[str, Any], c
         rate >= GOAL_PER_S and ok, channel=channel, connections=connections, **found,
         server_cpu_ms_per_vote=rounded(1000 * cpu / count if count else None, 3),
         inbox_batches=batches, votes_per_batch=rounded(count / batches if batches else None, 1),
+        profiled=ctx.profile is not None,
         summary=f"{rate:,.0f} votes/s, p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms "
                 f"({count:,} over {connections} connections)"))
     note(f"votes/{channel}: {found['updates_per_s']:,.0f} votes/s")
