@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from bots.registry import capabilities
 from core.ports import Capabilities
@@ -61,6 +62,22 @@ async def rig_from(template: Path, tmp_path: Path, knobs: UnionKnobs) -> AsyncIt
         yield made
     finally:
         await made.close()
+
+
+def union_fixtures(knobs: UnionKnobs) -> tuple[Any, Any]:
+    """The `template` (the union imported once per module) and `rig` (a fresh copy of it
+    per test) fixtures of a crash-test module: `template, rig = union_fixtures(UNION)`."""
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="module")
+    async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return await union_template(tmp_path_factory, knobs)
+
+    @pytest_asyncio.fixture(loop_scope="module")
+    async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
+        async with rig_from(template, tmp_path, knobs) as made:
+            yield made
+
+    return template, rig
 
 
 @dataclass

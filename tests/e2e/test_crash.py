@@ -10,11 +10,7 @@ series of kills in test_crash_series.py).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 
 from bots.registry import capabilities
 from core.campaigns.store import NewCampaign, create_campaign
@@ -29,8 +25,7 @@ from tests.e2e.crash_support import (
     check_report,
     kill_while_sending,
     post_now,
-    rig_from,
-    union_template,
+    union_fixtures,
 )
 from tests.e2e.processes import Launcher
 from tests.e2e.rig import Rig, eventually
@@ -41,15 +36,7 @@ UNION = SMALL_UNION
 MATERIALISE = "tests.e2e.materialise_child:main"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await union_template(tmp_path_factory, UNION)
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with rig_from(template, tmp_path, UNION) as made:
-        yield made
+template, rig = union_fixtures(UNION)
 
 
 @pytest.mark.parametrize(("channel", "after"), [

@@ -7,13 +7,10 @@ test_crash_series so that the two run side by side under `make test-long`."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 
 from tests.e2e.crash_support import (
     TEXT,
@@ -25,9 +22,8 @@ from tests.e2e.crash_support import (
     config_args,
     finish,
     kill_after_accepted,
-    rig_from,
     snapshot,
-    union_template,
+    union_fixtures,
 )
 from tests.e2e.processes import Launcher
 from tests.e2e.rig import CHANNELS, Rig, eventually
@@ -38,15 +34,7 @@ RANDOM_SEED = 1617
 CRON_TZ = ZoneInfo("Asia/Yekaterinburg")  # the scheduler's time zone in the sandbox config
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await union_template(tmp_path_factory, UNION)
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with rig_from(template, tmp_path, UNION) as made:
-        yield made
+template, rig = union_fixtures(UNION)
 
 
 def next_minute_cron() -> tuple[str, datetime]:

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bots.registry import capabilities
 from core.campaigns.store import NewCampaign, create_campaign
@@ -39,9 +36,8 @@ from tests.e2e.crash_support import (
     finish,
     kill_after_accepted,
     killed_now,
-    rig_from,
     snapshot,
-    union_template,
+    union_fixtures,
     unsent,
 )
 from tests.e2e.processes import Launcher
@@ -57,15 +53,7 @@ MATERIALISE = "tests.e2e.materialise_child:main"
 MATERIALISE_CHUNK = 250
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await union_template(tmp_path_factory, UNION)
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with rig_from(template, tmp_path, UNION) as made:
-        yield made
+template, rig = union_fixtures(UNION)
 
 
 async def one_kill(rig: Rig, launcher: Launcher, base: list[str], dice: random.Random,

@@ -43,8 +43,7 @@ from tests.e2e.crash_support import (
     check_nobody_lost,
     check_paced,
     post_now,
-    rig_from,
-    union_template,
+    union_fixtures,
 )
 from tests.e2e.processes import Job, Launcher
 from tests.e2e.rig import Key, Rig, eventually, import_members_file, open_rig, post
@@ -58,15 +57,7 @@ LOCK_HOLD_S = 35.0  # longer than SQLite's busy timeout (30 s): the wait outlive
 OUTAGE_S = 30.0
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return await union_template(tmp_path_factory, UNION)
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def rig(template: Path, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with rig_from(template, tmp_path, UNION) as made:
-        yield made
+template, rig = union_fixtures(UNION)
 
 
 def sent_without_message(rig: Rig, run_id: int, received: dict[Key, int]) -> list[Key]:
