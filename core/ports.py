@@ -225,6 +225,8 @@ class Command:
     forwarded: bool = False  # a forwarded command is never obeyed (core.access)
     author_id: str | None = None  # who wrote it inside a group chat (the staff chat)
     sender_chat: str | None = None  # an anonymous group admin or a channel (Telegram)
+    # In a group chat divided into topics: the topic it was written in (as Text.thread).
+    thread: str | None = None
 
 
 @dataclass(frozen=True)

@@ -95,9 +95,12 @@ class Turn:
     @property
     def topic(self) -> str | None:
         """The forum topic of the group chat the event was written in (a member's topic in
-        the staff chat): the bot's answers go there too, not to the general topic."""
+        the staff chat, a command like /inbox written there): the bot's answers go there too,
+        not to the general topic."""
         event = self.event
-        return event.thread if isinstance(event, Text) and event.sender.is_group else None
+        if isinstance(event, Text | Command) and event.sender.is_group:
+            return event.thread
+        return None
 
     def audit(self, action: Action, result: Result, details: dict[str, Any] | None = None
               ) -> None:

@@ -74,7 +74,7 @@ def _message(event_id: str, message: Message, bot_username: str | None) -> Inbou
     if text is not None and text.startswith("/") and text[1:2].strip():  # a lone "/" is text
         found = command_or_start(event_id, sender, text, bot_username)
         if isinstance(found, Command) and sender.is_group:
-            found = replace(found, author_id=str(user.id))
+            found = replace(found, author_id=str(user.id), thread=topic_of(message))
         if isinstance(found, Command) and (forwarded or on_behalf):
             return replace(found, forwarded=forwarded, sender_chat=on_behalf)
         return found

@@ -2,7 +2,8 @@
 staff member wrote, not in the general one (issue 14): «уже ответили» after a second reply
 to a notice, «не доставлен» when the member's messenger refused the answer (the desk's
 notice, core.staff.desk.tell), «участник заблокировал бота» for a member known to have
-blocked the bot. Through the sandbox's forum supergroup."""
+blocked the bot, and the answer to a command such as /inbox written in the topic. Through the
+sandbox's forum supergroup."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ async def test_the_bots_replies_go_to_the_members_topic(rigs: list[Rig], tmp_pat
                      reply_to_message_id=notice["message_id"])
     already = await _bot_says(rig, group, f"На вопрос №{number} уже ответили")
     assert already.get("message_thread_id") == topic
+    tg.topic_message(group, helper_id, topic, "/inbox")  # a command in the topic: answered there
+    listed = await _bot_says(rig, group, "без ответа")
+    assert listed.get("message_thread_id") == topic
 
     tg.deactivate_user(int(first.external_id))  # the next answer is refused, unannounced
     tg.topic_message(group, helper_id, topic, "Бухгалтерия подтвердила")
