@@ -27,7 +27,7 @@ class PacedTopics:
 
     async def create_topic(self, chat: str, name: str) -> DeliveryResult:
         pacer = self.sender.pacer
-        keys: dict[str, Hashable] = {"group": chat}
+        keys: dict[str, Hashable] = {"chat": chat, "group": chat}  # both Telegram limits
         await asyncio.sleep(max(0.0, pacer.key_ready_at(keys) - time.monotonic()))
         slot = await pacer.acquire(keys, urgent=True)
         try:

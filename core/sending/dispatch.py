@@ -188,8 +188,11 @@ class ChannelSender:
             await asyncio.sleep(WAVE_S)
 
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
-        # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute).
-        key: dict[str, Hashable] = {"group" if reply.is_group else "chat": reply.recipient}
+        # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute)
+        # on top of every chat's own (one a second): two notices in one second were a 429.
+        key: dict[str, Hashable] = {"chat": reply.recipient}
+        if reply.is_group:
+            key["group"] = reply.recipient
         message = reply.message
         if reply.edit is not None and not await self._edit_paced(reply, key):
             message = reply.unedited or message
