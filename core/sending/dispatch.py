@@ -114,8 +114,7 @@ class ChannelSender:
         await persist(partial(recover_replies, self.engine, self.name))
         keeper = asyncio.create_task(self._keep_alive(stop), name=f"{self.name}-heartbeat")
         recorder = asyncio.create_task(self._record_loop(stop), name=f"{self.name}-recorder")
-        # Replies are looked for as soon as one is queued, not once a wave: the claim loop
-        # may wait a second for room in its budget while a person waits for an answer.
+        # Replies are looked for as soon as one is queued, not once a wave: a person waits.
         replier = asyncio.create_task(each_wake(
             stop, self._replies_due, self._serve_replies, IDLE_POLL_S, f"{self.name}: replies"))
         try:
@@ -188,11 +187,9 @@ class ChannelSender:
             await asyncio.sleep(WAVE_S)
 
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
-        # A group chat (the staff chat) has its own, slower window (Telegram: 20 per minute)
-        # on top of every chat's own (one a second): two notices in one second were a 429.
-        key: dict[str, Hashable] = {"chat": reply.recipient}
-        if reply.is_group:
-            key["group"] = reply.recipient
+        # Every chat's window (Telegram: 1/s) and a group's own, slower one (20 per minute).
+        kinds = ("chat", "group") if reply.is_group else ("chat",)
+        key: dict[str, Hashable] = dict.fromkeys(kinds, reply.recipient)
         message = reply.message
         if reply.edit is not None and not await self._edit_paced(reply, key):
             message = reply.unedited or message
