@@ -12,6 +12,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from bots.chat import commands, digest_approval, texts
+from bots.chat.answer_files import FilePart, file_parts
 from bots.chat.turn import ChatContext, NotReady, Turn, allowed
 from bots.digest import texts as dt
 from bots.digest.approval import PREFIX
@@ -91,13 +92,9 @@ async def _append(ctx: ChatContext, turn: Turn, event: Text) -> None:
     words = (event.caption if event.attachment else event.text) or ""
     if words.strip():
         draft["parts"].append(words.strip())
-    # Every file of the message: a VK message may carry several photos and documents.
-    files = event.files
-    if event.attachment and not files:
-        files = ((event.attachment, event.file_url or "", event.file_name or ""),)
-    for ref, url, name in files:
+    for part in file_parts(event):  # every file: a VK message may carry several
         try:
-            stored = await _fetch(ctx, turn.channel, ref, url or None, name or None)
+            stored = await _fetch(ctx, turn.channel, part)
         except FileUnavailable as error:
             turn.say(dt.FILE_TROUBLE.format(reason=error))
             return
@@ -105,19 +102,18 @@ async def _append(ctx: ChatContext, turn: Turn, event: Text) -> None:
     turn.say(dt.ADDED.format(parts=len(draft["parts"]) + len(draft["files"])))
 
 
-async def _fetch(ctx: ChatContext, channel: str, ref: str, url: str | None,
-                 name: str | None) -> Attachment:
+async def _fetch(ctx: ChatContext, channel: str, part: FilePart) -> Attachment:
     source = ctx.channels.get(channel)
     if source is None:
         raise NotReady(channel)
     if not hasattr(source, "fetch_file"):
         raise FileUnavailable(dt.FILE_NOT_HERE)
     # VK names its file by the URL the event carried (bots.vk.files), as /post's leaflet.
-    content = await cast(FileFetcher, source).fetch_file(ref.split()[0], url)
+    content = await cast(FileFetcher, source).fetch_file(part.ref, part.url)
     from core.campaigns.media import sniff
 
     mime = sniff(content) or "application/octet-stream"
-    name = name or ("фото.jpg" if mime == "image/jpeg" else "файл")
+    name = part.name or ("фото.jpg" if mime == "image/jpeg" else "файл")
     return await store_file(ctx.engine, name, mime, content)
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import cast
 
 from core.ports import DeliveryResult, ForumTopics
 from core.sending.dispatch import ChannelSender
+from core.sending.waves import chat_keys
 from core.staff.topics import Forums
 
 
@@ -27,7 +28,7 @@ class PacedTopics:
 
     async def create_topic(self, chat: str, name: str) -> DeliveryResult:
         pacer = self.sender.pacer
-        keys: dict[str, Hashable] = {"chat": chat, "group": chat}  # both Telegram limits
+        keys = chat_keys(chat, is_group=True)
         await asyncio.sleep(max(0.0, pacer.key_ready_at(keys) - time.monotonic()))
         slot = await pacer.acquire(keys, urgent=True)
         try:

@@ -40,7 +40,7 @@ from core.sending.replies import (
 from core.sending.reply_parts import deliver_reply
 from core.sending.runs import finish_runs
 from core.sending.wakeful import each_wake
-from core.sending.waves import MAX_WAVE, WAVE_S, build_pacer, in_flight_limit, wave_size
+from core.sending.waves import MAX_WAVE, WAVE_S, build_pacer, chat_keys, in_flight_limit, wave_size
 from core.storage.engine import writing
 from core.storage.trouble import DATABASE, persist
 
@@ -187,9 +187,7 @@ class ChannelSender:
             await asyncio.sleep(WAVE_S)
 
     async def _deliver_reply(self, reply: ClaimedReply) -> None:
-        # Every chat's window (Telegram: 1/s) and a group's own, slower one (20 per minute).
-        kinds = ("chat", "group") if reply.is_group else ("chat",)
-        key: dict[str, Hashable] = dict.fromkeys(kinds, reply.recipient)
+        key = chat_keys(reply.recipient, reply.is_group)
         message = reply.message
         if reply.edit is not None and not await self._edit_paced(reply, key):
             message = reply.unedited or message

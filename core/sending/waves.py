@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 
 from core.ports import Capabilities, Channel
 from core.sending.ratelimit import KeyedSpacing, Pacer
@@ -32,6 +33,12 @@ def in_flight_limit(caps: Capabilities, max_wave: int = MAX_WAVE) -> int:
         calls_per_s = min(calls_per_s, caps.window_calls / caps.window_s)
     per_s = calls_per_s * caps.max_recipients_per_call
     return wave * max(2, math.ceil(per_s * IN_FLIGHT_S / wave))
+
+
+def chat_keys(chat: Hashable, is_group: bool) -> dict[str, Hashable]:
+    """The pacer's keys of a message to one chat: every chat's window (Telegram: 1/s) and,
+    for a group chat (the staff chat), the group's own slower one (20 per minute)."""
+    return dict.fromkeys(("chat", "group") if is_group else ("chat",), chat)
 
 
 def build_pacer(channel: Channel) -> Pacer:
